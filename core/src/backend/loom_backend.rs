@@ -1,0 +1,117 @@
+//! loom: exhaustive exploration of interleavings under the C11 memory model (minus load
+//! buffering), with race detection on plain cells.
+
+use super::{AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell};
+
+/// The loom backend. Its types panic when used outside `loom::model`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Loom;
+
+impl Backend for Loom {
+    const NAME: &'static str = "loom";
+    const WEAK_MEMORY: bool = true;
+    // loom's own branch limit ends a wait that can never finish.
+    const SPIN_LIMIT: Option<u64> = None;
+
+    type AtomicUsize = loom::sync::atomic::AtomicUsize;
+    type AtomicBool = loom::sync::atomic::AtomicBool;
+    type Mutex<T: Send + 'static> = loom::sync::Mutex<T>;
+    type Cell<T: Send + 'static> = LoomCell<T>;
+    type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
+
+    fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        loom::thread::spawn(f)
+    }
+
+    fn yield_now() {
+        loom::thread::yield_now();
+    }
+
+    fn fence(order: Ordering) {
+        loom::sync::atomic::fence(order);
+    }
+}
+
+impl AtomicUsizeOps for loom::sync::atomic::AtomicUsize {
+    fn new(v: usize) -> Self {
+        loom::sync::atomic::AtomicUsize::new(v)
+    }
+    fn load(&self, order: Ordering) -> usize {
+        loom::sync::atomic::AtomicUsize::load(self, order)
+    }
+    fn store(&self, v: usize, order: Ordering) {
+        loom::sync::atomic::AtomicUsize::store(self, v, order)
+    }
+    fn fetch_add(&self, v: usize, order: Ordering) -> usize {
+        loom::sync::atomic::AtomicUsize::fetch_add(self, v, order)
+    }
+    fn fetch_sub(&self, v: usize, order: Ordering) -> usize {
+        loom::sync::atomic::AtomicUsize::fetch_sub(self, v, order)
+    }
+    fn compare_exchange(
+        &self,
+        current: usize,
+        new: usize,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<usize, usize> {
+        loom::sync::atomic::AtomicUsize::compare_exchange(self, current, new, success, failure)
+    }
+}
+
+impl AtomicBoolOps for loom::sync::atomic::AtomicBool {
+    fn new(v: bool) -> Self {
+        loom::sync::atomic::AtomicBool::new(v)
+    }
+    fn load(&self, order: Ordering) -> bool {
+        loom::sync::atomic::AtomicBool::load(self, order)
+    }
+    fn store(&self, v: bool, order: Ordering) {
+        loom::sync::atomic::AtomicBool::store(self, v, order)
+    }
+}
+
+impl<T: Send + 'static> MutexOps<T> for loom::sync::Mutex<T> {
+    type Guard<'a> = loom::sync::MutexGuard<'a, T>;
+    fn new(v: T) -> Self {
+        loom::sync::Mutex::new(v)
+    }
+    fn lock(&self) -> Self::Guard<'_> {
+        loom::sync::Mutex::lock(self).unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// loom's `UnsafeCell`: every read and write is checked against happens-before.
+#[derive(Debug)]
+pub struct LoomCell<T>(loom::cell::UnsafeCell<T>);
+
+// SAFETY: loom checks every access for causality and panics before a racing access is made, and
+// loom runs one model thread at a time, so no two accesses overlap.
+unsafe impl<T: Send> Sync for LoomCell<T> {}
+
+impl<T: Send + 'static> RaceCell<T> for LoomCell<T> {
+    fn new(v: T) -> Self {
+        LoomCell(loom::cell::UnsafeCell::new(v))
+    }
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        // SAFETY: see the `Sync` impl: loom has checked this read against every write.
+        self.0.with(|p| f(unsafe { &*p }))
+    }
+    fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: see the `Sync` impl: loom has checked this write against every access.
+        self.0.with_mut(|p| f(unsafe { &mut *p }))
+    }
+}
+
+impl<T: Send + 'static> JoinOps<T> for loom::thread::JoinHandle<T> {
+    fn join(self) -> T {
+        match loom::thread::JoinHandle::join(self) {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The sync-primitive trait: the one place that knows the checkers.
+//!
+//! Kernel-model code is generic over [`Backend`] and never names loom, shuttle or std. Each
+//! backend is a zero-sized type chosen by type parameter, so all three are compiled in and one
+//! test binary can run the same model under every checker (no `--cfg loom`).
+//!
+//! What the model needs from a backend, and only that:
+//! - a blocking mutex (the kernel's `spinlock_t`: a spinning lock explodes loom's state space);
+//! - atomics (`usize`, `bool`), used where the kernel makes lock-free accesses;
+//! - a race-checked plain cell, for fields the kernel only touches under a lock;
+//! - `fence` (`smp_mb()` is `fence(SeqCst)`), spawn/join, yield.
+
+mod loom_backend;
+mod shuttle_backend;
+mod std_backend;
+
+pub use loom_backend::Loom;
+pub use shuttle_backend::Shuttle;
+pub use std_backend::Std;
+
+use std::ops::DerefMut;
+pub use std::sync::atomic::Ordering;
+
+/// A family of synchronisation primitives: real threads, loom or shuttle.
+pub trait Backend: Sized + Send + Sync + 'static {
+    /// Short name used in reports (`std`, `loom`, `shuttle`).
+    const NAME: &'static str;
+    /// Whether the backend explores weak-memory behaviour (stale loads, unordered accesses).
+    /// Only loom does; shuttle and real threads on x86 are (close to) sequentially consistent.
+    const WEAK_MEMORY: bool;
+    /// An upper bound on the iterations of one wait loop before the harness declares a
+    /// deadlock itself. Checkers bound executions on their own (loom's branch limit, shuttle's
+    /// step limit); real threads need this so that a self-deadlock ends the test.
+    const SPIN_LIMIT: Option<u64>;
+
+    /// An atomic `usize`.
+    type AtomicUsize: AtomicUsizeOps;
+    /// An atomic `bool`.
+    type AtomicBool: AtomicBoolOps;
+    /// A blocking mutex protecting a `T`.
+    type Mutex<T: Send + 'static>: MutexOps<T>;
+    /// A plain (non-atomic) cell whose accesses the backend checks for races where it can.
+    type Cell<T: Send + 'static>: RaceCell<T>;
+    /// The handle returned by [`Backend::spawn`].
+    type JoinHandle<T: Send + 'static>: JoinOps<T>;
+
+    /// Spawns a thread of the model.
+    fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// Lets other threads run; every wait loop calls it once per iteration.
+    fn yield_now();
+
+    /// A memory fence. The kernel's `smp_mb()` is `fence(SeqCst)`.
+    fn fence(order: Ordering);
+}
+
+/// Operations of an atomic `usize`.
+pub trait AtomicUsizeOps: Send + Sync + 'static {
+    /// Creates the atomic with an initial value (not a step of the model).
+    fn new(v: usize) -> Self;
+    /// Atomic load.
+    fn load(&self, order: Ordering) -> usize;
+    /// Atomic store.
+    fn store(&self, v: usize, order: Ordering);
+    /// Atomic wrapping add; returns the previous value.
+    fn fetch_add(&self, v: usize, order: Ordering) -> usize;
+    /// Atomic wrapping subtract; returns the previous value.
+    fn fetch_sub(&self, v: usize, order: Ordering) -> usize;
+    /// Atomic compare-and-exchange (strong).
+    fn compare_exchange(
+        &self,
+        current: usize,
+        new: usize,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<usize, usize>;
+}
+
+/// Operations of an atomic `bool`.
+pub trait AtomicBoolOps: Send + Sync + 'static {
+    /// Creates the atomic with an initial value (not a step of the model).
+    fn new(v: bool) -> Self;
+    /// Atomic load.
+    fn load(&self, order: Ordering) -> bool;
+    /// Atomic store.
+    fn store(&self, v: bool, order: Ordering);
+}
+
+/// A blocking mutex.
+pub trait MutexOps<T>: Send + Sync + 'static {
+    /// The guard; the lock is released when it is dropped.
+    type Guard<'a>: DerefMut<Target = T>
+    where
+        Self: 'a;
+    /// Creates the mutex (not a step of the model).
+    fn new(v: T) -> Self;
+    /// Acquires the mutex, blocking the calling thread of the model.
+    fn lock(&self) -> Self::Guard<'_>;
+}
+
+/// A plain memory cell. Under loom, a read and a write that are not ordered by happens-before
+/// are reported as a causality violation; the other backends do not check.
+///
+/// The closures must not call into the backend (no scheduling point inside an access).
+pub trait RaceCell<T>: Send + Sync + 'static {
+    /// Creates the cell (not a step of the model).
+    fn new(v: T) -> Self;
+    /// Reads the cell.
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R;
+    /// Writes the cell.
+    fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R;
+}
+
+/// Joining a spawned thread of the model.
+pub trait JoinOps<T>: Send + 'static {
+    /// Waits for the thread; a panic in it is resumed in the caller.
+    fn join(self) -> T;
+}
+
+/// Locks a std mutex that is only ever held for a few instructions without a scheduling point,
+/// ignoring poisoning (a panicking model thread must not hide the report of the failure).
+pub(crate) fn lock_std<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A plain cell without race detection, for real threads and shuttle (which has no race
+/// detector). A std mutex held only inside one access: a model bug gives a wrong value, never
+/// undefined behaviour, and the mutex never spans a shuttle yield, so it cannot hang the one OS
+/// thread shuttle runs on.
+#[derive(Debug)]
+pub struct UncheckedCell<T>(std::sync::Mutex<T>);
+
+impl<T: Send + 'static> RaceCell<T> for UncheckedCell<T> {
+    fn new(v: T) -> Self {
+        UncheckedCell(std::sync::Mutex::new(v))
+    }
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&lock_std(&self.0))
+    }
+    fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut lock_std(&self.0))
+    }
+}

@@ -1,0 +1,97 @@
+//! shuttle: randomized and PCT schedules, replayable, sequentially consistent.
+
+use super::{
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, UncheckedCell,
+};
+
+/// The shuttle backend. Every atomic is sequentially consistent and `fence` is a no-op, so it
+/// finds interleaving bugs but never a missing barrier; its types panic outside a shuttle run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shuttle;
+
+impl Backend for Shuttle {
+    const NAME: &'static str = "shuttle";
+    const WEAK_MEMORY: bool = false;
+    // shuttle's `max_steps` ends a wait that can never finish.
+    const SPIN_LIMIT: Option<u64> = None;
+
+    type AtomicUsize = shuttle::sync::atomic::AtomicUsize;
+    type AtomicBool = shuttle::sync::atomic::AtomicBool;
+    type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
+    type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
+
+    fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        shuttle::thread::spawn(f)
+    }
+
+    fn yield_now() {
+        shuttle::thread::yield_now();
+    }
+
+    fn fence(order: Ordering) {
+        shuttle::sync::atomic::fence(order);
+    }
+}
+
+impl AtomicUsizeOps for shuttle::sync::atomic::AtomicUsize {
+    fn new(v: usize) -> Self {
+        shuttle::sync::atomic::AtomicUsize::new(v)
+    }
+    fn load(&self, order: Ordering) -> usize {
+        shuttle::sync::atomic::AtomicUsize::load(self, order)
+    }
+    fn store(&self, v: usize, order: Ordering) {
+        shuttle::sync::atomic::AtomicUsize::store(self, v, order)
+    }
+    fn fetch_add(&self, v: usize, order: Ordering) -> usize {
+        shuttle::sync::atomic::AtomicUsize::fetch_add(self, v, order)
+    }
+    fn fetch_sub(&self, v: usize, order: Ordering) -> usize {
+        shuttle::sync::atomic::AtomicUsize::fetch_sub(self, v, order)
+    }
+    fn compare_exchange(
+        &self,
+        current: usize,
+        new: usize,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<usize, usize> {
+        shuttle::sync::atomic::AtomicUsize::compare_exchange(self, current, new, success, failure)
+    }
+}
+
+impl AtomicBoolOps for shuttle::sync::atomic::AtomicBool {
+    fn new(v: bool) -> Self {
+        shuttle::sync::atomic::AtomicBool::new(v)
+    }
+    fn load(&self, order: Ordering) -> bool {
+        shuttle::sync::atomic::AtomicBool::load(self, order)
+    }
+    fn store(&self, v: bool, order: Ordering) {
+        shuttle::sync::atomic::AtomicBool::store(self, v, order)
+    }
+}
+
+impl<T: Send + 'static> MutexOps<T> for shuttle::sync::Mutex<T> {
+    type Guard<'a> = shuttle::sync::MutexGuard<'a, T>;
+    fn new(v: T) -> Self {
+        shuttle::sync::Mutex::new(v)
+    }
+    fn lock(&self) -> Self::Guard<'_> {
+        shuttle::sync::Mutex::lock(self).unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<T: Send + 'static> JoinOps<T> for shuttle::thread::JoinHandle<T> {
+    fn join(self) -> T {
+        match shuttle::thread::JoinHandle::join(self) {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}

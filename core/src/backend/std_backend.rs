@@ -1,0 +1,98 @@
+//! Real threads: the std backend, for stress tests on the machine's own memory model.
+
+use super::{
+    lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, UncheckedCell,
+};
+use std::sync::atomic;
+
+/// Real OS threads and std atomics. Finds nothing a checker would not, but runs the model as
+/// production code runs; races on plain cells are not detected.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Std;
+
+impl Backend for Std {
+    const NAME: &'static str = "std";
+    const WEAK_MEMORY: bool = false;
+    // About a second of yielding on this machine: a real self-deadlock must end the test.
+    const SPIN_LIMIT: Option<u64> = Some(2_000_000);
+
+    type AtomicUsize = atomic::AtomicUsize;
+    type AtomicBool = atomic::AtomicBool;
+    type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
+    type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
+
+    fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        std::thread::spawn(f)
+    }
+
+    fn yield_now() {
+        std::thread::yield_now();
+    }
+
+    fn fence(order: Ordering) {
+        atomic::fence(order);
+    }
+}
+
+impl AtomicUsizeOps for atomic::AtomicUsize {
+    fn new(v: usize) -> Self {
+        atomic::AtomicUsize::new(v)
+    }
+    fn load(&self, order: Ordering) -> usize {
+        atomic::AtomicUsize::load(self, order)
+    }
+    fn store(&self, v: usize, order: Ordering) {
+        atomic::AtomicUsize::store(self, v, order)
+    }
+    fn fetch_add(&self, v: usize, order: Ordering) -> usize {
+        atomic::AtomicUsize::fetch_add(self, v, order)
+    }
+    fn fetch_sub(&self, v: usize, order: Ordering) -> usize {
+        atomic::AtomicUsize::fetch_sub(self, v, order)
+    }
+    fn compare_exchange(
+        &self,
+        current: usize,
+        new: usize,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<usize, usize> {
+        atomic::AtomicUsize::compare_exchange(self, current, new, success, failure)
+    }
+}
+
+impl AtomicBoolOps for atomic::AtomicBool {
+    fn new(v: bool) -> Self {
+        atomic::AtomicBool::new(v)
+    }
+    fn load(&self, order: Ordering) -> bool {
+        atomic::AtomicBool::load(self, order)
+    }
+    fn store(&self, v: bool, order: Ordering) {
+        atomic::AtomicBool::store(self, v, order)
+    }
+}
+
+impl<T: Send + 'static> MutexOps<T> for std::sync::Mutex<T> {
+    type Guard<'a> = std::sync::MutexGuard<'a, T>;
+    fn new(v: T) -> Self {
+        std::sync::Mutex::new(v)
+    }
+    fn lock(&self) -> Self::Guard<'_> {
+        lock_std(self)
+    }
+}
+
+impl<T: Send + 'static> JoinOps<T> for std::thread::JoinHandle<T> {
+    fn join(self) -> T {
+        match std::thread::JoinHandle::join(self) {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! One execution of a model: its trace, its oracles, and the threads (`current`) that run it.
+
+use crate::backend::Backend;
+use crate::trace::{Event, Names, ObjId, Op, ThreadId, TraceLine};
+use crate::violation::{Violation, ViolationKind};
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Judges an execution from its events, as they are recorded. An oracle never calls into the
+/// backend, so it adds no scheduling point.
+pub trait Oracle: Send {
+    /// Called after `log.events[at]` was appended. An error stops the execution.
+    fn on_event(&mut self, at: usize, log: &Log<'_>) -> Result<(), Violation>;
+
+    /// Called once after every thread of the execution has finished.
+    fn at_end(&mut self, _log: &Log<'_>) -> Result<(), Violation> {
+        Ok(())
+    }
+}
+
+/// A read-only view of the execution so far, for oracles.
+#[derive(Debug)]
+pub struct Log<'a> {
+    /// Every event recorded so far, in execution order.
+    pub events: &'a [Event],
+    /// Thread and object names.
+    pub names: &'a Names,
+}
+
+impl Log<'_> {
+    /// A violation located at event `at`.
+    pub fn violation_at(
+        &self,
+        at: usize,
+        kind: ViolationKind,
+        object: Option<ObjId>,
+        message: String,
+    ) -> Violation {
+        let e = &self.events[at];
+        Violation {
+            kind,
+            object: object.map(|o| self.names.object(o).to_string()),
+            function: e.function.to_string(),
+            site: e.site.to_string(),
+            thread: self.names.thread(e.thread).to_string(),
+            step: Some(at),
+            message,
+        }
+    }
+
+    /// `"E: __mmu_notifier_release (hlist_del_init_rcu), step 12"`, to cite an event.
+    pub fn cite(&self, at: usize) -> String {
+        let e = &self.events[at];
+        let place = match (e.function, e.site) {
+            ("", "") => String::from("top level"),
+            (f, s) if s.is_empty() || s == f => f.to_string(),
+            (f, s) => format!("{f} ({s})"),
+        };
+        format!("{}: {place}, step {at}", self.names.thread(e.thread))
+    }
+}
+
+/// The panic payload that stops an execution when an oracle finds a violation; the violation
+/// itself is kept by the [`Execution`].
+#[derive(Debug, Clone, Copy)]
+pub struct ViolationPanic;
+
+struct State {
+    events: Vec<Event>,
+    names: Names,
+    oracles: Vec<Box<dyn Oracle>>,
+    violation: Option<Violation>,
+}
+
+/// The instrumentation of one execution: trace, oracles and the first violation. It holds only
+/// std types, so it outlives the checker's execution and can be read after a failure.
+pub struct Execution {
+    state: Mutex<State>,
+    /// Whether events are kept (off only to measure the harness's own cost).
+    tracing: bool,
+    /// Set with the first violation, so that every other thread stops at its next event.
+    aborted: AtomicBool,
+}
+
+impl std::fmt::Debug for Execution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Execution").field("tracing", &self.tracing).finish_non_exhaustive()
+    }
+}
+
+impl Execution {
+    /// A new execution judged by `oracles`; its thread 0 is `main`.
+    pub fn new(oracles: Vec<Box<dyn Oracle>>) -> Arc<Self> {
+        Self::build(oracles, true)
+    }
+
+    /// An execution that records nothing and judges nothing, to measure the model alone.
+    pub fn untraced() -> Arc<Self> {
+        Self::build(Vec::new(), false)
+    }
+
+    fn build(oracles: Vec<Box<dyn Oracle>>, tracing: bool) -> Arc<Self> {
+        Arc::new(Execution {
+            state: Mutex::new(State {
+                events: Vec::with_capacity(if tracing { 256 } else { 0 }),
+                names: Names { threads: vec!["main".to_string()], objects: Vec::new() },
+                oracles,
+                violation: None,
+            }),
+            tracing,
+            aborted: AtomicBool::new(false),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The task of the thread that runs the model's body (thread 0, `main`, on CPU 0).
+    pub fn main_task(self: &Arc<Self>) -> Task {
+        Task::new(self.clone(), ThreadId(0))
+    }
+
+    /// Registers a thread name and returns its id. Called by the parent before it spawns, so
+    /// ids follow program order and are the same in every execution.
+    pub fn add_thread(&self, name: &str) -> ThreadId {
+        let mut st = self.state();
+        st.names.threads.push(name.to_string());
+        ThreadId(u8::try_from(st.names.threads.len() - 1).expect("at most 255 threads"))
+    }
+
+    /// Registers a kernel object and records its allocation.
+    pub fn alloc(&self, cur: &Task, name: String) -> ObjId {
+        let obj = {
+            let mut st = self.state();
+            st.names.objects.push(name);
+            ObjId(u32::try_from(st.names.objects.len() - 1).expect("too many objects"))
+        };
+        cur.record(Op::Alloc { obj });
+        obj
+    }
+
+    /// Appends an event and lets every oracle judge it. Returns the event's index. Panics with
+    /// [`ViolationPanic`] if an oracle reports a violation, or if another thread already did.
+    pub fn record(&self, event: Event) -> usize {
+        if self.aborted.load(Ordering::Relaxed) {
+            std::panic::panic_any(ViolationPanic);
+        }
+        if !self.tracing {
+            return 0;
+        }
+        let mut guard = self.state();
+        let st = &mut *guard;
+        st.events.push(event);
+        let at = st.events.len() - 1;
+        let log = Log { events: &st.events, names: &st.names };
+        let verdict = st.oracles.iter_mut().try_for_each(|o| o.on_event(at, &log));
+        if let Err(v) = verdict {
+            st.violation.get_or_insert(v);
+            self.aborted.store(true, Ordering::Relaxed);
+            drop(guard);
+            std::panic::panic_any(ViolationPanic);
+        }
+        at
+    }
+
+    /// Runs the end-of-execution judgements (leaks, pending obligations). Call it after every
+    /// thread has been joined. Panics with [`ViolationPanic`] on a violation.
+    pub fn finish(&self) {
+        let mut guard = self.state();
+        let st = &mut *guard;
+        let log = Log { events: &st.events, names: &st.names };
+        let verdict = st.oracles.iter_mut().try_for_each(|o| o.at_end(&log));
+        if let Err(v) = verdict {
+            st.violation.get_or_insert(v);
+            self.aborted.store(true, Ordering::Relaxed);
+            drop(guard);
+            std::panic::panic_any(ViolationPanic);
+        }
+    }
+
+    /// Whether a violation has stopped this execution.
+    pub fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Relaxed)
+    }
+
+    /// The first violation found, if any.
+    pub fn violation(&self) -> Option<Violation> {
+        self.state().violation.clone()
+    }
+
+    /// Records a violation found outside the oracles (a checker's own report), unless one is
+    /// already known. Returns the violation that stands.
+    pub fn set_violation(&self, v: Violation) -> Violation {
+        let mut st = self.state();
+        self.aborted.store(true, Ordering::Relaxed);
+        st.violation.get_or_insert(v).clone()
+    }
+
+    /// The number of events recorded.
+    pub fn len(&self) -> usize {
+        self.state().events.len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rendered trace.
+    pub fn lines(&self) -> Vec<TraceLine> {
+        let st = self.state();
+        st.events.iter().enumerate().map(|(i, e)| e.line(i, &st.names)).collect()
+    }
+
+    /// Turns a panic that no oracle raised (a checker's own failure report) into a violation,
+    /// using the trace to locate it:
+    /// - loom's "Causality violation" on an object's memory: a use-after-free when the object
+    ///   was freed (the access and the free are not ordered by happens-before), otherwise a
+    ///   data race on the field (e.g. a read of a field not ordered after its initialisation);
+    /// - loom's branch limit, loom's and shuttle's deadlock and step-limit reports: a deadlock,
+    ///   located at the wait loop that never finished, if one was open;
+    /// - anything else: a panic of the model.
+    pub fn classify_panic(&self, message: &str) -> Violation {
+        let st = self.state();
+        let log = Log { events: &st.events, names: &st.names };
+        let first_line = message.lines().next().unwrap_or("").to_string();
+        if message.contains("Causality violation") {
+            if let Some(v) = classify_race(&log, &first_line) {
+                return v;
+            }
+        }
+        let deadlock = ["maximum number of branches", "deadlock", "max_steps", "SPIN_LIMIT"]
+            .iter()
+            .any(|p| message.contains(p));
+        if deadlock {
+            if let Some(at) = open_wait(&log) {
+                let what = match &log.events[at].op {
+                    Op::WaitStart { what } => *what,
+                    _ => "",
+                };
+                return log.violation_at(
+                    at,
+                    ViolationKind::Deadlock,
+                    None,
+                    format!("the wait for {what} can never finish ({first_line})"),
+                );
+            }
+            return Violation {
+                kind: ViolationKind::Deadlock,
+                object: None,
+                function: String::new(),
+                site: String::new(),
+                thread: String::new(),
+                step: None,
+                message: first_line,
+            };
+        }
+        Violation {
+            kind: ViolationKind::Panic,
+            object: None,
+            function: st.events.last().map_or("", |e| e.function).to_string(),
+            site: st.events.last().map_or("", |e| e.site).to_string(),
+            thread: st.events.last().map_or("", |e| log.names.thread(e.thread)).to_string(),
+            step: st.events.len().checked_sub(1),
+            message: first_line,
+        }
+    }
+}
+
+/// The earliest wait that was still open when the execution stopped.
+fn open_wait(log: &Log<'_>) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    for (i, e) in log.events.iter().enumerate() {
+        match e.op {
+            Op::WaitStart { .. } => open.push(i),
+            Op::WaitDone { start } => open.retain(|&s| s != start),
+            _ => {}
+        }
+    }
+    open.first().copied()
+}
+
+/// Locates a loom causality violation. loom reports it at the later of the two accesses, which
+/// is the last event of the trace (an access is recorded just before the memory is touched).
+fn classify_race(log: &Log<'_>, loom_message: &str) -> Option<Violation> {
+    let last = log.events.len().checked_sub(1)?;
+    let (obj, freeing) = match log.events[last].op {
+        Op::Free { obj } => (obj, true),
+        Op::Access { obj, .. } => (obj, false),
+        _ => return None,
+    };
+    let freed_at = log.events.iter().position(|e| e.op == Op::Free { obj });
+    let name = log.names.object(obj).to_string();
+    if freeing {
+        // The free came second: blame the latest access by another thread, which the free
+        // does not follow in happens-before order.
+        let thread = log.events[last].thread;
+        let victim = log.events[..last].iter().rposition(|e| {
+            e.thread != thread && matches!(e.op, Op::Access { obj: o, .. } if o == obj)
+        });
+        let at = victim.unwrap_or(last);
+        let msg = format!(
+            "{name} is freed at step {last} ({}) but the access at step {at} is not ordered \
+             before the free ({loom_message})",
+            log.cite(last)
+        );
+        return Some(log.violation_at(at, ViolationKind::UseAfterFree, Some(obj), msg));
+    }
+    Some(match freed_at {
+        Some(f) => log.violation_at(
+            last,
+            ViolationKind::UseAfterFree,
+            Some(obj),
+            format!("{name} was freed at step {f} ({}), not ordered before this access", log.cite(f)),
+        ),
+        None => log.violation_at(
+            last,
+            ViolationKind::DataRace,
+            Some(obj),
+            format!("this access to {name} is not ordered with an earlier write ({loom_message})"),
+        ),
+    })
+}
+
+/// The kernel's `current`: the thread running a piece of the model. It knows its execution, its
+/// name, the CPU it runs on (for per-CPU data) and the kernel functions it is inside.
+pub struct Task {
+    exec: Arc<Execution>,
+    id: ThreadId,
+    cpu: Cell<usize>,
+    frames: RefCell<Vec<&'static str>>,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task").field("id", &self.id).field("cpu", &self.cpu.get()).finish()
+    }
+}
+
+/// Leaves a kernel function when dropped (see [`Task::enter`]).
+#[derive(Debug)]
+pub struct Frame<'a>(&'a Task);
+
+impl Drop for Frame<'_> {
+    fn drop(&mut self) {
+        self.0.frames.borrow_mut().pop();
+    }
+}
+
+impl Task {
+    fn new(exec: Arc<Execution>, id: ThreadId) -> Self {
+        Task { exec, id, cpu: Cell::new(0), frames: RefCell::new(Vec::new()) }
+    }
+
+    /// The execution this task belongs to.
+    pub fn exec(&self) -> &Arc<Execution> {
+        &self.exec
+    }
+
+    /// This thread's id.
+    pub fn id(&self) -> ThreadId {
+        self.id
+    }
+
+    /// The CPU slot this thread runs on (`smp_processor_id()`), for per-CPU data.
+    pub fn cpu(&self) -> usize {
+        self.cpu.get()
+    }
+
+    /// Moves this thread to another CPU slot (preemption and migration).
+    pub fn migrate(&self, cpu: usize) {
+        self.cpu.set(cpu);
+    }
+
+    /// Enters a kernel function; events recorded until the frame is dropped name it.
+    pub fn enter(&self, function: &'static str) -> Frame<'_> {
+        self.frames.borrow_mut().push(function);
+        Frame(self)
+    }
+
+    /// Records an operation of this thread; see [`Execution::record`].
+    pub fn record(&self, op: Op) -> usize {
+        let (function, site) = {
+            let frames = self.frames.borrow();
+            (frames.first().copied().unwrap_or(""), frames.last().copied().unwrap_or(""))
+        };
+        self.exec.record(Event { thread: self.id, function, site, op })
+    }
+
+    /// Spawns a named thread of the model on `cpu`. Its task is created in the parent so that
+    /// thread ids follow program order.
+    pub fn spawn<B: Backend, T: Send + 'static>(
+        &self,
+        name: &str,
+        cpu: usize,
+        f: impl FnOnce(&Task) -> T + Send + 'static,
+    ) -> B::JoinHandle<T> {
+        let id = self.exec.add_thread(name);
+        let task = Task::new(self.exec.clone(), id);
+        task.cpu.set(cpu);
+        B::spawn(move || f(&task))
+    }
+
+    /// Waits until `done()` holds, yielding on every failed check (loom and shuttle need the
+    /// yield to make progress). The wait is recorded, so that a deadlock can be located at it.
+    pub fn wait_until<B: Backend>(&self, what: &'static str, mut done: impl FnMut() -> bool) {
+        let mut start = None;
+        let mut spins: u64 = 0;
+        while !done() {
+            start.get_or_insert_with(|| self.record(Op::WaitStart { what }));
+            spins += 1;
+            if B::SPIN_LIMIT.is_some_and(|limit| spins > limit) {
+                let v = self.exec.classify_panic("SPIN_LIMIT: the wait did not finish");
+                self.exec.set_violation(v);
+                std::panic::panic_any(ViolationPanic);
+            }
+            self.idle::<B>();
+        }
+        if let Some(start) = start {
+            self.record(Op::WaitDone { start });
+        }
+    }
+
+    /// One iteration of an idle loop: yield, and stop if the execution was aborted.
+    pub fn idle<B: Backend>(&self) {
+        if self.exec.aborted() {
+            std::panic::panic_any(ViolationPanic);
+        }
+        B::yield_now();
+    }
+}

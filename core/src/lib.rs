@@ -1,0 +1,22 @@
+//! `notifier-core`: a model of the Linux kernel's mmu_notifier core and the SRCU beneath it,
+//! generic over the sync primitives of a checker (std threads, loom, shuttle).
+//!
+//! - [`backend`]: the sync-primitive trait and its three backends;
+//! - [`exec`], [`trace`], [`violation`]: one execution's threads, event trace and verdict;
+//! - [`memory`]: kernel objects with use-after-free detection;
+//! - [`spinlock`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on.
+
+pub mod backend;
+pub mod exec;
+pub mod hlist;
+pub mod memory;
+pub mod spinlock;
+pub mod srcu;
+pub mod trace;
+pub mod violation;
+
+pub use backend::{Backend, Loom, Shuttle, Std};
+pub use exec::{Execution, Log, Oracle, Task, ViolationPanic};
+pub use memory::KObj;
+pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
+pub use violation::{Violation, ViolationKind};

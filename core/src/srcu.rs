@@ -1,0 +1,299 @@
+//! Classic SRCU (`kernel/srcu.c`, v3.16/v3.17; Lai Jiangshan's two-index algorithm) at the
+//! granularity of its loads, stores and barriers.
+//!
+//! State: `completed` (grace-period counter; its low bit is the index new readers use) and per
+//! CPU `c[2]` (reader counts) and `seq[2]` (lock counts, to validate a zero sum). Readers
+//! increment `c[idx]` and `seq[idx]` on the CPU they lock on and decrement `c[idx]` on the CPU
+//! they unlock on, which may differ. A grace period waits until the inactive index is stably
+//! zero, flips the index, and waits until the old index is stably zero.
+//!
+//! Simplifications, each deliberate:
+//! - Grace periods are serialised by one mutex and run by whoever needs them:
+//!   `synchronize_srcu` runs its own, the SRCU worker runs one per batch of callbacks. The
+//!   kernel's batch pipeline (`batch_queue`/`check0`/`check1`/`done`, `process_srcu`) spreads
+//!   the two checks of one batch over two passes of `srcu_advance_batches`; each pass waits on
+//!   the index that is inactive *at that time*, which is what [`SrcuStruct::grace_period`]
+//!   does by reading `completed` again after the flip.
+//! - The per-CPU increments are single atomic RMWs: in the kernel they run with preemption
+//!   disabled on their own CPU, so no other access to that counter can fall between the load
+//!   and the store.
+//! - The worker is a thread of the model (the kernel's workqueue); it stops when told to
+//!   ([`SrcuStruct::stop_worker`]), once the scenario has no more callers.
+
+use crate::backend::{AtomicBoolOps, AtomicUsizeOps, Backend, MutexOps, Ordering};
+use crate::exec::Task;
+use crate::trace::Op;
+use std::collections::VecDeque;
+
+/// A callback queued with `call_srcu` (`rcu_head` plus its function).
+pub type SrcuCallback = Box<dyn FnOnce(&Task) + Send>;
+
+/// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
+/// must be caught by a specific check (see the SRCU scenarios in `notifier-models`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SrcuVariant {
+    /// The algorithm as in the kernel.
+    #[default]
+    Classic,
+    /// `srcu_flip` removed: both checks wait on the same (inactive) index, so a reader on the
+    /// active index is never waited for.
+    NoFlip,
+    /// The first check (on the inactive index, before the flip) removed: a reader that fetched
+    /// the index before the previous grace period's flip is missed.
+    SingleDrain,
+    /// The `seq[]` re-validation removed: the "unstable zero" of a reader that unlocks on
+    /// another CPU than it locked on, summed at the wrong moment, ends the grace period early.
+    NoSeqRecheck,
+    /// The worker invokes callbacks without waiting for a grace period.
+    CallbackWithoutGracePeriod,
+    /// Barrier B in `__srcu_read_lock` removed: the updater's summation may miss a reader's
+    /// increment that the reader has already made (needs weak memory: loom only).
+    NoReaderBarrierB,
+}
+
+impl SrcuVariant {
+    /// Every variant, the correct one first.
+    pub const ALL: [SrcuVariant; 6] = [
+        SrcuVariant::Classic,
+        SrcuVariant::NoFlip,
+        SrcuVariant::SingleDrain,
+        SrcuVariant::NoSeqRecheck,
+        SrcuVariant::CallbackWithoutGracePeriod,
+        SrcuVariant::NoReaderBarrierB,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SrcuVariant::Classic => "classic",
+            SrcuVariant::NoFlip => "no-flip",
+            SrcuVariant::SingleDrain => "single-drain",
+            SrcuVariant::NoSeqRecheck => "no-seq-recheck",
+            SrcuVariant::CallbackWithoutGracePeriod => "callback-without-gp",
+            SrcuVariant::NoReaderBarrierB => "no-barrier-b",
+        }
+    }
+}
+
+struct SrcuPerCpu<B: Backend> {
+    c: [B::AtomicUsize; 2],
+    seq: [B::AtomicUsize; 2],
+}
+
+struct CallbackQueue {
+    pending: VecDeque<(usize, SrcuCallback)>,
+    /// Callbacks ever queued / ever invoked to completion (FIFO, so a count suffices).
+    queued: usize,
+    invoked: usize,
+}
+
+/// `struct srcu_struct`.
+pub struct SrcuStruct<B: Backend> {
+    completed: B::AtomicUsize,
+    per_cpu: Box<[SrcuPerCpu<B>]>,
+    /// Serialises grace periods (`sp->mutex` / the "running" ownership in classic SRCU).
+    gp_mutex: B::Mutex<()>,
+    /// `sp->queue_lock` and the callback batch.
+    queue: B::Mutex<CallbackQueue>,
+    worker_stop: B::AtomicBool,
+    variant: SrcuVariant,
+}
+
+/// What `srcu_read_lock` returns: the index, plus the trace's name for the section.
+#[derive(Debug)]
+#[must_use = "pass it to srcu_read_unlock"]
+pub struct SrcuIdx {
+    /// The index the reader incremented.
+    pub idx: usize,
+    section: usize,
+}
+
+impl<B: Backend> SrcuStruct<B> {
+    /// `init_srcu_struct` with `cpus` per-CPU slots (use the fewest that show what a scenario
+    /// needs: each slot adds loads to every summation).
+    pub fn new(cpus: usize, variant: SrcuVariant) -> Self {
+        assert!(cpus >= 1, "SRCU needs at least one CPU slot");
+        let per_cpu = (0..cpus)
+            .map(|_| SrcuPerCpu {
+                c: [B::AtomicUsize::new(0), B::AtomicUsize::new(0)],
+                seq: [B::AtomicUsize::new(0), B::AtomicUsize::new(0)],
+            })
+            .collect();
+        SrcuStruct {
+            completed: B::AtomicUsize::new(0),
+            per_cpu,
+            gp_mutex: B::Mutex::new(()),
+            queue: B::Mutex::new(CallbackQueue { pending: VecDeque::new(), queued: 0, invoked: 0 }),
+            worker_stop: B::AtomicBool::new(false),
+            variant,
+        }
+    }
+
+    /// The variant of the algorithm this instance runs.
+    pub fn variant(&self) -> SrcuVariant {
+        self.variant
+    }
+
+    fn slot(&self, cur: &Task) -> &SrcuPerCpu<B> {
+        &self.per_cpu[cur.cpu() % self.per_cpu.len()]
+    }
+
+    /// `srcu_read_lock`: enters a read-side section on the current CPU.
+    pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
+        let _f = cur.enter("srcu_read_lock");
+        let idx = self.completed.load(Ordering::Relaxed) & 1; // ACCESS_ONCE(sp->completed) & 1
+        let slot = self.slot(cur);
+        slot.c[idx].fetch_add(1, Ordering::Relaxed);
+        if self.variant != SrcuVariant::NoReaderBarrierB {
+            // smp_mb() B: pairs with A in srcu_readers_active_idx_check. A summation that
+            // misses this increment is followed (A) by nothing this section can miss.
+            B::fence(Ordering::SeqCst);
+        }
+        slot.seq[idx].fetch_add(1, Ordering::Relaxed);
+        // Recorded once the section has begun: the oracle asks every grace period that
+        // starts after this event to wait for it.
+        let section = cur.record(Op::SrcuReadLock { idx, cpu: cur.cpu() });
+        SrcuIdx { idx, section }
+    }
+
+    /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now.
+    pub fn srcu_read_unlock(&self, cur: &Task, idx: SrcuIdx) {
+        let _f = cur.enter("srcu_read_unlock");
+        // Recorded before the decrement, which is what lets a grace period end.
+        cur.record(Op::SrcuReadUnlock { idx: idx.idx, cpu: cur.cpu(), section: idx.section });
+        // smp_mb() C: pairs with D. Everything in the section happens before an updater
+        // that sees this decrement goes on to its destructive step.
+        B::fence(Ordering::SeqCst);
+        self.slot(cur).c[idx.idx].fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn readers_seq_idx(&self, idx: usize) -> usize {
+        self.per_cpu.iter().fold(0usize, |s, p| s.wrapping_add(p.seq[idx].load(Ordering::Relaxed)))
+    }
+
+    fn readers_active_idx(&self, idx: usize) -> usize {
+        self.per_cpu.iter().fold(0usize, |s, p| s.wrapping_add(p.c[idx].load(Ordering::Relaxed)))
+    }
+
+    /// `srcu_readers_active_idx_check`: whether the readers of `idx` are stably gone.
+    fn srcu_readers_active_idx_check(&self, idx: usize) -> bool {
+        let seq = self.readers_seq_idx(idx);
+        // smp_mb() A: pairs with B. If this summation misses a reader's increment, that reader
+        // sees everything the updater did before the grace period. And if the seq sum above
+        // saw a reader's seq increment, the c sum below sees its c increment.
+        B::fence(Ordering::SeqCst);
+        // The sum can be zero with a reader present ("unstable zero"): a reader that locks on
+        // one CPU after it was summed and unlocks on another before it is summed cancels a
+        // long-running reader's count. The seq check below catches that.
+        if self.readers_active_idx(idx) != 0 {
+            return false;
+        }
+        if self.variant == SrcuVariant::NoSeqRecheck {
+            return true;
+        }
+        // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
+        // before everything after this grace period.
+        B::fence(Ordering::SeqCst);
+        self.readers_seq_idx(idx) == seq
+    }
+
+    fn wait_readers_gone(&self, cur: &Task, idx: usize) {
+        cur.wait_until::<B>("SRCU readers of the old index", || {
+            self.srcu_readers_active_idx_check(idx)
+        });
+        cur.record(Op::SrcuReadersGone { idx });
+    }
+
+    /// `srcu_flip`: `completed++`, with full barriers around it. Only the grace-period owner
+    /// writes `completed`, so one RMW stands for the kernel's load and store.
+    fn srcu_flip(&self, cur: &Task) {
+        B::fence(Ordering::SeqCst);
+        let completed = self.completed.fetch_add(1, Ordering::Relaxed) + 1;
+        B::fence(Ordering::SeqCst);
+        cur.record(Op::SrcuFlip { completed });
+    }
+
+    /// One grace period: check the inactive index, flip, check the index that became
+    /// inactive. Both checks are needed: a reader may have fetched the index just before the
+    /// previous flip and incremented the counter after that grace period's check.
+    fn grace_period(&self, cur: &Task) {
+        let _gp = self.gp_mutex.lock();
+        if self.variant != SrcuVariant::SingleDrain {
+            let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
+            self.wait_readers_gone(cur, idx);
+        }
+        if self.variant != SrcuVariant::NoFlip {
+            self.srcu_flip(cur);
+        }
+        let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
+        self.wait_readers_gone(cur, idx);
+    }
+
+    /// `synchronize_srcu`: returns after every read-side section that began before the call
+    /// has ended.
+    pub fn synchronize_srcu(&self, cur: &Task) {
+        let _f = cur.enter("synchronize_srcu");
+        let start = cur.record(Op::SynchronizeSrcu);
+        self.grace_period(cur);
+        cur.record(Op::SynchronizeSrcuDone { start });
+    }
+
+    /// `call_srcu(head, func)`: queues `func` to run on the SRCU worker after a grace period.
+    /// Never runs it here.
+    pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
+        let _f = cur.enter("call_srcu");
+        let call = cur.record(Op::CallSrcu);
+        {
+            let mut q = self.queue.lock();
+            q.pending.push_back((call, func));
+            q.queued += 1;
+        }
+        cur.record(Op::CallSrcuDone { call });
+    }
+
+    /// `srcu_barrier`: returns after every callback queued before the call has run.
+    pub fn srcu_barrier(&self, cur: &Task) {
+        let _f = cur.enter("srcu_barrier");
+        let start = cur.record(Op::SrcuBarrier);
+        let target = self.queue.lock().queued;
+        cur.wait_until::<B>("SRCU callbacks queued before the barrier", || {
+            self.queue.lock().invoked >= target
+        });
+        cur.record(Op::SrcuBarrierDone { start });
+    }
+
+    /// The SRCU worker (`process_srcu` on the kernel's workqueue): takes every queued callback,
+    /// runs one grace period for the batch, invokes the batch in order; until
+    /// [`SrcuStruct::stop_worker`] is called and nothing is left.
+    pub fn srcu_worker(&self, cur: &Task) {
+        let _f = cur.enter("process_srcu");
+        loop {
+            // Read `stop` before looking at the queue: stop is set after every caller has
+            // finished, so seeing it and then an empty queue means nothing more will come.
+            let stopping = self.worker_stop.load(Ordering::Acquire);
+            let batch: Vec<(usize, SrcuCallback)> = self.queue.lock().pending.drain(..).collect();
+            if batch.is_empty() {
+                if stopping {
+                    return;
+                }
+                cur.idle::<B>();
+                continue;
+            }
+            if self.variant != SrcuVariant::CallbackWithoutGracePeriod {
+                self.grace_period(cur);
+            }
+            for (call, func) in batch {
+                cur.record(Op::CallbackStart { call });
+                func(cur);
+                cur.record(Op::CallbackDone { call });
+                self.queue.lock().invoked += 1;
+            }
+        }
+    }
+
+    /// Tells the worker to return once the queue is empty. Call it after every thread that
+    /// may `call_srcu` has finished.
+    pub fn stop_worker(&self) {
+        self.worker_stop.store(true, Ordering::Release);
+    }
+}

@@ -1,0 +1,199 @@
+//! The event trace of one execution, in kernel vocabulary.
+//!
+//! Every modelled kernel operation appends one [`Event`]. Recording never adds a scheduling
+//! point: the log is a std mutex held for a push, never across a backend operation.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies a kernel object allocated in the execution (index into its object table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjId(pub u32);
+
+/// Identifies a thread of the execution (index into its thread table; 0 is `main`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ThreadId(pub u8);
+
+/// One modelled kernel operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The thread that performed it.
+    pub thread: ThreadId,
+    /// The kernel entry point it happened in (outermost frame), or `""`.
+    pub function: &'static str,
+    /// The innermost frame (`hlist_del_init_rcu`), or `""`.
+    pub site: &'static str,
+    /// What happened.
+    pub op: Op,
+}
+
+/// The operations the trace knows. Indices named `section`, `start` or `call` are the index of
+/// the event that opened the matching interval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// `kmalloc`: a kernel object comes to life.
+    Alloc { obj: ObjId },
+    /// `kfree` (or the last `mmdrop`): the object is poisoned.
+    Free { obj: ObjId },
+    /// A load or store of a field of a kernel object.
+    Access { obj: ObjId, field: &'static str, write: bool },
+    /// `spin_lock(lock)`, acquired.
+    SpinLock { obj: ObjId },
+    /// `spin_unlock(lock)`.
+    SpinUnlock { obj: ObjId },
+    /// `srcu_read_lock` returned `idx`; the event index names the read-side section.
+    SrcuReadLock { idx: usize, cpu: usize },
+    /// `srcu_read_unlock(idx)` called for the section opened at event `section`.
+    SrcuReadUnlock { idx: usize, cpu: usize, section: usize },
+    /// `synchronize_srcu` called.
+    SynchronizeSrcu,
+    /// `synchronize_srcu` (called at event `start`) returns.
+    SynchronizeSrcuDone { start: usize },
+    /// The grace period flipped the index: `completed` is now this value.
+    SrcuFlip { completed: usize },
+    /// The readers of `idx` were seen stably gone.
+    SrcuReadersGone { idx: usize },
+    /// `call_srcu` called; the event index names the callback.
+    CallSrcu,
+    /// `call_srcu` (called at event `call`) has queued its callback and returns.
+    CallSrcuDone { call: usize },
+    /// The SRCU worker invokes the callback queued at event `call`.
+    CallbackStart { call: usize },
+    /// The callback queued at event `call` has returned.
+    CallbackDone { call: usize },
+    /// `srcu_barrier` called.
+    SrcuBarrier,
+    /// `srcu_barrier` (called at event `start`) returns.
+    SrcuBarrierDone { start: usize },
+    /// A wait loop begins (`what` waits for something another thread does).
+    WaitStart { what: &'static str },
+    /// The wait begun at event `start` is over.
+    WaitDone { start: usize },
+    /// A free-form kernel operation, for lines the other variants do not cover.
+    Note { text: String },
+}
+
+/// One rendered line of a trace, as reports and the parent process see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceLine {
+    /// The event index.
+    pub step: usize,
+    /// The thread's name.
+    pub thread: String,
+    /// The kernel entry point.
+    pub function: String,
+    /// The operation, in kernel vocabulary.
+    pub text: String,
+}
+
+/// Names of the execution's threads and objects, to render events.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Thread names by [`ThreadId`].
+    pub threads: Vec<String>,
+    /// Object names by [`ObjId`].
+    pub objects: Vec<String>,
+}
+
+impl Names {
+    /// The name of a thread.
+    pub fn thread(&self, t: ThreadId) -> &str {
+        self.threads.get(t.0 as usize).map_or("?", String::as_str)
+    }
+
+    /// The name of an object.
+    pub fn object(&self, o: ObjId) -> &str {
+        self.objects.get(o.0 as usize).map_or("?", String::as_str)
+    }
+}
+
+impl Event {
+    /// The operation in kernel vocabulary, e.g. `hlist_del_init_rcu: load notifier A->next`.
+    pub fn describe(&self, names: &Names) -> String {
+        let what = match &self.op {
+            Op::Alloc { obj } => format!("kmalloc {}", names.object(*obj)),
+            Op::Free { obj } => format!("kfree {}", names.object(*obj)),
+            Op::Access { obj, field, write } => {
+                let verb = if *write { "store" } else { "load" };
+                format!("{verb} {}->{field}", names.object(*obj))
+            }
+            Op::SpinLock { obj } => format!("spin_lock({})", names.object(*obj)),
+            Op::SpinUnlock { obj } => format!("spin_unlock({})", names.object(*obj)),
+            Op::SrcuReadLock { idx, cpu } => format!("srcu_read_lock -> idx {idx} (cpu {cpu})"),
+            Op::SrcuReadUnlock { idx, cpu, .. } => {
+                format!("srcu_read_unlock(idx {idx}) (cpu {cpu})")
+            }
+            Op::SynchronizeSrcu => "synchronize_srcu: begin".to_string(),
+            Op::SynchronizeSrcuDone { .. } => "synchronize_srcu: return".to_string(),
+            Op::SrcuFlip { completed } => format!("srcu_flip: completed = {completed}"),
+            Op::SrcuReadersGone { idx } => format!("idx {idx}: no readers (stable zero)"),
+            Op::CallSrcu => "call_srcu: queue callback".to_string(),
+            Op::CallSrcuDone { call } => format!("call_srcu: queued callback #{call}"),
+            Op::CallbackStart { call } => format!("invoke callback #{call}"),
+            Op::CallbackDone { call } => format!("callback #{call} returns"),
+            Op::SrcuBarrier => "srcu_barrier: begin".to_string(),
+            Op::SrcuBarrierDone { .. } => "srcu_barrier: return".to_string(),
+            Op::WaitStart { what } => format!("wait: {what}"),
+            Op::WaitDone { .. } => "wait over".to_string(),
+            Op::Note { text } => text.clone(),
+        };
+        if self.site.is_empty() || what.starts_with(self.site) {
+            what
+        } else {
+            format!("{}: {what}", self.site)
+        }
+    }
+
+    /// The rendered line for report `step`.
+    pub fn line(&self, step: usize, names: &Names) -> TraceLine {
+        TraceLine {
+            step,
+            thread: names.thread(self.thread).to_string(),
+            function: self.function.to_string(),
+            text: self.describe(names),
+        }
+    }
+}
+
+/// Renders a trace as one column per thread, one line per event (the kernel's race-diagram
+/// layout), marking the line of `mark` with `<== ` and the `note`.
+pub fn render_columns(lines: &[TraceLine], mark: Option<(usize, &str)>) -> String {
+    let mut threads: Vec<&str> = Vec::new();
+    for l in lines {
+        if !threads.contains(&l.thread.as_str()) {
+            threads.push(&l.thread);
+        }
+    }
+    let width = |t: &str| {
+        lines
+            .iter()
+            .filter(|l| l.thread == t)
+            .map(|l| l.text.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(t.len())
+            .min(60)
+    };
+    let widths: Vec<usize> = threads.iter().map(|t| width(t)).collect();
+    let mut out = String::new();
+    out.push_str("step  ");
+    for (t, w) in threads.iter().zip(&widths) {
+        out.push_str(&format!("| {t:<w$} "));
+    }
+    out.push('\n');
+    for l in lines {
+        out.push_str(&format!("{:>4}  ", l.step));
+        for (t, w) in threads.iter().zip(&widths) {
+            let cell = if *t == l.thread { l.text.as_str() } else { "" };
+            let cell: String = cell.chars().take(*w).collect();
+            out.push_str(&format!("| {cell:<w$} "));
+        }
+        if let Some((step, note)) = mark {
+            if step == l.step {
+                out.push_str(&format!("<== {note}"));
+            }
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+    }
+    out
+}
