@@ -9,6 +9,9 @@ use std::sync::{Arc, Mutex};
 
 /// Judges an execution from its events, as they are recorded. An oracle never calls into the
 /// backend, so it adds no scheduling point.
+// A violation ends the execution, so the large `Err` is built at most once per execution; the
+// hot path returns `Ok(())`.
+#[allow(clippy::result_large_err)]
 pub trait Oracle: Send {
     /// Called after `log.events[at]` was appended. An error stops the execution.
     fn on_event(&mut self, at: usize, log: &Log<'_>) -> Result<(), Violation>;
@@ -85,7 +88,9 @@ pub struct Execution {
 
 impl std::fmt::Debug for Execution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Execution").field("tracing", &self.tracing).finish_non_exhaustive()
+        f.debug_struct("Execution")
+            .field("tracing", &self.tracing)
+            .finish_non_exhaustive()
     }
 }
 
@@ -104,7 +109,10 @@ impl Execution {
         Arc::new(Execution {
             state: Mutex::new(State {
                 events: Vec::with_capacity(if tracing { 256 } else { 0 }),
-                names: Names { threads: vec!["main".to_string()], objects: Vec::new() },
+                names: Names {
+                    threads: vec!["main".to_string()],
+                    objects: Vec::new(),
+                },
                 oracles,
                 violation: None,
             }),
@@ -142,19 +150,21 @@ impl Execution {
     }
 
     /// Appends an event and lets every oracle judge it. Returns the event's index. Panics with
-    /// [`ViolationPanic`] if an oracle reports a violation, or if another thread already did.
+    /// [`ViolationPanic`] if an oracle reports a violation. Once a violation is known, nothing
+    /// more is recorded (a checker may still be unwinding the other threads).
+    #[allow(clippy::result_large_err)] // see `Oracle`
     pub fn record(&self, event: Event) -> usize {
-        if self.aborted.load(Ordering::Relaxed) {
-            std::panic::panic_any(ViolationPanic);
-        }
-        if !self.tracing {
+        if !self.tracing || self.aborted.load(Ordering::Relaxed) {
             return 0;
         }
         let mut guard = self.state();
         let st = &mut *guard;
         st.events.push(event);
         let at = st.events.len() - 1;
-        let log = Log { events: &st.events, names: &st.names };
+        let log = Log {
+            events: &st.events,
+            names: &st.names,
+        };
         let verdict = st.oracles.iter_mut().try_for_each(|o| o.on_event(at, &log));
         if let Err(v) = verdict {
             st.violation.get_or_insert(v);
@@ -167,10 +177,14 @@ impl Execution {
 
     /// Runs the end-of-execution judgements (leaks, pending obligations). Call it after every
     /// thread has been joined. Panics with [`ViolationPanic`] on a violation.
+    #[allow(clippy::result_large_err)] // see `Oracle`
     pub fn finish(&self) {
         let mut guard = self.state();
         let st = &mut *guard;
-        let log = Log { events: &st.events, names: &st.names };
+        let log = Log {
+            events: &st.events,
+            names: &st.names,
+        };
         let verdict = st.oracles.iter_mut().try_for_each(|o| o.at_end(&log));
         if let Err(v) = verdict {
             st.violation.get_or_insert(v);
@@ -211,7 +225,11 @@ impl Execution {
     /// The rendered trace.
     pub fn lines(&self) -> Vec<TraceLine> {
         let st = self.state();
-        st.events.iter().enumerate().map(|(i, e)| e.line(i, &st.names)).collect()
+        st.events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.line(i, &st.names))
+            .collect()
     }
 
     /// Turns a panic that no oracle raised (a checker's own failure report) into a violation,
@@ -224,27 +242,38 @@ impl Execution {
     /// - anything else: a panic of the model.
     pub fn classify_panic(&self, message: &str) -> Violation {
         let st = self.state();
-        let log = Log { events: &st.events, names: &st.names };
+        let log = Log {
+            events: &st.events,
+            names: &st.names,
+        };
         let first_line = message.lines().next().unwrap_or("").to_string();
         if message.contains("Causality violation") {
             if let Some(v) = classify_race(&log, &first_line) {
                 return v;
             }
         }
-        let deadlock = ["maximum number of branches", "deadlock", "max_steps", "SPIN_LIMIT"]
-            .iter()
-            .any(|p| message.contains(p));
+        let deadlock = [
+            "maximum number of branches",
+            "deadlock",
+            "max_steps",
+            "SPIN_LIMIT",
+        ]
+        .iter()
+        .any(|p| message.contains(p));
         if deadlock {
-            if let Some(at) = open_wait(&log) {
-                let what = match &log.events[at].op {
-                    Op::WaitStart { what } => *what,
-                    _ => "",
+            if let Some(at) = deadlock_site(&log) {
+                let why = match &log.events[at].op {
+                    Op::WaitStart { what } => format!("the wait for {what} can never finish"),
+                    _ => format!(
+                        "{} waits for a grace period while it holds an SRCU read-side section",
+                        log.names.thread(log.events[at].thread)
+                    ),
                 };
                 return log.violation_at(
                     at,
                     ViolationKind::Deadlock,
                     None,
-                    format!("the wait for {what} can never finish ({first_line})"),
+                    format!("{why} ({first_line})"),
                 );
             }
             return Violation {
@@ -262,66 +291,129 @@ impl Execution {
             object: None,
             function: st.events.last().map_or("", |e| e.function).to_string(),
             site: st.events.last().map_or("", |e| e.site).to_string(),
-            thread: st.events.last().map_or("", |e| log.names.thread(e.thread)).to_string(),
+            thread: st
+                .events
+                .last()
+                .map_or("", |e| log.names.thread(e.thread))
+                .to_string(),
             step: st.events.len().checked_sub(1),
             message: first_line,
         }
     }
 }
 
-/// The earliest wait that was still open when the execution stopped.
-fn open_wait(log: &Log<'_>) -> Option<usize> {
-    let mut open: Vec<usize> = Vec::new();
+/// The place to blame for a deadlock:
+/// 1. a thread inside `synchronize_srcu` or `srcu_barrier` while it holds an SRCU read-side
+///    section (it waits for itself, whether in the wait loop or blocked behind the grace
+///    period another thread runs for it);
+/// 2. else, among the waits still open, the earliest.
+fn deadlock_site(log: &Log<'_>) -> Option<usize> {
+    let mut waits: Vec<usize> = Vec::new();
+    let mut gps: Vec<usize> = Vec::new();
+    let mut sections: Vec<usize> = Vec::new();
     for (i, e) in log.events.iter().enumerate() {
         match e.op {
-            Op::WaitStart { .. } => open.push(i),
-            Op::WaitDone { start } => open.retain(|&s| s != start),
+            Op::WaitStart { .. } => waits.push(i),
+            Op::WaitDone { start } => waits.retain(|&s| s != start),
+            Op::SynchronizeSrcu | Op::SrcuBarrier => gps.push(i),
+            Op::SynchronizeSrcuDone { start } | Op::SrcuBarrierDone { start } => {
+                gps.retain(|&s| s != start)
+            }
+            Op::SrcuReadLock { .. } => sections.push(i),
+            Op::SrcuReadUnlock { section, .. } => sections.retain(|&s| s != section),
             _ => {}
         }
     }
-    open.first().copied()
+    let holds_section = |at: &usize| {
+        sections
+            .iter()
+            .any(|&s| log.events[s].thread == log.events[*at].thread)
+    };
+    gps.iter()
+        .copied()
+        .find(holds_section)
+        .or(waits.first().copied())
 }
 
-/// Locates a loom causality violation. loom reports it at the later of the two accesses, which
-/// is the last event of the trace (an access is recorded just before the memory is touched).
+/// Locates a loom causality violation. loom reports it at the later of the two accesses:
+/// either an access in progress (the [`PendingAccess`] marker: the free or the initialisation
+/// came earlier but is not ordered before it), or a free, recorded as the last event (an
+/// earlier access is not ordered before it).
 fn classify_race(log: &Log<'_>, loom_message: &str) -> Option<Violation> {
-    let last = log.events.len().checked_sub(1)?;
-    let (obj, freeing) = match log.events[last].op {
-        Op::Free { obj } => (obj, true),
-        Op::Access { obj, .. } => (obj, false),
-        _ => return None,
-    };
-    let freed_at = log.events.iter().position(|e| e.op == Op::Free { obj });
-    let name = log.names.object(obj).to_string();
-    if freeing {
-        // The free came second: blame the latest access by another thread, which the free
-        // does not follow in happens-before order.
-        let thread = log.events[last].thread;
-        let victim = log.events[..last].iter().rposition(|e| {
-            e.thread != thread && matches!(e.op, Op::Access { obj: o, .. } if o == obj)
+    if let Some((thread, function, site, a)) = PENDING.with(Cell::get) {
+        let name = log.names.object(a.obj).to_string();
+        let freed_at = log
+            .events
+            .iter()
+            .position(|e| e.op == Op::Free { obj: a.obj });
+        let verb = if a.write { "store to" } else { "load of" };
+        let (kind, message) = match freed_at {
+            Some(f) => (
+                ViolationKind::UseAfterFree,
+                format!(
+                    "{verb} {name}->{} is not ordered after its free at step {f} ({})",
+                    a.field,
+                    log.cite(f)
+                ),
+            ),
+            None => (
+                ViolationKind::DataRace,
+                format!(
+                    "{verb} {name}->{} is not ordered after the object's initialisation or an \
+                     earlier write ({loom_message})",
+                    a.field
+                ),
+            ),
+        };
+        return Some(Violation {
+            kind,
+            object: Some(name),
+            function: function.to_string(),
+            site: site.to_string(),
+            thread: log.names.thread(thread).to_string(),
+            step: None,
+            message,
         });
-        let at = victim.unwrap_or(last);
-        let msg = format!(
-            "{name} is freed at step {last} ({}) but the access at step {at} is not ordered \
-             before the free ({loom_message})",
-            log.cite(last)
-        );
-        return Some(log.violation_at(at, ViolationKind::UseAfterFree, Some(obj), msg));
     }
-    Some(match freed_at {
-        Some(f) => log.violation_at(
-            last,
-            ViolationKind::UseAfterFree,
-            Some(obj),
-            format!("{name} was freed at step {f} ({}), not ordered before this access", log.cite(f)),
-        ),
-        None => log.violation_at(
-            last,
-            ViolationKind::DataRace,
-            Some(obj),
-            format!("this access to {name} is not ordered with an earlier write ({loom_message})"),
-        ),
-    })
+    let last = log.events.len().checked_sub(1)?;
+    let Op::Free { obj } = log.events[last].op else {
+        return None;
+    };
+    let name = log.names.object(obj).to_string();
+    // The free came second: blame the latest access by another thread, which the free does
+    // not follow in happens-before order.
+    let thread = log.events[last].thread;
+    let victim = log.events[..last]
+        .iter()
+        .rposition(|e| e.thread != thread && matches!(e.op, Op::Access { obj: o, .. } if o == obj));
+    let at = victim.unwrap_or(last);
+    let msg = format!(
+        "{name} is freed at step {last} ({}) but the access at step {at} is not ordered before \
+         the free ({loom_message})",
+        log.cite(last)
+    );
+    Some(log.violation_at(at, ViolationKind::UseAfterFree, Some(obj), msg))
+}
+
+/// An access to a kernel object in progress: set just before loom's race check of the
+/// access, so that a race reported there names the access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingAccess {
+    /// The object.
+    pub obj: ObjId,
+    /// The field.
+    pub field: &'static str,
+    /// Whether it is a write.
+    pub write: bool,
+}
+
+/// The pending access and who makes it: (thread, function, site, access).
+type Pending = (ThreadId, &'static str, &'static str, PendingAccess);
+
+thread_local! {
+    // Per OS thread: loom and shuttle run every model thread on the OS thread that started
+    // the check, and nothing can switch threads between setting this and loom's check.
+    static PENDING: Cell<Option<Pending>> = const { Cell::new(None) };
 }
 
 /// The kernel's `current`: the thread running a piece of the model. It knows its execution, its
@@ -330,12 +422,17 @@ pub struct Task {
     exec: Arc<Execution>,
     id: ThreadId,
     cpu: Cell<usize>,
-    frames: RefCell<Vec<&'static str>>,
+    /// The kernel functions this thread is inside, innermost last; `true` marks an API
+    /// function (one a report names), `false` a helper (a primitive or driver method).
+    frames: RefCell<Vec<(&'static str, bool)>>,
 }
 
 impl std::fmt::Debug for Task {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Task").field("id", &self.id).field("cpu", &self.cpu.get()).finish()
+        f.debug_struct("Task")
+            .field("id", &self.id)
+            .field("cpu", &self.cpu.get())
+            .finish()
     }
 }
 
@@ -351,7 +448,12 @@ impl Drop for Frame<'_> {
 
 impl Task {
     fn new(exec: Arc<Execution>, id: ThreadId) -> Self {
-        Task { exec, id, cpu: Cell::new(0), frames: RefCell::new(Vec::new()) }
+        Task {
+            exec,
+            id,
+            cpu: Cell::new(0),
+            frames: RefCell::new(Vec::new()),
+        }
     }
 
     /// The execution this task belongs to.
@@ -374,19 +476,44 @@ impl Task {
         self.cpu.set(cpu);
     }
 
-    /// Enters a kernel function; events recorded until the frame is dropped name it.
+    /// Enters a kernel API function (`__mmu_notifier_release`): events recorded until the
+    /// frame is dropped are reported as happening in it.
     pub fn enter(&self, function: &'static str) -> Frame<'_> {
-        self.frames.borrow_mut().push(function);
+        self.frames.borrow_mut().push((function, true));
         Frame(self)
+    }
+
+    /// Enters a helper (`hlist_del_init_rcu`, `srcu_read_lock`, a driver method): events name
+    /// it as their site, and the innermost enclosing API function as their function.
+    pub fn enter_helper(&self, function: &'static str) -> Frame<'_> {
+        self.frames.borrow_mut().push((function, false));
+        Frame(self)
+    }
+
+    fn place(&self) -> (&'static str, &'static str) {
+        let frames = self.frames.borrow();
+        let api = frames.iter().rev().find(|f| f.1).or(frames.first());
+        (api.map_or("", |f| f.0), frames.last().map_or("", |f| f.0))
     }
 
     /// Records an operation of this thread; see [`Execution::record`].
     pub fn record(&self, op: Op) -> usize {
-        let (function, site) = {
-            let frames = self.frames.borrow();
-            (frames.first().copied().unwrap_or(""), frames.last().copied().unwrap_or(""))
-        };
-        self.exec.record(Event { thread: self.id, function, site, op })
+        let (function, site) = self.place();
+        self.exec.record(Event {
+            thread: self.id,
+            function,
+            site,
+            op,
+        })
+    }
+
+    /// Marks (or clears) the access this thread is about to make (see [`PendingAccess`]).
+    pub fn pending_access(&self, access: Option<PendingAccess>) {
+        let pending = access.map(|a| {
+            let (function, site) = self.place();
+            (self.id, function, site, a)
+        });
+        PENDING.with(|p| p.set(pending));
     }
 
     /// Spawns a named thread of the model on `cpu`. Its task is created in the parent so that
@@ -412,7 +539,9 @@ impl Task {
             start.get_or_insert_with(|| self.record(Op::WaitStart { what }));
             spins += 1;
             if B::SPIN_LIMIT.is_some_and(|limit| spins > limit) {
-                let v = self.exec.classify_panic("SPIN_LIMIT: the wait did not finish");
+                let v = self
+                    .exec
+                    .classify_panic("SPIN_LIMIT: the wait did not finish");
                 self.exec.set_violation(v);
                 std::panic::panic_any(ViolationPanic);
             }
@@ -423,9 +552,33 @@ impl Task {
         }
     }
 
-    /// One iteration of an idle loop: yield, and stop if the execution was aborted.
+    /// A kernel `BUG_ON` that fired: records it and stops the execution with a contract
+    /// violation located here.
+    pub fn bug(&self, object: Option<ObjId>, text: &str) -> ! {
+        let at = self.record(Op::Bug {
+            text: text.to_string(),
+        });
+        let v = {
+            let st = self.exec.state();
+            let log = Log {
+                events: &st.events,
+                names: &st.names,
+            };
+            log.violation_at(
+                at,
+                ViolationKind::Contract,
+                object,
+                format!("kernel BUG: {text}"),
+            )
+        };
+        self.exec.set_violation(v);
+        std::panic::panic_any(ViolationPanic)
+    }
+
+    /// One iteration of an idle loop: yield. On real threads, also stop once another thread
+    /// has found a violation (it may be the thread this one waits for).
     pub fn idle<B: Backend>(&self) {
-        if self.exec.aborted() {
+        if B::REAL_THREADS && self.exec.aborted() {
             std::panic::panic_any(ViolationPanic);
         }
         B::yield_now();

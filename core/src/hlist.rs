@@ -33,7 +33,10 @@ pub struct HlistNode<B: Backend> {
 
 impl<B: Backend> Default for HlistNode<B> {
     fn default() -> Self {
-        HlistNode { next: B::AtomicUsize::new(NULL), pprev: B::AtomicUsize::new(PPREV_NULL) }
+        HlistNode {
+            next: B::AtomicUsize::new(NULL),
+            pprev: B::AtomicUsize::new(PPREV_NULL),
+        }
     }
 }
 
@@ -44,7 +47,9 @@ pub struct HlistHead<B: Backend> {
 
 impl<B: Backend> Default for HlistHead<B> {
     fn default() -> Self {
-        HlistHead { first: B::AtomicUsize::new(NULL) }
+        HlistHead {
+            first: B::AtomicUsize::new(NULL),
+        }
     }
 }
 
@@ -66,37 +71,41 @@ pub struct Hlist<'a, B: Backend, T: HlistNodes<B>> {
 
 impl<B: Backend, T: HlistNodes<B>> Hlist<'_, B, T> {
     fn load_first(&self, cur: &Task, order: Ordering) -> NodePtr {
-        self.head_obj.access(cur, "notifier list first", false);
-        self.head.first.load(order)
+        self.head_obj.access(cur, "notifier list first", false, || {
+            self.head.first.load(order)
+        })
     }
 
     fn store_first(&self, cur: &Task, v: NodePtr, order: Ordering) {
-        self.head_obj.access(cur, "notifier list first", true);
-        self.head.first.store(v, order);
+        self.head_obj.access(cur, "notifier list first", true, || {
+            self.head.first.store(v, order)
+        });
     }
 
     fn load_next(&self, cur: &Task, n: NodePtr, order: Ordering) -> NodePtr {
         let (node, obj) = self.nodes.node(n);
-        obj.access(cur, "hlist.next", false);
-        node.next.load(order)
+        obj.access(cur, "hlist.next", false, || node.next.load(order))
     }
 
     fn store_next(&self, cur: &Task, n: NodePtr, v: NodePtr) {
         let (node, obj) = self.nodes.node(n);
-        obj.access(cur, "hlist.next", true);
-        node.next.store(v, Ordering::Relaxed);
+        obj.access(cur, "hlist.next", true, || {
+            node.next.store(v, Ordering::Relaxed)
+        });
     }
 
     fn load_pprev(&self, cur: &Task, n: NodePtr) -> usize {
         let (node, obj) = self.nodes.node(n);
-        obj.access(cur, "hlist.pprev", false);
-        node.pprev.load(Ordering::Relaxed)
+        obj.access(cur, "hlist.pprev", false, || {
+            node.pprev.load(Ordering::Relaxed)
+        })
     }
 
     fn store_pprev(&self, cur: &Task, n: NodePtr, v: usize) {
         let (node, obj) = self.nodes.node(n);
-        obj.access(cur, "hlist.pprev", true);
-        node.pprev.store(v, Ordering::Relaxed);
+        obj.access(cur, "hlist.pprev", true, || {
+            node.pprev.store(v, Ordering::Relaxed)
+        });
     }
 
     /// `WRITE_ONCE(*pprev, v)`.
@@ -111,8 +120,12 @@ impl<B: Backend, T: HlistNodes<B>> Hlist<'_, B, T> {
 
 /// `hlist_add_head(n, h)`: the plain insertion, without release ordering. Registration used it
 /// until 2019 (commit 543bdb2d825f): a walker may see `n` before `n`'s initialisation.
-pub fn hlist_add_head<B: Backend, T: HlistNodes<B>>(cur: &Task, list: &Hlist<'_, B, T>, n: NodePtr) {
-    let _f = cur.enter("hlist_add_head");
+pub fn hlist_add_head<B: Backend, T: HlistNodes<B>>(
+    cur: &Task,
+    list: &Hlist<'_, B, T>,
+    n: NodePtr,
+) {
+    let _f = cur.enter_helper("hlist_add_head");
     let first = list.load_first(cur, Ordering::Relaxed);
     list.store_next(cur, n, first);
     if first != NULL {
@@ -129,7 +142,7 @@ pub fn hlist_add_head_rcu<B: Backend, T: HlistNodes<B>>(
     list: &Hlist<'_, B, T>,
     n: NodePtr,
 ) {
-    let _f = cur.enter("hlist_add_head_rcu");
+    let _f = cur.enter_helper("hlist_add_head_rcu");
     let first = list.load_first(cur, Ordering::Relaxed);
     list.store_next(cur, n, first);
     list.store_pprev(cur, n, PPREV_HEAD);
@@ -148,7 +161,7 @@ pub fn hlist_del_init_rcu<B: Backend, T: HlistNodes<B>>(
     list: &Hlist<'_, B, T>,
     n: NodePtr,
 ) {
-    let _f = cur.enter("hlist_del_init_rcu");
+    let _f = cur.enter_helper("hlist_del_init_rcu");
     // !hlist_unhashed(n). `__hlist_del` reads n->pprev again; under the lock it cannot have
     // changed, so the model reads it once (the compiler may do the same).
     let pprev = list.load_pprev(cur, n);
@@ -171,13 +184,13 @@ pub fn hlist_unhashed<B: Backend, T: HlistNodes<B>>(
     list: &Hlist<'_, B, T>,
     n: NodePtr,
 ) -> bool {
-    let _f = cur.enter("hlist_unhashed");
+    let _f = cur.enter_helper("hlist_unhashed");
     list.load_pprev(cur, n) == PPREV_NULL
 }
 
 /// `hlist_empty(h)`: `!READ_ONCE(h->first)`.
 pub fn hlist_empty<B: Backend, T: HlistNodes<B>>(cur: &Task, list: &Hlist<'_, B, T>) -> bool {
-    let _f = cur.enter("hlist_empty");
+    let _f = cur.enter_helper("hlist_empty");
     list.load_first(cur, Ordering::Relaxed) == NULL
 }
 
@@ -194,7 +207,7 @@ pub fn hlist_for_each_entry_rcu<B: Backend, T: HlistNodes<B>>(
     mut body: impl FnMut(NodePtr) -> bool,
 ) {
     let mut pos = {
-        let _f = cur.enter("hlist_for_each_entry_rcu");
+        let _f = cur.enter_helper("hlist_for_each_entry_rcu");
         // rcu_dereference: pairs with the release in hlist_add_head_rcu.
         list.load_first(cur, Ordering::Acquire)
     };
@@ -202,7 +215,7 @@ pub fn hlist_for_each_entry_rcu<B: Backend, T: HlistNodes<B>>(
         if !body(pos) {
             return;
         }
-        let _f = cur.enter("hlist_for_each_entry_rcu");
+        let _f = cur.enter_helper("hlist_for_each_entry_rcu");
         pos = list.load_next(cur, pos, Ordering::Acquire);
     }
 }

@@ -4,19 +4,27 @@
 //! - [`backend`]: the sync-primitive trait and its three backends;
 //! - [`exec`], [`trace`], [`violation`]: one execution's threads, event trace and verdict;
 //! - [`memory`]: kernel objects with use-after-free detection;
-//! - [`spinlock`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on.
+//! - [`spinlock`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
+//! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`.
 
 pub mod backend;
 pub mod exec;
 pub mod hlist;
 pub mod memory;
+pub mod mm;
+pub mod mmu_notifier;
+pub mod slab;
 pub mod spinlock;
 pub mod srcu;
 pub mod trace;
 pub mod violation;
 
 pub use backend::{Backend, Loom, Shuttle, Std};
-pub use exec::{Execution, Log, Oracle, Task, ViolationPanic};
+pub use exec::{Execution, Log, Oracle, PendingAccess, Task, ViolationPanic};
 pub use memory::KObj;
+pub use mm::MmRef;
+pub use mmu_notifier::{
+    Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock,
+};
 pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
 pub use violation::{Violation, ViolationKind};

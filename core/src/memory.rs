@@ -1,15 +1,24 @@
 //! Kernel memory: objects that can be freed, and every access checked against the free.
 //!
 //! An object is never really deallocated during an execution (its Rust value lives as long as
-//! any thread holds it); `kfree` *poisons* it. Each access records an [`Op::Access`] event, so
-//! the memory oracle sees an access after the free in trace order (a use-after-free any checker
-//! can show), a second free, and at the end every object never freed. Under loom each object
-//! also carries a race-checked cell: every access reads it and the free writes it, so loom
-//! reports an access that is merely *unordered* with the free (not ordered before it by
-//! happens-before), even when it happened to run earlier.
+//! any thread holds it); `kfree` *poisons* it. Two checks guard every access:
+//!
+//! 1. **Trace order** (every backend): the access is recorded as an [`Op::Access`] event
+//!    *after* the operation, i.e. after its scheduling point, so the memory oracle judges the
+//!    object as it is when the access really happens (a free by a thread that ran at that
+//!    scheduling point is seen).
+//! 2. **Happens-before** (loom): each object carries a race-checked cell; every access reads
+//!    it *before* the operation and the free writes it. loom then reports an access that is
+//!    not ordered with the free, even one that ran earlier. The read comes before the
+//!    operation because a release operation (`mmdrop`'s `atomic_dec_and_test`) orders what
+//!    precedes it, not itself.
+//!
+//! When loom reports such a race inside an access, the access has no event yet; a marker of
+//! the access in progress (kept per OS thread: loom runs every model thread on the thread
+//! that called it) lets the report name it.
 
 use crate::backend::{Backend, RaceCell};
-use crate::exec::Task;
+use crate::exec::{PendingAccess, Task};
 use crate::trace::{ObjId, Op};
 
 /// The allocation of one kernel object (a notifier, an `mm_struct`, a driver object).
@@ -28,7 +37,10 @@ impl<B: Backend> KObj<B> {
     /// `kmalloc`: allocates an object named `name` (e.g. "notifier A").
     pub fn kmalloc(cur: &Task, name: impl Into<String>) -> Self {
         let id = cur.exec().alloc(cur, name.into());
-        KObj { id, live: B::Cell::new(()) }
+        KObj {
+            id,
+            live: B::Cell::new(()),
+        }
     }
 
     /// The object's id in the trace.
@@ -36,16 +48,43 @@ impl<B: Backend> KObj<B> {
         self.id
     }
 
-    /// Checks an access to `field` of this object, before the access is made.
-    pub fn access(&self, cur: &Task, field: &'static str, write: bool) {
-        cur.record(Op::Access { obj: self.id, field, write });
+    /// Makes the access `op` to `field` of this object (an atomic operation, a lock, or a
+    /// read or write of a plain cell) and checks it (see the module documentation).
+    pub fn access<R>(
+        &self,
+        cur: &Task,
+        field: &'static str,
+        write: bool,
+        op: impl FnOnce() -> R,
+    ) -> R {
+        let pending = PendingAccess {
+            obj: self.id,
+            field,
+            write,
+        };
+        cur.pending_access(Some(pending));
         // Pairs with the write in `kfree`: loom reports an access not ordered with the free.
         self.live.with(|_| ());
+        cur.pending_access(None);
+        let r = op();
+        cur.record(Op::Access {
+            obj: self.id,
+            field,
+            write,
+        });
+        r
+    }
+
+    /// An access that is driver code touching its own object (no operation of the model).
+    pub fn touch(&self, cur: &Task, field: &'static str, write: bool) {
+        self.access(cur, field, write, || ());
     }
 
     /// `kfree`: poisons the object; any later access is a use-after-free.
     pub fn kfree(&self, cur: &Task) {
         cur.record(Op::Free { obj: self.id });
+        // A race reported here is located by the free event, not by an access marker.
+        cur.pending_access(None);
         self.live.with_mut(|_| ());
     }
 }

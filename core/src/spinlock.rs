@@ -19,7 +19,9 @@ impl<B: Backend> std::fmt::Debug for SpinLock<B> {
 
 impl<B: Backend> Default for SpinLock<B> {
     fn default() -> Self {
-        SpinLock { inner: B::Mutex::new(()) }
+        SpinLock {
+            inner: B::Mutex::new(()),
+        }
     }
 }
 
@@ -33,10 +35,12 @@ pub struct SpinGuard<'a, B: Backend> {
 impl<B: Backend> SpinLock<B> {
     /// `spin_lock(&owner->lock)`: the lock lives in `owner`, so taking it touches `owner`.
     pub fn spin_lock<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> SpinGuard<'a, B> {
-        owner.access(cur, "lock", true);
-        let guard = self.inner.lock();
+        let guard = owner.access(cur, "lock", true, || self.inner.lock());
         cur.record(Op::SpinLock { obj: owner.id() });
-        SpinGuard { _guard: guard, obj: owner.id() }
+        SpinGuard {
+            _guard: guard,
+            obj: owner.id(),
+        }
     }
 }
 

@@ -20,7 +20,7 @@
 //! - The worker is a thread of the model (the kernel's workqueue); it stops when told to
 //!   ([`SrcuStruct::stop_worker`]), once the scenario has no more callers.
 
-use crate::backend::{AtomicBoolOps, AtomicUsizeOps, Backend, MutexOps, Ordering};
+use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
 use crate::exec::Task;
 use crate::trace::Op;
 use std::collections::VecDeque;
@@ -85,6 +85,10 @@ struct CallbackQueue {
     /// Callbacks ever queued / ever invoked to completion (FIFO, so a count suffices).
     queued: usize,
     invoked: usize,
+    /// Set when the scenario has no more callers: the worker returns once the queue is empty.
+    /// Kept under the queue's lock, not in an atomic: loom explores every value an atomic load
+    /// may return, which multiplies the executions of an idle worker's polling.
+    stop: bool,
 }
 
 /// `struct srcu_struct`.
@@ -95,7 +99,7 @@ pub struct SrcuStruct<B: Backend> {
     gp_mutex: B::Mutex<()>,
     /// `sp->queue_lock` and the callback batch.
     queue: B::Mutex<CallbackQueue>,
-    worker_stop: B::AtomicBool,
+
     variant: SrcuVariant,
 }
 
@@ -123,8 +127,12 @@ impl<B: Backend> SrcuStruct<B> {
             completed: B::AtomicUsize::new(0),
             per_cpu,
             gp_mutex: B::Mutex::new(()),
-            queue: B::Mutex::new(CallbackQueue { pending: VecDeque::new(), queued: 0, invoked: 0 }),
-            worker_stop: B::AtomicBool::new(false),
+            queue: B::Mutex::new(CallbackQueue {
+                pending: VecDeque::new(),
+                queued: 0,
+                invoked: 0,
+                stop: false,
+            }),
             variant,
         }
     }
@@ -140,7 +148,7 @@ impl<B: Backend> SrcuStruct<B> {
 
     /// `srcu_read_lock`: enters a read-side section on the current CPU.
     pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
-        let _f = cur.enter("srcu_read_lock");
+        let _f = cur.enter_helper("srcu_read_lock");
         let idx = self.completed.load(Ordering::Relaxed) & 1; // ACCESS_ONCE(sp->completed) & 1
         let slot = self.slot(cur);
         slot.c[idx].fetch_add(1, Ordering::Relaxed);
@@ -152,15 +160,22 @@ impl<B: Backend> SrcuStruct<B> {
         slot.seq[idx].fetch_add(1, Ordering::Relaxed);
         // Recorded once the section has begun: the oracle asks every grace period that
         // starts after this event to wait for it.
-        let section = cur.record(Op::SrcuReadLock { idx, cpu: cur.cpu() });
+        let section = cur.record(Op::SrcuReadLock {
+            idx,
+            cpu: cur.cpu(),
+        });
         SrcuIdx { idx, section }
     }
 
     /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now.
     pub fn srcu_read_unlock(&self, cur: &Task, idx: SrcuIdx) {
-        let _f = cur.enter("srcu_read_unlock");
+        let _f = cur.enter_helper("srcu_read_unlock");
         // Recorded before the decrement, which is what lets a grace period end.
-        cur.record(Op::SrcuReadUnlock { idx: idx.idx, cpu: cur.cpu(), section: idx.section });
+        cur.record(Op::SrcuReadUnlock {
+            idx: idx.idx,
+            cpu: cur.cpu(),
+            section: idx.section,
+        });
         // smp_mb() C: pairs with D. Everything in the section happens before an updater
         // that sees this decrement goes on to its destructive step.
         B::fence(Ordering::SeqCst);
@@ -168,11 +183,15 @@ impl<B: Backend> SrcuStruct<B> {
     }
 
     fn readers_seq_idx(&self, idx: usize) -> usize {
-        self.per_cpu.iter().fold(0usize, |s, p| s.wrapping_add(p.seq[idx].load(Ordering::Relaxed)))
+        self.per_cpu.iter().fold(0usize, |s, p| {
+            s.wrapping_add(p.seq[idx].load(Ordering::Relaxed))
+        })
     }
 
     fn readers_active_idx(&self, idx: usize) -> usize {
-        self.per_cpu.iter().fold(0usize, |s, p| s.wrapping_add(p.c[idx].load(Ordering::Relaxed)))
+        self.per_cpu.iter().fold(0usize, |s, p| {
+            s.wrapping_add(p.c[idx].load(Ordering::Relaxed))
+        })
     }
 
     /// `srcu_readers_active_idx_check`: whether the readers of `idx` are stably gone.
@@ -188,12 +207,15 @@ impl<B: Backend> SrcuStruct<B> {
         if self.readers_active_idx(idx) != 0 {
             return false;
         }
-        if self.variant == SrcuVariant::NoSeqRecheck {
-            return true;
-        }
         // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
         // before everything after this grace period.
         B::fence(Ordering::SeqCst);
+        // NoSeqRecheck drops only the comparison below, not D: without D, loom first reports
+        // a missing-barrier use-after-free (a decrement seen without D orders nothing), which
+        // hides the unstable zero this variant is meant to show.
+        if self.variant == SrcuVariant::NoSeqRecheck {
+            return true;
+        }
         self.readers_seq_idx(idx) == seq
     }
 
@@ -232,7 +254,7 @@ impl<B: Backend> SrcuStruct<B> {
     /// `synchronize_srcu`: returns after every read-side section that began before the call
     /// has ended.
     pub fn synchronize_srcu(&self, cur: &Task) {
-        let _f = cur.enter("synchronize_srcu");
+        let _f = cur.enter_helper("synchronize_srcu");
         let start = cur.record(Op::SynchronizeSrcu);
         self.grace_period(cur);
         cur.record(Op::SynchronizeSrcuDone { start });
@@ -241,7 +263,7 @@ impl<B: Backend> SrcuStruct<B> {
     /// `call_srcu(head, func)`: queues `func` to run on the SRCU worker after a grace period.
     /// Never runs it here.
     pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
-        let _f = cur.enter("call_srcu");
+        let _f = cur.enter_helper("call_srcu");
         let call = cur.record(Op::CallSrcu);
         {
             let mut q = self.queue.lock();
@@ -253,7 +275,7 @@ impl<B: Backend> SrcuStruct<B> {
 
     /// `srcu_barrier`: returns after every callback queued before the call has run.
     pub fn srcu_barrier(&self, cur: &Task) {
-        let _f = cur.enter("srcu_barrier");
+        let _f = cur.enter_helper("srcu_barrier");
         let start = cur.record(Op::SrcuBarrier);
         let target = self.queue.lock().queued;
         cur.wait_until::<B>("SRCU callbacks queued before the barrier", || {
@@ -266,16 +288,16 @@ impl<B: Backend> SrcuStruct<B> {
     /// runs one grace period for the batch, invokes the batch in order; until
     /// [`SrcuStruct::stop_worker`] is called and nothing is left.
     pub fn srcu_worker(&self, cur: &Task) {
-        let _f = cur.enter("process_srcu");
+        let _f = cur.enter_helper("process_srcu");
         loop {
-            // Read `stop` before looking at the queue: stop is set after every caller has
-            // finished, so seeing it and then an empty queue means nothing more will come.
-            let stopping = self.worker_stop.load(Ordering::Acquire);
-            let batch: Vec<(usize, SrcuCallback)> = self.queue.lock().pending.drain(..).collect();
-            if batch.is_empty() {
-                if stopping {
+            let batch: Vec<(usize, SrcuCallback)> = {
+                let mut q = self.queue.lock();
+                if q.pending.is_empty() && q.stop {
                     return;
                 }
+                q.pending.drain(..).collect()
+            };
+            if batch.is_empty() {
                 cur.idle::<B>();
                 continue;
             }
@@ -294,6 +316,6 @@ impl<B: Backend> SrcuStruct<B> {
     /// Tells the worker to return once the queue is empty. Call it after every thread that
     /// may `call_srcu` has finished.
     pub fn stop_worker(&self) {
-        self.worker_stop.store(true, Ordering::Release);
+        self.queue.lock().stop = true;
     }
 }

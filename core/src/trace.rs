@@ -35,7 +35,11 @@ pub enum Op {
     /// `kfree` (or the last `mmdrop`): the object is poisoned.
     Free { obj: ObjId },
     /// A load or store of a field of a kernel object.
-    Access { obj: ObjId, field: &'static str, write: bool },
+    Access {
+        obj: ObjId,
+        field: &'static str,
+        write: bool,
+    },
     /// `spin_lock(lock)`, acquired.
     SpinLock { obj: ObjId },
     /// `spin_unlock(lock)`.
@@ -43,7 +47,11 @@ pub enum Op {
     /// `srcu_read_lock` returned `idx`; the event index names the read-side section.
     SrcuReadLock { idx: usize, cpu: usize },
     /// `srcu_read_unlock(idx)` called for the section opened at event `section`.
-    SrcuReadUnlock { idx: usize, cpu: usize, section: usize },
+    SrcuReadUnlock {
+        idx: usize,
+        cpu: usize,
+        section: usize,
+    },
     /// `synchronize_srcu` called.
     SynchronizeSrcu,
     /// `synchronize_srcu` (called at event `start`) returns.
@@ -68,6 +76,22 @@ pub enum Op {
     WaitStart { what: &'static str },
     /// The wait begun at event `start` is over.
     WaitDone { start: usize },
+    /// `mmgrab(mm)`: `mm_count` is now `count`.
+    MmGrab { mm: ObjId, count: usize },
+    /// `mmdrop(mm)`: `mm_count` is now `count` (0 frees the `mm_struct`).
+    MmDrop { mm: ObjId, count: usize },
+    /// The core calls a driver method: `mn->ops->method(mn, mm)`.
+    MethodStart {
+        notifier: ObjId,
+        method: &'static str,
+    },
+    /// The driver method called at event `start` returns.
+    MethodDone { start: usize },
+    /// A kernel API function the notifier contracts speak of returns (`obj` is its notifier
+    /// or `mm_struct`).
+    Return { function: &'static str, obj: ObjId },
+    /// A kernel `BUG_ON`/`WARN_ON` fired: the condition, in kernel words.
+    Bug { text: String },
     /// A free-form kernel operation, for lines the other variants do not cover.
     Note { text: String },
 }
@@ -134,6 +158,18 @@ impl Event {
             Op::SrcuBarrierDone { .. } => "srcu_barrier: return".to_string(),
             Op::WaitStart { what } => format!("wait: {what}"),
             Op::WaitDone { .. } => "wait over".to_string(),
+            Op::MmGrab { mm, count } => {
+                format!("mmgrab({}) -> mm_count {count}", names.object(*mm))
+            }
+            Op::MmDrop { mm, count } => {
+                format!("mmdrop({}) -> mm_count {count}", names.object(*mm))
+            }
+            Op::MethodStart { notifier, method } => {
+                format!("{n}->ops->{method}({n})", n = names.object(*notifier))
+            }
+            Op::MethodDone { .. } => "method returns".to_string(),
+            Op::Return { function, obj } => format!("{function}({}) returns", names.object(*obj)),
+            Op::Bug { text } => format!("BUG: {text}"),
             Op::Note { text } => text.clone(),
         };
         if self.site.is_empty() || what.starts_with(self.site) {

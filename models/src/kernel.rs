@@ -22,8 +22,11 @@ pub enum KernelVersion {
 
 impl KernelVersion {
     /// Every version, oldest first.
-    pub const ALL: [KernelVersion; 3] =
-        [KernelVersion::V3_16, KernelVersion::V3_17, KernelVersion::V5_4];
+    pub const ALL: [KernelVersion; 3] = [
+        KernelVersion::V3_16,
+        KernelVersion::V3_17,
+        KernelVersion::V5_4,
+    ];
 
     /// `v3.16`, `v3.17`, `v5.4`.
     pub fn as_str(self) -> &'static str {
@@ -44,9 +47,12 @@ impl fmt::Display for KernelVersion {
 impl FromStr for KernelVersion {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        KernelVersion::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            let known: Vec<_> = KernelVersion::ALL.iter().map(|k| k.as_str()).collect();
-            format!("unknown kernel version '{s}' (known: {})", known.join(", "))
-        })
+        KernelVersion::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = KernelVersion::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown kernel version '{s}' (known: {})", known.join(", "))
+            })
     }
 }

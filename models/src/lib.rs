@@ -1,8 +1,11 @@
 //! `notifier-models`: scenarios over the kernel model, the runners that check them with each
 //! checker, and the `notifier-check` command line.
 
+pub mod cli;
 pub mod kernel;
 pub mod model;
+pub mod registry;
+pub mod runner;
 pub mod scenario;
 pub mod scenarios;
 

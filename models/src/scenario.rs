@@ -24,8 +24,11 @@ pub enum CheckerKind {
 
 impl CheckerKind {
     /// Every checker.
-    pub const ALL: [CheckerKind; 3] =
-        [CheckerKind::Loom, CheckerKind::ShuttleRandom, CheckerKind::ShuttlePct];
+    pub const ALL: [CheckerKind; 3] = [
+        CheckerKind::Loom,
+        CheckerKind::ShuttleRandom,
+        CheckerKind::ShuttlePct,
+    ];
 
     /// `loom`, `shuttle-random`, `shuttle-pct`.
     pub fn as_str(self) -> &'static str {
@@ -46,9 +49,12 @@ impl fmt::Display for CheckerKind {
 impl FromStr for CheckerKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        CheckerKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            format!("unknown checker '{s}' (known: loom, shuttle-random, shuttle-pct)")
-        })
+        CheckerKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown checker '{s}' (known: loom, shuttle-random, shuttle-pct)")
+            })
     }
 }
 
@@ -80,7 +86,8 @@ impl fmt::Display for Verdict {
 pub struct ExpectedViolation {
     /// The kind.
     pub kind: ViolationKind,
-    /// The kernel function it must be reported in.
+    /// The kernel function it must be reported in; `a|b` accepts either, for scenarios whose
+    /// first failing execution may legitimately be found in more than one thread.
     pub function: &'static str,
     /// The innermost operation, if it matters.
     pub site: Option<&'static str>,
@@ -92,7 +99,7 @@ impl ExpectedViolation {
     /// Whether `v` is this violation.
     pub fn matches(&self, v: &Violation) -> bool {
         v.kind == self.kind
-            && v.function == self.function
+            && self.function.split('|').any(|f| v.function == f)
             && self.site.is_none_or(|s| v.site == s)
             && self.object.is_none_or(|o| v.object.as_deref() == Some(o))
     }
@@ -113,19 +120,34 @@ pub struct Expectation {
 impl Expectation {
     /// Expected safe.
     pub fn safe() -> Self {
-        Expectation { verdict: Verdict::Safe, violation: None, blind: None }
+        Expectation {
+            verdict: Verdict::Safe,
+            violation: None,
+            blind: None,
+        }
     }
 
     /// Expected to fail with `v`.
     pub fn violation(v: ExpectedViolation) -> Self {
-        let verdict =
-            if v.kind == ViolationKind::Deadlock { Verdict::Deadlock } else { Verdict::Violation };
-        Expectation { verdict, violation: Some(v), blind: None }
+        let verdict = if v.kind == ViolationKind::Deadlock {
+            Verdict::Deadlock
+        } else {
+            Verdict::Violation
+        };
+        Expectation {
+            verdict,
+            violation: Some(v),
+            blind: None,
+        }
     }
 
     /// The checker cannot see the property, for `reason`; it must observe `safe`.
     pub fn blind(reason: &'static str) -> Self {
-        Expectation { verdict: Verdict::Safe, violation: None, blind: Some(reason) }
+        Expectation {
+            verdict: Verdict::Safe,
+            violation: None,
+            blind: Some(reason),
+        }
     }
 
     /// Whether an outcome matches this expectation (verdict, and the violation's kind and
@@ -212,6 +234,8 @@ pub struct Scenario {
 
 impl fmt::Debug for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scenario").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Scenario")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }

@@ -32,6 +32,10 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// deadlock itself. Checkers bound executions on their own (loom's branch limit, shuttle's
     /// step limit); real threads need this so that a self-deadlock ends the test.
     const SPIN_LIMIT: Option<u64>;
+    /// Whether the model's threads are real OS threads. A checker stops every thread of an
+    /// execution at the first panic; real threads must be told to stop (see
+    /// [`crate::exec::Task::idle`]).
+    const REAL_THREADS: bool;
 
     /// An atomic `usize`.
     type AtomicUsize: AtomicUsizeOps;

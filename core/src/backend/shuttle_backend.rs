@@ -1,8 +1,6 @@
 //! shuttle: randomized and PCT schedules, replayable, sequentially consistent.
 
-use super::{
-    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, UncheckedCell,
-};
+use super::{AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, UncheckedCell};
 
 /// The shuttle backend. Every atomic is sequentially consistent and `fence` is a no-op, so it
 /// finds interleaving bugs but never a missing barrier; its types panic outside a shuttle run.
@@ -13,6 +11,7 @@ impl Backend for Shuttle {
     const NAME: &'static str = "shuttle";
     const WEAK_MEMORY: bool = false;
     // shuttle's `max_steps` ends a wait that can never finish.
+    const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;
 
     type AtomicUsize = shuttle::sync::atomic::AtomicUsize;

@@ -1,5 +1,7 @@
 //! The built-in scenarios.
 
+pub mod memory;
+pub mod notifier;
 pub mod srcu;
 
 use crate::scenario::Scenario;
@@ -8,5 +10,7 @@ use crate::scenario::Scenario;
 pub fn catalog() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(srcu::catalog());
+    all.extend(notifier::catalog());
+    all.extend(memory::catalog());
     all
 }

@@ -1,0 +1,124 @@
+//! The command line's grammar.
+
+use crate::kernel::KernelVersion;
+use crate::scenario::CheckerKind;
+use clap::{Args, Parser, Subcommand};
+
+/// Model-checks the Linux kernel's mmu_notifier core and SRCU with loom and shuttle.
+///
+/// Without a command, runs the default campaign: every scenario on each of its kernels with
+/// every checker, each check in a child process of its own.
+#[derive(Debug, Parser)]
+#[command(
+    name = "notifier-check",
+    version,
+    after_help = "Exit status: 0 when every check observed what its scenario expects (replay: \
+                  the failure came back), 1 when one did not, 2 for a usage error."
+)]
+pub struct Cli {
+    /// What to do (default: `campaign`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lists every scenario, its kernels, and what each checker is expected to show.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs one check: a scenario on one kernel with one checker.
+    ///
+    /// The check runs in a child process. Budget flags left out take the scenario's default
+    /// budget (see `list`); the shuttle seed defaults to 1.
+    Check(CheckArgs),
+    /// Replays a failure from the token its check printed.
+    Replay {
+        /// The token: `<scenario>/<kernel>/loom/pb=<N>/exec=<E>` (or `loom/unbounded/...`), or
+        /// `<scenario>/<kernel>/shuttle-{random,pct}/<schedule>`.
+        token: String,
+        /// Print JSON instead of the trace.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs every scenario × kernel × checker (the default command).
+    Campaign {
+        /// Only this scenario (repeat for several; default: every scenario).
+        #[arg(long, value_name = "ID")]
+        scenario: Vec<String>,
+        /// Checks run at the same time, each in its own process (default: the number of CPUs).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Print JSON (one object per check) instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs one check in this process and prints its result line (the parent's side of
+    /// `check`, `replay` and `campaign`).
+    #[command(name = "__child", hide = true)]
+    Child(ChildArgs),
+}
+
+/// `check`'s arguments. Budget flags left out take the scenario's default budget.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The scenario id (see `list`).
+    #[arg(long, value_name = "ID")]
+    pub scenario: String,
+    /// The kernel version: v3.16, v3.17 or v5.4.
+    #[arg(long, value_name = "VERSION")]
+    pub kernel: KernelVersion,
+    /// The checker: loom, shuttle-random or shuttle-pct.
+    #[arg(long)]
+    pub checker: CheckerKind,
+    /// loom: explore schedules with at most N preemptions.
+    #[arg(long, value_name = "N", conflicts_with = "unbounded")]
+    pub preemption_bound: Option<usize>,
+    /// loom: explore every schedule (no preemption bound).
+    #[arg(long)]
+    pub unbounded: bool,
+    /// shuttle: the number of executions to run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub iterations: Option<u64>,
+    /// shuttle: the seed of the schedules.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// shuttle-pct: the bug depth (number of priority-change points plus one).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pct_depth: Option<u64>,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `__child`'s arguments: one catalogue check with its budget in full, or one replay.
+#[derive(Debug, Args)]
+pub struct ChildArgs {
+    /// Replay this token instead of running a check.
+    #[arg(long, conflicts_with_all = ["scenario", "kernel", "checker"])]
+    pub replay: Option<String>,
+    /// The scenario id.
+    #[arg(long, required_unless_present = "replay")]
+    pub scenario: Option<String>,
+    /// The kernel version.
+    #[arg(long, required_unless_present = "replay")]
+    pub kernel: Option<KernelVersion>,
+    /// The checker.
+    #[arg(long, required_unless_present = "replay")]
+    pub checker: Option<CheckerKind>,
+    /// loom's preemption bound (absent: unbounded).
+    #[arg(long)]
+    pub preemption_bound: Option<usize>,
+    /// shuttle's iterations.
+    #[arg(long, default_value_t = 1)]
+    pub iterations: usize,
+    /// shuttle's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// PCT's depth.
+    #[arg(long, default_value_t = 1)]
+    pub pct_depth: usize,
+}

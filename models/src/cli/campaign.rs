@@ -1,0 +1,220 @@
+//! The default campaign: every scenario on each of its kernels with every checker, each check in
+//! its own child process, then the verdict table.
+
+use super::output::{print, print_json, Report};
+use super::{current_exe, exit};
+use crate::kernel::KernelVersion;
+use crate::registry::default_spec;
+use crate::runner::{check_in_child, LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
+use crate::scenario::{CheckSpec, CheckerKind, Expectation};
+use crate::scenarios::catalog;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One check to run.
+struct Job {
+    scenario: &'static str,
+    kernel: KernelVersion,
+    spec: CheckSpec,
+    expect: Expectation,
+}
+
+/// Every check of the scenarios named in `only` (every scenario when it is empty).
+fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
+    for id in only {
+        crate::registry::scenario(id)?;
+    }
+    let mut jobs = Vec::new();
+    for s in catalog()
+        .into_iter()
+        .filter(|s| only.is_empty() || only.iter().any(|id| id == s.id))
+    {
+        for &kernel in s.kernels {
+            for checker in CheckerKind::ALL {
+                jobs.push(Job {
+                    scenario: s.id,
+                    kernel,
+                    spec: default_spec(&s, kernel, checker),
+                    expect: (s.expect)(kernel, checker),
+                });
+            }
+        }
+    }
+    Ok(jobs)
+}
+
+/// Runs the campaign over the scenarios in `only` (all when empty), `parallel` checks at a
+/// time; exit status 0 iff every check observed what its scenario expects.
+pub fn run(only: &[String], parallel: Option<u16>, json: bool) -> Result<ExitCode, String> {
+    let exe = current_exe()?;
+    let jobs = jobs(only)?;
+    let parallel = parallel
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let start = Instant::now();
+    let reports = run_all(&exe, &jobs, parallel);
+    let seconds = start.elapsed().as_secs_f64();
+    let all_match = reports.iter().all(|r| r.matches);
+    if json {
+        print_json(&reports);
+    } else {
+        print(&human(&reports, parallel, seconds));
+    }
+    Ok(exit(all_match))
+}
+
+/// Runs every job, `parallel` at a time, with a progress bar on stderr.
+fn run_all(exe: &Path, jobs: &[Job], parallel: usize) -> Vec<Report> {
+    let bar = ProgressBar::new(jobs.len() as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} checks, {elapsed}  {msg}")
+    {
+        bar.set_style(style);
+    }
+    // loom checks can run for minutes: keep the elapsed time moving.
+    bar.enable_steady_tick(Duration::from_millis(500));
+    let next = AtomicUsize::new(0);
+    let running: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let show = |change: &dyn Fn(&mut Vec<String>)| {
+        let mut running = running.lock().unwrap_or_else(|e| e.into_inner());
+        change(&mut running);
+        bar.set_message(running.join(", "));
+    };
+    let done: Mutex<Vec<Option<Report>>> = Mutex::new(jobs.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.min(jobs.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let checker = job.spec.checker;
+                let name = format!("{} {} {checker}", job.scenario, job.kernel);
+                show(&|r| r.push(name.clone()));
+                let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
+                show(&|r| r.retain(|n| *n != name));
+                let report = Report::new(
+                    job.scenario,
+                    job.kernel,
+                    checker,
+                    job.expect.clone(),
+                    outcome,
+                );
+                done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    done.into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The table, the details of every check that found a failure or did not match, and the
+/// summary.
+fn human(reports: &[Report], parallel: usize, seconds: f64) -> String {
+    let mut s = format!(
+        "Budgets: each scenario's defaults (`notifier-check list` shows them; shuttle seed {}); \
+         per execution at most {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} \
+         shuttle steps. {parallel} check(s) at a time, each in its own process.\n\n",
+        crate::registry::DEFAULT_SEED
+    );
+    s.push_str(&table(reports));
+    for r in reports
+        .iter()
+        .filter(|r| r.violation.is_some() || !r.matches)
+    {
+        s.push_str(&format!(
+            "\n── {} {} {} ({}) {}\n",
+            r.scenario,
+            r.kernel,
+            r.checker,
+            if r.matches {
+                "as expected"
+            } else {
+                "NOT as expected"
+            },
+            r.mark()
+        ));
+        s.push_str(&format!("  expected: {}\n", r.expected_text()));
+        s.push_str(&format!(
+            "  observed: {} after {} executions ({})\n",
+            r.observed, r.executions, r.bound
+        ));
+        s.push_str(&r.failure_details());
+    }
+    let wrong: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.matches)
+        .map(|r| format!("{} {} {}", r.scenario, r.kernel, r.checker))
+        .collect();
+    s.push_str(&format!(
+        "\n{} checks: {} as expected, {} not{}; {seconds:.1} s\n",
+        reports.len(),
+        reports.len() - wrong.len(),
+        wrong.len(),
+        if wrong.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", wrong.join(", "))
+        },
+    ));
+    s
+}
+
+fn table(reports: &[Report]) -> String {
+    let header = [
+        "scenario",
+        "kernel",
+        "checker",
+        "expected",
+        "observed",
+        "bound",
+        "executions",
+        "seconds",
+        "",
+    ];
+    let rows: Vec<[String; 9]> = reports
+        .iter()
+        .map(|r| {
+            [
+                r.scenario.clone(),
+                r.kernel.to_string(),
+                r.checker.to_string(),
+                r.expected.to_string(),
+                r.observed.to_string(),
+                r.bound.clone(),
+                r.executions.to_string(),
+                format!("{:.3}", r.seconds),
+                r.mark().to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 9]| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            // Numbers right-aligned, words left-aligned.
+            if i == 6 || i == 7 {
+                l.push_str(&format!("{cell:>w$}  "));
+            } else {
+                l.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        format!("{}\n", l.trim_end())
+    };
+    let mut s = line(header);
+    for row in &rows {
+        s.push_str(&line(row.each_ref().map(String::as_str)));
+    }
+    s
+}

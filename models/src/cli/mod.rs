@@ -1,0 +1,108 @@
+//! The `notifier-check` command line.
+//!
+//! Exit status: 0 when every check observed what its scenario expects (for `replay`: the
+//! failure came back), 1 when one did not, 2 for a usage error (bad arguments, unknown scenario,
+//! kernel or checker, malformed replay token), which is reported as one line on stderr.
+
+pub mod args;
+mod campaign;
+mod check;
+mod list;
+pub mod output;
+mod replay;
+
+use crate::runner::child;
+use crate::scenario::CheckSpec;
+use args::{ChildArgs, Cli, Command};
+use clap::error::ErrorKind;
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The exit status of a usage error.
+pub const USAGE_ERROR: u8 = 2;
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e),
+    };
+    let command = cli.command.unwrap_or(Command::Campaign {
+        scenario: Vec::new(),
+        jobs: None,
+        json: false,
+    });
+    let result = match command {
+        Command::List { json } => Ok(list::run(json)),
+        Command::Check(args) => check::run(args),
+        Command::Replay { token, json } => replay::run(&token, json),
+        Command::Campaign {
+            scenario,
+            jobs,
+            json,
+        } => campaign::run(&scenario, jobs, json),
+        Command::Child(args) => serve_child(args),
+    };
+    result.unwrap_or_else(|message| usage_error(&message))
+}
+
+/// `0` if `ok`, else `1`.
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// This program, to run checks in child processes of its own.
+fn current_exe() -> Result<PathBuf, String> {
+    std::env::current_exe().map_err(|e| format!("cannot find this program's executable: {e}"))
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("notifier-check: {message}");
+    ExitCode::from(USAGE_ERROR)
+}
+
+/// clap's errors span several lines (the error, a blank line, a usage hint): report the error
+/// on one line. Help and version requests print as clap prints them.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        output::print(&e.render().to_string());
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(USAGE_ERROR);
+    }
+    let text = e.render().to_string();
+    let body = text.split("\n\n").next().unwrap_or(&text);
+    let body = body.strip_prefix("error: ").unwrap_or(body);
+    let one_line: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    usage_error(&format!("{} (see --help)", one_line.join(" ")))
+}
+
+/// `__child`: one check or replay in this process, reported as one result line on stdout.
+fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
+    match (args.replay, args.scenario, args.kernel, args.checker) {
+        (Some(token), ..) => child::serve_replay(&token.parse()?)?,
+        (None, Some(scenario), Some(kernel), Some(checker)) => {
+            let spec = CheckSpec {
+                checker,
+                preemption_bound: args.preemption_bound,
+                iterations: args.iterations,
+                seed: args.seed,
+                pct_depth: args.pct_depth,
+            };
+            child::serve_check(&scenario, kernel, &spec)?
+        }
+        _ => return Err("__child needs --replay, or --scenario, --kernel and --checker".into()),
+    }
+    Ok(ExitCode::SUCCESS)
+}

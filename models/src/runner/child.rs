@@ -1,0 +1,163 @@
+//! One check per child process, so that a checker that aborts the process (loom, on a second
+//! panic while it unwinds) is reported as that check's result and the other checks go on.
+//!
+//! The parent runs `notifier-check __child --scenario S --kernel K --checker C [budget]` (or
+//! `__child --replay TOKEN`). The child runs the check in-process and prints exactly one line,
+//! `NOTIFIER-CHECK-RESULT <Outcome as JSON>`, on stdout: from the panic hook, at the moment
+//! the failing execution panics, or at the end when no execution failed. The parent reads the
+//! last such line; if there is none, the child died, and that is the check's result.
+
+use super::replay::ReplayToken;
+use crate::kernel::KernelVersion;
+use crate::registry;
+use crate::scenario::{CheckSpec, Outcome, Verdict};
+use notifier_core::{Violation, ViolationKind};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// The prefix of the child's result line.
+pub const RESULT_MARKER: &str = "NOTIFIER-CHECK-RESULT";
+
+/// Environment variables the checkers read on their own (loom's `Builder::new`, shuttle's
+/// seeded schedulers): a child runs without them, so that a check means what its arguments say.
+const CHECKER_ENV: [&str; 10] = [
+    "LOOM_MAX_BRANCHES",
+    "LOOM_MAX_PREEMPTIONS",
+    "LOOM_MAX_DURATION",
+    "LOOM_MAX_PERMUTATIONS",
+    "LOOM_CHECKPOINT_FILE",
+    "LOOM_CHECKPOINT_INTERVAL",
+    "LOOM_LOCATION",
+    "LOOM_LOG",
+    "SHUTTLE_RANDOM_SEED",
+    "SHUTTLE_ALWAYS_PERSIST_SEED",
+];
+
+static CHILD_MODE: AtomicBool = AtomicBool::new(false);
+static EMITTED: AtomicBool = AtomicBool::new(false);
+
+/// Runs one check in a child process (`exe` is this program: the CLI passes
+/// `std::env::current_exe()`, tests `env!("CARGO_BIN_EXE_notifier-check")`). The caller has
+/// checked that the scenario exists for `kernel`.
+pub fn check_in_child(
+    exe: &Path,
+    scenario: &str,
+    kernel: KernelVersion,
+    spec: &CheckSpec,
+) -> Outcome {
+    let mut args: Vec<String> = [
+        "__child",
+        "--scenario",
+        scenario,
+        "--kernel",
+        kernel.as_str(),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(["--checker".to_string(), spec.checker.to_string()]);
+    if let Some(pb) = spec.preemption_bound {
+        args.extend(["--preemption-bound".to_string(), pb.to_string()]);
+    }
+    args.extend(["--iterations".to_string(), spec.iterations.to_string()]);
+    args.extend(["--seed".to_string(), spec.seed.to_string()]);
+    args.extend(["--pct-depth".to_string(), spec.pct_depth.to_string()]);
+    run(exe, &args, super::bound_text(spec))
+}
+
+/// Replays `token` in a child process.
+pub fn replay_in_child(exe: &Path, token: &ReplayToken) -> Outcome {
+    let args = [
+        "__child".to_string(),
+        "--replay".to_string(),
+        token.to_string(),
+    ];
+    run(exe, &args, format!("replay of {token}"))
+}
+
+fn run(exe: &Path, args: &[String], bound: String) -> Outcome {
+    let start = Instant::now();
+    let mut cmd = Command::new(exe);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in CHECKER_ENV {
+        cmd.env_remove(var);
+    }
+    let died = |message: String| Outcome {
+        observed: Verdict::Violation,
+        violation: Some(Violation {
+            kind: ViolationKind::Panic,
+            object: None,
+            function: "the check's process".to_string(),
+            site: String::new(),
+            thread: String::new(),
+            step: None,
+            message,
+        }),
+        executions: 0,
+        bound: bound.clone(),
+        seconds: start.elapsed().as_secs_f64(),
+        trace: Vec::new(),
+        replay: None,
+    };
+    let output = match cmd.output() {
+        Ok(output) => output,
+        Err(e) => return died(format!("it could not start ({}: {e})", exe.display())),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result = stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(RESULT_MARKER));
+    if let Some(json) = result {
+        return serde_json::from_str(json.trim())
+            .unwrap_or_else(|e| died(format!("its result line is unreadable: {e}")));
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(nothing)");
+    died(format!(
+        "it ended without a result ({}); its last line on stderr: {}",
+        output.status,
+        last.trim()
+    ))
+}
+
+/// Child side: runs one check of the catalogue in this process and prints its result line.
+pub fn serve_check(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> Result<(), String> {
+    CHILD_MODE.store(true, Ordering::Relaxed);
+    let outcome = registry::check(scenario, kernel, spec)?;
+    emit(&outcome);
+    Ok(())
+}
+
+/// Child side: replays `token` in this process and prints its result line.
+pub fn serve_replay(token: &ReplayToken) -> Result<(), String> {
+    CHILD_MODE.store(true, Ordering::Relaxed);
+    let outcome = registry::replay(token)?;
+    emit(&outcome);
+    Ok(())
+}
+
+/// Prints the result line, once per process, in a child (the panic hook calls this at the
+/// first panic of a failing execution, the child's main at the end).
+pub(crate) fn emit(outcome: &Outcome) {
+    if !CHILD_MODE.load(Ordering::Relaxed) || EMITTED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    // An `Outcome` always encodes; if it did not, the parent would report the missing line.
+    let Ok(json) = serde_json::to_string(outcome) else {
+        return;
+    };
+    let mut out = std::io::stdout().lock();
+    // Nothing to do if stdout is gone: the parent reports the missing line.
+    let _ = writeln!(out, "{RESULT_MARKER} {json}");
+    let _ = out.flush();
+}

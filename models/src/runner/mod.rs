@@ -1,0 +1,120 @@
+//! The runners: one check of a [`Model`] under loom, shuttle or real threads, in this process or
+//! in a child process of its own.
+//!
+//! Every checker runs each execution the same way (a fresh [`notifier_core::Execution`] judged
+//! by the model's oracles), counts the executions itself, and turns the first failing
+//! execution into an [`Outcome`]: its violation, its trace, and how to replay it.
+//!
+//! In-process outcomes carry the checker's part of the replay token in `Outcome::replay`
+//! (`shuttle-pct/91…`, `loom/pb=2/exec=7`; see [`CheckerReplay`]); checks run through the
+//! catalogue ([`crate::registry`], [`check_in_child`]) carry the full `notifier-check replay`
+//! command.
+
+pub mod child;
+mod hook;
+mod loom_run;
+mod probe;
+pub mod replay;
+mod shuttle_run;
+mod stress;
+
+pub use child::{check_in_child, replay_in_child, RESULT_MARKER};
+pub use replay::{CheckerReplay, ReplayToken};
+pub use stress::stress_std;
+
+use crate::kernel::KernelVersion;
+use crate::model::Model;
+use crate::scenario::{CheckSpec, Checkable, CheckerKind, Outcome};
+use probe::Target;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// loom's branch limit per execution (see [`check_in_process`]).
+pub const LOOM_MAX_BRANCHES: usize = loom_run::MAX_BRANCHES;
+/// shuttle's step limit per execution (see [`check_in_process`]).
+pub const SHUTTLE_MAX_STEPS: usize = shuttle_run::MAX_STEPS;
+
+/// The bound of a check in words: "preemption bound 2", "unbounded, exhaustive",
+/// "1000 iterations, seed 1, PCT depth 3".
+pub fn bound_text(spec: &CheckSpec) -> String {
+    match spec.checker {
+        CheckerKind::Loom => loom_run::bound_text(spec.preemption_bound),
+        _ => shuttle_run::bound_text(spec),
+    }
+}
+
+/// Checks `model` in this process as `spec` says, and reports the first failing execution.
+///
+/// - loom explores every interleaving up to `spec.preemption_bound`, each execution limited to
+///   [`LOOM_MAX_BRANCHES`] branch points (a wait that never finishes is reported as a deadlock).
+/// - shuttle runs `spec.iterations` random or PCT (`spec.pct_depth`) schedules from
+///   `spec.seed`, each limited to [`SHUTTLE_MAX_STEPS`] steps (a livelock is a deadlock).
+///
+/// A loom failure may abort the process (a second panic while loom unwinds): run checks that can
+/// fail under loom with [`check_in_child`].
+pub fn check_in_process<M: Model>(model: Arc<M>, spec: &CheckSpec) -> Outcome {
+    let Context { target, replay } = CONTEXT.with(|c| c.borrow().clone());
+    match (spec.checker, replay) {
+        (CheckerKind::Loom, _) => loom_run::check(model, spec, target),
+        (checker, Some(r)) if r.checker() == checker => replay_shuttle(model, &r, target),
+        (_, _) => shuttle_run::check(model, spec, target),
+    }
+}
+
+/// Replays a failure of `model` found in this process (`replay` is the checker's part of the
+/// token the failing outcome carried): loom runs its exploration again and stops at the first
+/// failure, which must be execution `execution` again; shuttle runs the one recorded schedule.
+pub fn replay_in_process<M: Model>(model: Arc<M>, replay: &CheckerReplay) -> Outcome {
+    match replay {
+        CheckerReplay::Loom { .. } => loom_run::check(model, &replay.spec(), None),
+        CheckerReplay::Shuttle { .. } => replay_shuttle(model, replay, None),
+    }
+}
+
+fn replay_shuttle<M: Model>(model: Arc<M>, r: &CheckerReplay, target: Option<Target>) -> Outcome {
+    // A `CheckerReplay` only holds a schedule that decodes (it is checked when made or parsed).
+    let schedule = r.schedule().unwrap_or_default();
+    shuttle_run::replay(model, r.checker(), schedule, target)
+}
+
+impl<M: Model> Checkable for M {
+    fn check(self: Arc<Self>, spec: &CheckSpec) -> Outcome {
+        check_in_process(self, spec)
+    }
+}
+
+/// What the caller of [`Checkable::check`] knows that a [`Model`] does not: the scenario and
+/// kernel (they name the replay command) and, for a replay, the shuttle schedule to follow.
+/// `Checkable::check` takes only a [`CheckSpec`], so the catalogue passes these alongside.
+#[derive(Debug, Clone, Default)]
+struct Context {
+    target: Option<Target>,
+    replay: Option<CheckerReplay>,
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Context> = RefCell::new(Context::default());
+}
+
+/// Runs `f` (which calls [`Checkable::check`]) with the scenario, kernel and replay known to
+/// the runner.
+pub(crate) fn with_context<R>(
+    scenario: &str,
+    kernel: KernelVersion,
+    replay: Option<CheckerReplay>,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore(Context);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = std::mem::take(&mut self.0);
+            let _ = CONTEXT.try_with(|c| c.replace(previous));
+        }
+    }
+    let target = Some(Target {
+        scenario: scenario.to_string(),
+        kernel,
+    });
+    let _restore = Restore(CONTEXT.with(|c| c.replace(Context { target, replay })));
+    f()
+}

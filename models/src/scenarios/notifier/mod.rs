@@ -1,0 +1,217 @@
+//! The mmu_notifier scenarios of kernel-notes §7 (S1–S6) and the deadlocking placement of
+//! `__mmu_notifier_release`'s `srcu_read_unlock`, with the verdict each kernel version must
+//! get.
+
+pub mod drivers;
+pub mod exit_release;
+pub mod unregister;
+pub mod world;
+
+use crate::kernel::KernelVersion;
+use crate::scenario::{Budget, CheckerKind, Expectation, ExpectedViolation, Scenario};
+use exit_release::{ExitRelease, ReleaseBehaviour};
+use notifier_core::{ReleaseUnlock, ViolationKind};
+use std::sync::Arc;
+use unregister::{NoReleaseFree, UnlinkNoRelease, UnregisterThenFree};
+
+const V3: &[KernelVersion] = &[KernelVersion::V3_16, KernelVersion::V3_17];
+const WALKER: &str = "__mmu_notifier_invalidate_range_start";
+
+fn uaf(
+    function: &'static str,
+    site: Option<&'static str>,
+    object: Option<&'static str>,
+) -> Expectation {
+    Expectation::violation(ExpectedViolation {
+        kind: ViolationKind::UseAfterFree,
+        function,
+        site,
+        object,
+    })
+}
+
+/// Two threads: explored exhaustively by loom.
+fn small(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: None,
+        iterations: 2_000,
+        pct_depth: 3,
+    }
+}
+
+/// Four threads (S5): loom at preemption bound 1 (3,863 executions, 0.9 s); bound 2 did not
+/// finish within 5 minutes on 2 cores.
+fn four_threads(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: Some(1),
+        iterations: 5_000,
+        pct_depth: 3,
+    }
+}
+
+/// Three threads (S3): loom at preemption bound 2 (about 12k executions, 2 s); bound 3 did not
+/// finish within 5 minutes on 2 cores. PCT needs depth 3 and thousands of iterations.
+fn three_threads(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: Some(2),
+        iterations: 20_000,
+        pct_depth: 3,
+    }
+}
+
+/// The notifier scenarios.
+pub fn catalog() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            id: "S1",
+            summary: "E (exit), G (SRCU worker); A's ->release: mmgrab, \
+                      unregister_no_release(A), call_srcu(free A) (amdkfd)",
+            kernels: V3,
+            build: |v| {
+                Arc::new(ExitRelease {
+                    config: world::config(v),
+                    release: ReleaseBehaviour::UnlinkThenDefer,
+                    notifiers: 1,
+                    walker: false,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: small,
+        },
+        Scenario {
+            id: "S2",
+            summary: "E, G; notifiers A and B; ->release: call_srcu(free) while still linked \
+                      (Hazard A)",
+            kernels: V3,
+            build: |v| {
+                Arc::new(ExitRelease {
+                    config: world::config(v),
+                    release: ReleaseBehaviour::DeferFreeWhileLinked,
+                    notifiers: 2,
+                    walker: false,
+                })
+            },
+            expect: |v, _| match v {
+                KernelVersion::V3_16 => {
+                    uaf("__mmu_notifier_release", Some("hlist_del_init_rcu"), None)
+                }
+                _ => Expectation::safe(),
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "S3",
+            summary: "S2 with notifier A only, plus W (invalidate walker)",
+            kernels: V3,
+            build: |v| {
+                Arc::new(ExitRelease {
+                    config: world::config(v),
+                    release: ReleaseBehaviour::DeferFreeWhileLinked,
+                    notifiers: 1,
+                    walker: true,
+                })
+            },
+            expect: |v, c| match (v, c) {
+                (KernelVersion::V3_16, _) => uaf(
+                    "__mmu_notifier_release|__mmu_notifier_invalidate_range_start",
+                    None,
+                    Some("notifier A"),
+                ),
+                // The walker must take srcu_read_lock after the grace period's flip, stand on A
+                // while exit unlinks it, and touch A after the callback frees it.
+                (_, CheckerKind::Loom) => Expectation::blind(
+                    "within this budget: at preemption bound 2 loom's bounded exploration does \
+                     not reach the walker that starts after the flip, and bound 3 does not finish \
+                     in 5 minutes; shuttle-pct finds it",
+                ),
+                (_, CheckerKind::ShuttleRandom) => Expectation::blind(
+                    "within this budget: random scheduling practically never keeps the walker on \
+                     A across the grace period and the free; shuttle-pct (depth 3) finds it",
+                ),
+                (_, CheckerKind::ShuttlePct) => uaf(WALKER, None, Some("notifier A")),
+            },
+            budget: three_threads,
+        },
+        Scenario {
+            id: "S4",
+            summary: "E, U: mmu_notifier_unregister(A) then kfree(A); A flushes in ->release",
+            kernels: V3,
+            build: |v| {
+                Arc::new(UnregisterThenFree {
+                    config: world::config(v),
+                })
+            },
+            expect: |v, c| match (v, c) {
+                // Hazard B: exit's unlink-loop accesses to A, after its srcu_read_unlock, are
+                // not ordered before U's grace period and kfree (U saw A unhashed through a
+                // plain load). The bad outcome needs load buffering, which loom does not
+                // explore, but loom's race detector reports the missing ordering itself.
+                (KernelVersion::V3_16, CheckerKind::Loom) => uaf(
+                    "__mmu_notifier_release",
+                    Some("hlist_del_init_rcu"),
+                    Some("notifier A"),
+                ),
+                (KernelVersion::V3_16, _) => Expectation::blind(
+                    "Hazard B is a missing ordering (weak memory); shuttle is sequentially \
+                     consistent",
+                ),
+                _ => Expectation::safe(),
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "S5",
+            summary: "E; D: unregister_no_release(A), call_srcu(free A); W; G",
+            kernels: V3,
+            build: |v| {
+                Arc::new(UnlinkNoRelease {
+                    config: world::config(v),
+                    free: NoReleaseFree::Deferred,
+                    exit: true,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: four_threads,
+        },
+        Scenario {
+            id: "S6",
+            summary: "W; D: unregister_no_release(A), then kfree(A) at once (hmm before \
+                      6d7c3cde93c1)",
+            kernels: V3,
+            build: |v| {
+                Arc::new(UnlinkNoRelease {
+                    config: world::config(v),
+                    free: NoReleaseFree::Immediate,
+                    exit: false,
+                })
+            },
+            expect: |_, _| uaf(WALKER, None, Some("notifier A")),
+            budget: small,
+        },
+        Scenario {
+            id: "S2-unlock-after-sync",
+            summary: "S2 with __mmu_notifier_release's srcu_read_unlock moved after \
+                      synchronize_srcu: exit waits for its own read-side section",
+            kernels: &[KernelVersion::V3_17],
+            build: |v| {
+                let mut config = world::config(v);
+                config.release_unlock = ReleaseUnlock::AfterSynchronize;
+                Arc::new(ExitRelease {
+                    config,
+                    release: ReleaseBehaviour::DeferFreeWhileLinked,
+                    notifiers: 2,
+                    walker: false,
+                })
+            },
+            expect: |_, _| {
+                Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::Deadlock,
+                    function: "__mmu_notifier_release",
+                    site: Some("synchronize_srcu"),
+                    object: None,
+                })
+            },
+            budget: small,
+        },
+    ]
+}

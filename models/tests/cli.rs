@@ -1,0 +1,404 @@
+//! The `notifier-check` command line, run as a user runs it, on catalogue scenarios:
+//! `srcu-sync` (classic SRCU: safe under every checker) and `srcu-no-flip` (SRCU without the
+//! index flip: `synchronize_srcu` returns while a reader is inside; loom and PCT find it).
+//! Budgets are given explicitly so that the assertions do not depend on default budgets.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .output()
+        .expect("notifier-check runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+/// `check --json` with these arguments; returns the exit code and the report.
+fn check(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--json"];
+    all.extend(args);
+    let o = run(&all);
+    (o.status.code().expect("exited"), json(&o))
+}
+
+const NO_FLIP_LOOM: [&str; 7] = [
+    "--scenario",
+    "srcu-no-flip",
+    "--kernel",
+    "v3.16",
+    "--checker",
+    "loom",
+    "--unbounded",
+];
+const NO_FLIP_PCT: [&str; 12] = [
+    "--scenario",
+    "srcu-no-flip",
+    "--kernel",
+    "v3.16",
+    "--checker",
+    "shuttle-pct",
+    "--iterations",
+    "2000",
+    "--seed",
+    "1",
+    "--pct-depth",
+    "3",
+];
+
+/// The report of a check that found srcu-no-flip's violation, as the expectation says.
+fn assert_grace_period_violation(r: &Value) {
+    assert_eq!(r["observed"], "violation", "{r:#}");
+    assert_eq!(r["expected"], "violation");
+    assert_eq!(r["matches"], true);
+    let v = &r["violation"];
+    assert_eq!(v["kind"], "grace-period", "{v:#}");
+    assert_eq!(v["site"], "synchronize_srcu", "{v:#}");
+    assert_eq!(v["thread"], "U", "{v:#}");
+    let step = v["step"].as_u64().expect("a step") as usize;
+    let trace = r["trace"].as_array().unwrap();
+    assert_eq!(trace[step]["step"], step as u64);
+    assert_eq!(
+        trace[step]["thread"], "U",
+        "the marked line is the updater's"
+    );
+    assert!(
+        trace.iter().any(|l| l["thread"] == "R"),
+        "the reader is in the trace"
+    );
+    assert!(r["executions"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn check_json_with_loom_finds_the_missing_flip() {
+    let (code, r) = check(&NO_FLIP_LOOM);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        (&r["scenario"], &r["kernel"], &r["checker"]),
+        (&"srcu-no-flip".into(), &"v3.16".into(), &"loom".into())
+    );
+    assert_eq!(r["bound"], "unbounded, exhaustive");
+    assert_grace_period_violation(&r);
+    let replay = format!(
+        "notifier-check replay srcu-no-flip/v3.16/loom/unbounded/exec={}",
+        r["executions"]
+    );
+    assert_eq!(r["replay"], replay.as_str());
+}
+
+#[test]
+fn check_json_with_pct_finds_the_missing_flip() {
+    let (code, r) = check(&NO_FLIP_PCT);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["checker"], "shuttle-pct");
+    assert_eq!(r["bound"], "2000 iterations, seed 1, PCT depth 3");
+    assert_grace_period_violation(&r);
+    let replay = r["replay"].as_str().unwrap();
+    assert!(
+        replay.starts_with("notifier-check replay srcu-no-flip/v3.16/shuttle-pct/"),
+        "{replay}"
+    );
+}
+
+#[test]
+fn check_json_with_random_finds_classic_srcu_safe() {
+    let (code, r) = check(&[
+        "--scenario",
+        "srcu-sync",
+        "--kernel",
+        "v3.17",
+        "--checker",
+        "shuttle-random",
+        "--iterations",
+        "300",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        (&r["expected"], &r["observed"], &r["matches"]),
+        (&"safe".into(), &"safe".into(), &true.into())
+    );
+    assert_eq!(r["executions"], 300, "every iteration ran");
+    assert_eq!(r["bound"], "300 iterations, seed 5");
+    assert!(r["violation"].is_null() && r["replay"].is_null());
+    assert_eq!(r["trace"], Value::Array(Vec::new()));
+    assert!(r["seconds"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn a_check_that_misses_its_expected_violation_exits_1() {
+    // One PCT iteration is a plain oldest-task-first run: it cannot find the missing flip.
+    let (code, r) = check(&[
+        "--scenario",
+        "srcu-no-flip",
+        "--kernel",
+        "v3.16",
+        "--checker",
+        "shuttle-pct",
+        "--iterations",
+        "1",
+    ]);
+    assert_eq!(
+        (code, &r["observed"], &r["matches"]),
+        (1, &"safe".into(), &false.into()),
+        "{r:#}"
+    );
+    assert_eq!(r["executions"], 1);
+}
+
+#[test]
+fn check_prints_verdict_trace_and_replay() {
+    let o = run(&[&["check"][..], &NO_FLIP_LOOM].concat());
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with("✓ as expected: srcu-no-flip on v3.16 with loom"),
+        "{out}"
+    );
+    assert!(
+        first.ends_with("expected violation, observed violation"),
+        "{out}"
+    );
+    assert!(out.contains("executions in"), "{out}");
+    assert!(out.contains("violation: grace-period"), "{out}");
+    let header = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("step"))
+        .unwrap();
+    assert!(
+        header.contains("| R ") && header.ends_with("| U"),
+        "one column per thread: {out}"
+    );
+    assert!(out.contains("<== grace-period here"), "{out}");
+    assert!(out.contains("replay: notifier-check replay srcu-no-flip/v3.16/loom/unbounded/exec="));
+}
+
+/// Replays a check's token and returns the replay's report.
+fn replay(token: &str) -> (i32, Value) {
+    let o = run(&["replay", token, "--json"]);
+    (o.status.code().unwrap(), json(&o))
+}
+
+#[test]
+fn replay_reproduces_loom_and_pct_failures_exactly() {
+    for args in [&NO_FLIP_LOOM[..], &NO_FLIP_PCT[..]] {
+        let (_, r) = check(args);
+        let command = r["replay"].as_str().unwrap();
+        let token = command.strip_prefix("notifier-check replay ").unwrap();
+        let (code, again) = replay(token);
+        assert_eq!(code, 0, "{again:#}");
+        assert_eq!(again["reproduced"], true);
+        assert_eq!(again["token"], token);
+        assert_eq!(
+            again["violation"], r["violation"],
+            "same violation, same step"
+        );
+        assert_eq!(again["trace"], r["trace"]);
+        assert_eq!(again["replay"], r["replay"]);
+    }
+}
+
+#[test]
+fn replay_of_the_wrong_loom_execution_says_so() {
+    let (code, r) = replay("srcu-no-flip/v3.16/loom/unbounded/exec=999");
+    assert_eq!((code, &r["reproduced"]), (1, &false.into()), "{r:#}");
+    assert!(
+        r["divergence"]
+            .as_str()
+            .unwrap()
+            .contains("the token says 999"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn list_shows_every_scenario_kernel_and_checker() {
+    let o = run(&["list", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let all = json(&o);
+    let scenarios = all.as_array().unwrap();
+    assert!(scenarios.iter().any(|s| s["id"] == "srcu-no-flip"));
+    let human = stdout(&run(&["list"]));
+    for s in scenarios {
+        let kernels = s["kernels"].as_array().unwrap();
+        let checks = s["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), kernels.len() * 3, "{s:#}");
+        for c in checks {
+            assert!(["safe", "violation", "deadlock"].contains(&c["verdict"].as_str().unwrap()));
+            assert_eq!(c["violation"].is_null(), c["verdict"] == "safe", "{c:#}");
+            if !c["blind"].is_null() {
+                assert_eq!(c["verdict"], "safe", "a blind checker must observe safe");
+            }
+            assert!(!c["bound"].as_str().unwrap().is_empty());
+        }
+        assert!(human.contains(&format!("{}: ", s["id"].as_str().unwrap())));
+    }
+    let no_flip = scenarios
+        .iter()
+        .find(|s| s["id"] == "srcu-no-flip")
+        .unwrap();
+    let loom = &no_flip["checks"][0];
+    assert_eq!(
+        (&loom["kernel"], &loom["checker"]),
+        (&"v3.16".into(), &"loom".into())
+    );
+    assert_eq!(loom["violation"]["kind"], "grace-period");
+}
+
+#[test]
+fn campaign_runs_the_named_scenarios_and_tabulates_them() {
+    let o = run(&["campaign", "--scenario", "srcu-no-flip", "--jobs", "2"]);
+    let out = stdout(&o);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("srcu-no-flip "))
+        .collect();
+    let kernels = json(&run(&["list", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "srcu-no-flip")
+        .unwrap()["kernels"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows.len(), kernels * 3, "{out}");
+    assert!(out.starts_with("Budgets: "), "{out}");
+    assert!(
+        out.contains("replay: notifier-check replay srcu-no-flip/"),
+        "{out}"
+    );
+    let summary = out.lines().last().unwrap();
+    let wrong = rows.iter().filter(|r| r.ends_with('✗')).count();
+    assert!(
+        summary.starts_with(&format!(
+            "{} checks: {} as expected, {wrong} not",
+            rows.len(),
+            rows.len() - wrong
+        )),
+        "{summary}"
+    );
+    assert_eq!(o.status.code(), Some(if wrong == 0 { 0 } else { 1 }));
+}
+
+/// A usage error: exit status 2, one line on stderr naming the problem, no panic.
+fn assert_usage_error(args: &[&str], names: &str) {
+    let o = run(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.starts_with("notifier-check: "), "{args:?}: {err}");
+    assert!(err.contains(names), "{args:?} should name {names}: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(o.stdout.is_empty(), "{args:?}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let base = [
+        "check",
+        "--scenario",
+        "srcu-sync",
+        "--kernel",
+        "v3.16",
+        "--checker",
+    ];
+    assert_usage_error(
+        &[
+            "check",
+            "--scenario",
+            "nope",
+            "--kernel",
+            "v3.16",
+            "--checker",
+            "loom",
+        ],
+        "unknown scenario 'nope'",
+    );
+    assert_usage_error(
+        &[
+            "check",
+            "--scenario",
+            "srcu-sync",
+            "--kernel",
+            "v9",
+            "--checker",
+            "loom",
+        ],
+        "unknown kernel version 'v9'",
+    );
+    assert_usage_error(&[&base[..], &["dfs"]].concat(), "unknown checker 'dfs'");
+    assert_usage_error(
+        &[
+            "check",
+            "--scenario",
+            "srcu-sync",
+            "--kernel",
+            "v5.4",
+            "--checker",
+            "loom",
+        ],
+        "not defined for v5.4",
+    );
+    assert_usage_error(
+        &[&base[..], &["shuttle-random", "--iterations", "ten"]].concat(),
+        "ten",
+    );
+    assert_usage_error(
+        &[&base[..], &["shuttle-random", "--iterations", "0"]].concat(),
+        "--iterations",
+    );
+    assert_usage_error(
+        &[&base[..], &["shuttle-pct", "--pct-depth", "0"]].concat(),
+        "--pct-depth",
+    );
+    assert_usage_error(
+        &[&base[..], &["shuttle-pct", "--pct-depth", "-1"]].concat(),
+        "'-1'",
+    );
+    assert_usage_error(
+        &[
+            &base[..],
+            &["loom", "--preemption-bound", "2", "--unbounded"],
+        ]
+        .concat(),
+        "--unbounded",
+    );
+    assert_usage_error(
+        &[&base[..], &["loom", "--seed", "3"]].concat(),
+        "--seed does not apply to the loom checker",
+    );
+    assert_usage_error(
+        &[&base[..], &["shuttle-random", "--preemption-bound", "3"]].concat(),
+        "--preemption-bound",
+    );
+    assert_usage_error(&["check", "--scenario", "srcu-sync"], "--kernel");
+    assert_usage_error(&["frobnicate"], "frobnicate");
+    assert_usage_error(
+        &["campaign", "--scenario", "nope"],
+        "unknown scenario 'nope'",
+    );
+    for token in [
+        "garbage",
+        "srcu-no-flip/v3.16",
+        "srcu-no-flip/v3.16/shuttle-pct/zz",
+        "srcu-no-flip/v3.16/shuttle-pct/91",
+        "srcu-no-flip/v3.16/shuttle-pct/910214b2f8a4a596b2bfab380024092449922409ff",
+        "srcu-no-flip/v3.16/loom/pb=x/exec=1",
+        "srcu-no-flip/v2.6/loom/unbounded/exec=1",
+        "nope/v3.16/loom/unbounded/exec=1",
+    ] {
+        assert_usage_error(&["replay", token], "");
+    }
+}
