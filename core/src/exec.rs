@@ -241,7 +241,23 @@ impl Execution {
     ///   located at the wait loop that never finished, if one was open;
     /// - anything else: a panic of the model.
     pub fn classify_panic(&self, message: &str) -> Violation {
-        let st = self.state();
+        // A panic raised while this thread held the trace's lock (inside an oracle) must not
+        // deadlock its own report: without the lock, report the panic as it is.
+        let st = match self.state.try_lock() {
+            Ok(st) => st,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Violation {
+                    kind: ViolationKind::Panic,
+                    object: None,
+                    function: String::new(),
+                    site: String::new(),
+                    thread: String::new(),
+                    step: None,
+                    message: message.lines().next().unwrap_or("").to_string(),
+                }
+            }
+        };
         let log = Log {
             events: &st.events,
             names: &st.names,

@@ -41,8 +41,9 @@ pub enum SrcuVariant {
     /// The first check (on the inactive index, before the flip) removed: a reader that fetched
     /// the index before the previous grace period's flip is missed.
     SingleDrain,
-    /// The `seq[]` re-validation removed: the "unstable zero" of a reader that unlocks on
-    /// another CPU than it locked on, summed at the wrong moment, ends the grace period early.
+    /// The `seq[]` re-validation removed (barrier D kept): the "unstable zero" of a reader
+    /// that unlocks on another CPU than it locked on, summed at the wrong moment, ends the
+    /// grace period early.
     NoSeqRecheck,
     /// The worker invokes callbacks without waiting for a grace period.
     CallbackWithoutGracePeriod,
@@ -210,9 +211,10 @@ impl<B: Backend> SrcuStruct<B> {
         // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
         // before everything after this grace period.
         B::fence(Ordering::SeqCst);
-        // NoSeqRecheck drops only the comparison below, not D: without D, loom first reports
-        // a missing-barrier use-after-free (a decrement seen without D orders nothing), which
-        // hides the unstable zero this variant is meant to show.
+        // NoSeqRecheck removes the validation only (the comparison below); D stays. Returning
+        // before D also removed a barrier, and loom's first failing execution was then that
+        // other bug (a decrement seen without D orders nothing: a use-after-free of a reader's
+        // access), not the unstable zero this variant exists to show.
         if self.variant == SrcuVariant::NoSeqRecheck {
             return true;
         }

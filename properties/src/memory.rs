@@ -80,8 +80,19 @@ impl Oracle for MemoryOracle {
                     ));
                 }
                 Some(Life::Live { .. }) => self.set(obj, Life::Freed { free: at }),
-                // The allocation of every object is recorded before its handle exists.
-                None => unreachable!("kfree of object {obj:?} whose kmalloc was not recorded"),
+                // `KObj::kmalloc` records the allocation before the handle exists, so this is
+                // a model that forged an object: report it rather than panic under the lock.
+                None => {
+                    return Err(log.violation_at(
+                        at,
+                        ViolationKind::Panic,
+                        Some(obj),
+                        format!(
+                            "kfree of {}, whose kmalloc was never recorded",
+                            log.names.object(obj)
+                        ),
+                    ));
+                }
             },
             _ => {}
         }
@@ -218,6 +229,15 @@ mod tests {
         assert_eq!(v.object.as_deref(), Some("object B"));
         assert_eq!(v.function, "make_object");
         assert_eq!(v.step, Some(alloc_b));
+    }
+
+    #[test]
+    fn free_of_an_object_never_allocated_is_a_model_error() {
+        let (exec, task) = setup();
+        stops(&exec, || {
+            task.record(Op::Free { obj: ObjId(0) });
+        });
+        assert_eq!(exec.violation().unwrap().kind, ViolationKind::Panic);
     }
 
     #[test]

@@ -247,7 +247,7 @@ mod tests {
         let (exec, task) = setup();
         let section = {
             let t = task.spawn::<Std, _>("R", 0, lock);
-            t.join()
+            JoinOps::join(t)
         };
         let start = task.record(Op::SynchronizeSrcu);
         let v = violates(&exec, &task, Op::SynchronizeSrcuDone { start });
