@@ -12,7 +12,7 @@
 //!   `synchronize_srcu` runs its own, the SRCU worker runs one per batch of callbacks. The
 //!   kernel's batch pipeline (`batch_queue`/`check0`/`check1`/`done`, `process_srcu`) spreads
 //!   the two checks of one batch over two passes of `srcu_advance_batches`; each pass waits on
-//!   the index that is inactive *at that time*, which is what [`SrcuStruct::grace_period`]
+//!   the index that is inactive *at that time*, which is what `SrcuStruct::grace_period`
 //!   does by reading `completed` again after the flip.
 //! - The per-CPU increments are single atomic RMWs: in the kernel they run with preemption
 //!   disabled on their own CPU, so no other access to that counter can fall between the load

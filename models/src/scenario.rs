@@ -199,6 +199,20 @@ pub struct Outcome {
     pub replay: Option<String>,
 }
 
+impl Outcome {
+    /// One line: verdict, executions, bound, time and the violation, if any.
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "{} after {} executions ({}, {:.2} s)",
+            self.observed, self.executions, self.bound, self.seconds
+        );
+        if let Some(v) = &self.violation {
+            line.push_str(&format!(" {v}"));
+        }
+        line
+    }
+}
+
 /// A model that a checker can run, behind a trait object.
 pub trait Checkable: Send + Sync {
     /// Runs one check in this process.

@@ -27,15 +27,7 @@ fn scenario(id: &str) -> Scenario {
 }
 
 fn report(what: &str, o: &Outcome) {
-    let violation = o
-        .violation
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    println!(
-        "{what}: {} after {} executions ({}, {:.2} s) {violation}",
-        o.observed, o.executions, o.bound, o.seconds
-    );
+    println!("{what}: {}", o.summary());
 }
 
 /// Checks `id` with every checker at its default budget, then on real threads, asserts each

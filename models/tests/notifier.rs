@@ -23,17 +23,7 @@ fn check_scenario(id: &str) {
             let spec = registry::default_spec(&scenario, kernel, checker);
             let o = check_in_child(Path::new(EXE), id, kernel, &spec);
             let expected = (scenario.expect)(kernel, checker);
-            eprintln!(
-                "{id} {kernel} {checker}: {} ({}, {} executions, {:.2} s) {}",
-                o.observed,
-                o.bound,
-                o.executions,
-                o.seconds,
-                o.violation
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            );
+            eprintln!("{id} {kernel} {checker}: {}", o.summary());
             assert!(
                 expected.matches(&o),
                 "{id} {kernel} {checker}: expected {expected:?}, observed {o:#?}"

@@ -39,15 +39,7 @@ fn check(id: &str, checker: CheckerKind) -> Outcome {
         CheckerKind::Loom => check_in_child(Path::new(EXE), id, KERNEL, &spec),
         CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => (s.build)(KERNEL).check(&spec),
     };
-    let violation = o
-        .violation
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    println!(
-        "{id} {KERNEL} {checker}: {} after {} executions ({}, {:.2} s) {violation}",
-        o.observed, o.executions, o.bound, o.seconds
-    );
+    println!("{id} {KERNEL} {checker}: {}", o.summary());
     let expected = (s.expect)(KERNEL, checker);
     assert!(
         expected.matches(&o),

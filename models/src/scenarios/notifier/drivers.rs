@@ -4,6 +4,19 @@
 use notifier_core::{Backend, Kernel, MmRef, MmuNotifierOps, MnRef, Task};
 use std::sync::Arc;
 
+/// The drivers' deferred free: `mmu_notifier_call_srcu` of a callback that frees the object
+/// and drops the `mm_count` pin the driver held.
+fn free_after_grace_period<B: Backend>(k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
+    let k2 = Arc::clone(k);
+    k.mmu_notifier_call_srcu(
+        cur,
+        Box::new(move |cur| {
+            k2.kfree_notifier(cur, mn);
+            k2.mmdrop(cur, mm);
+        }),
+    );
+}
+
 /// amdkfd (v3.19, the first user of the 2014 API), in `->release` called by exit: take an
 /// extra `mm_count`, unlink first with `mmu_notifier_unregister_no_release`, then free the
 /// object after a grace period; the deferred free does the matching `mmdrop`.
@@ -14,14 +27,7 @@ impl<B: Backend> MmuNotifierOps<B> for UnlinkThenDefer {
     fn release(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
         k.mmgrab(cur, mm);
         k.mmu_notifier_unregister_no_release(cur, mn, mm);
-        let k2 = Arc::clone(k);
-        k.mmu_notifier_call_srcu(
-            cur,
-            Box::new(move |cur| {
-                k2.kfree_notifier(cur, mn);
-                k2.mmdrop(cur, mm);
-            }),
-        );
+        free_after_grace_period(k, cur, mn, mm);
     }
 }
 
@@ -33,14 +39,7 @@ pub struct DeferFreeWhileLinked;
 
 impl<B: Backend> MmuNotifierOps<B> for DeferFreeWhileLinked {
     fn release(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
-        let k2 = Arc::clone(k);
-        k.mmu_notifier_call_srcu(
-            cur,
-            Box::new(move |cur| {
-                k2.kfree_notifier(cur, mn);
-                k2.mmdrop(cur, mm);
-            }),
-        );
+        free_after_grace_period(k, cur, mn, mm);
     }
 }
 
