@@ -17,8 +17,8 @@
 use crate::backend::{Backend, RaceCell};
 use crate::exec::Task;
 use crate::hlist::{
-    hlist_add_head, hlist_add_head_rcu, hlist_del_init_rcu, hlist_first, hlist_for_each_entry_rcu,
-    hlist_unhashed, Hlist, HlistNode, HlistNodes, NodePtr, NULL,
+    hlist_add_head, hlist_add_head_rcu, hlist_del_init_rcu, hlist_empty, hlist_first,
+    hlist_for_each_entry_rcu, hlist_unhashed, Hlist, HlistNode, HlistNodes, NodePtr, NULL,
 };
 use crate::memory::KObj;
 use crate::mm::{MmRef, MmStruct};
@@ -236,7 +236,7 @@ impl<B: Backend> Kernel<B> {
         let m = self.mm(mm);
         if m.mm_count_dec_and_test(cur) {
             // __mmdrop -> mmu_notifier_mm_destroy: BUG_ON(!hlist_empty(&mm->mmu_notifier_mm->list))
-            if hlist_first(cur, &self.list(m)) != NULL {
+            if !hlist_empty(cur, &self.list(m)) {
                 cur.bug(
                     Some(m.obj.id()),
                     "mm_struct freed with a notifier still registered",

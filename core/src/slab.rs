@@ -53,10 +53,4 @@ impl<T> Slab<T> {
             .and_then(OnceLock::get)
             .unwrap_or_else(|| panic!("dangling handle {handle}"))
     }
-
-    /// Handles of every object stored so far.
-    pub fn handles(&self) -> impl Iterator<Item = usize> + '_ {
-        (1..=self.len.load(Ordering::Acquire).min(self.slots.len()))
-            .filter(|&h| self.slots[h - 1].get().is_some())
-    }
 }

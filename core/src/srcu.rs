@@ -138,11 +138,6 @@ impl<B: Backend> SrcuStruct<B> {
         }
     }
 
-    /// The variant of the algorithm this instance runs.
-    pub fn variant(&self) -> SrcuVariant {
-        self.variant
-    }
-
     fn slot(&self, cur: &Task) -> &SrcuPerCpu<B> {
         &self.per_cpu[cur.cpu() % self.per_cpu.len()]
     }

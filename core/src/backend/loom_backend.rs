@@ -9,7 +9,6 @@ pub struct Loom;
 
 impl Backend for Loom {
     const NAME: &'static str = "loom";
-    const WEAK_MEMORY: bool = true;
     // loom's own branch limit ends a wait that can never finish.
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;

@@ -25,9 +25,6 @@ pub use std::sync::atomic::Ordering;
 pub trait Backend: Sized + Send + Sync + 'static {
     /// Short name used in reports (`std`, `loom`, `shuttle`).
     const NAME: &'static str;
-    /// Whether the backend explores weak-memory behaviour (stale loads, unordered accesses).
-    /// Only loom does; shuttle and real threads on x86 are (close to) sequentially consistent.
-    const WEAK_MEMORY: bool;
     /// An upper bound on the iterations of one wait loop before the harness declares a
     /// deadlock itself. Checkers bound executions on their own (loom's branch limit, shuttle's
     /// step limit); real threads need this so that a self-deadlock ends the test.

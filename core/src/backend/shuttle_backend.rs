@@ -9,7 +9,6 @@ pub struct Shuttle;
 
 impl Backend for Shuttle {
     const NAME: &'static str = "shuttle";
-    const WEAK_MEMORY: bool = false;
     // shuttle's `max_steps` ends a wait that can never finish.
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;

@@ -12,7 +12,6 @@ pub struct Std;
 
 impl Backend for Std {
     const NAME: &'static str = "std";
-    const WEAK_MEMORY: bool = false;
     // About a second of yielding on this machine: a real self-deadlock must end the test.
     const REAL_THREADS: bool = true;
     const SPIN_LIMIT: Option<u64> = Some(2_000_000);

@@ -88,35 +88,26 @@ struct State {
 /// std types, so it outlives the checker's execution and can be read after a failure.
 pub struct Execution {
     state: Mutex<State>,
-    /// Whether events are kept (off only to measure the harness's own cost).
-    tracing: bool,
     /// Set with the first violation, so that every other thread stops at its next event.
     aborted: AtomicBool,
 }
 
 impl std::fmt::Debug for Execution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Execution")
-            .field("tracing", &self.tracing)
-            .finish_non_exhaustive()
+        f.debug_struct("Execution").finish_non_exhaustive()
     }
 }
 
 impl Execution {
     /// A new execution judged by `oracles`; its thread 0 is `main`.
     pub fn new(oracles: Vec<Box<dyn Oracle>>) -> Arc<Self> {
-        Self::build(oracles, true)
+        Self::build(oracles)
     }
 
-    /// An execution that records nothing and judges nothing, to measure the model alone.
-    pub fn untraced() -> Arc<Self> {
-        Self::build(Vec::new(), false)
-    }
-
-    fn build(oracles: Vec<Box<dyn Oracle>>, tracing: bool) -> Arc<Self> {
+    fn build(oracles: Vec<Box<dyn Oracle>>) -> Arc<Self> {
         Arc::new(Execution {
             state: Mutex::new(State {
-                events: Vec::with_capacity(if tracing { 256 } else { 0 }),
+                events: Vec::with_capacity(256),
                 names: Names {
                     threads: vec!["main".to_string()],
                     objects: Vec::new(),
@@ -124,7 +115,6 @@ impl Execution {
                 oracles,
                 violation: None,
             }),
-            tracing,
             aborted: AtomicBool::new(false),
         })
     }
@@ -162,7 +152,7 @@ impl Execution {
     /// more is recorded (a checker may still be unwinding the other threads).
     #[allow(clippy::result_large_err)] // see `Oracle`
     pub fn record(&self, event: Event) -> usize {
-        if !self.tracing || self.aborted.load(Ordering::Relaxed) {
+        if self.aborted.load(Ordering::Relaxed) {
             return 0;
         }
         let mut guard = self.state();
