@@ -21,7 +21,8 @@ pub const NULL: NodePtr = 0;
 pub const PPREV_NULL: usize = 0;
 /// `pprev == &head->first`.
 pub const PPREV_HEAD: usize = 1;
-/// `pprev == &node(k)->next` is encoded as `PPREV_NODE0 + k`.
+/// `pprev == &node(k)->next` is encoded as `PPREV_NODE0 + k`. Node handles start at 1, so
+/// the encoding is at least 2 and never equals [`PPREV_HEAD`].
 pub const PPREV_NODE0: usize = 1;
 
 /// `struct hlist_node`: both fields are read without the lock by someone (`next` by RCU
