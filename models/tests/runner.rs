@@ -318,6 +318,24 @@ fn malformed_replay_tokens_are_errors_not_panics() {
     }
 }
 
+/// Runs the stand-in child. Executing a script this process has just written can fail with
+/// ETXTBSY ("Text file busy") while another test thread forks (the fork briefly holds the
+/// script's write descriptor): retry that start-up failure only.
+fn check_stand_in(exe: &std::path::Path, spec: &CheckSpec) -> Outcome {
+    for _ in 0..20 {
+        let o = check_in_child(exe, "S2", KernelVersion::V3_16, spec);
+        let busy = o
+            .violation
+            .as_ref()
+            .is_some_and(|v| v.message.contains("could not start") && v.message.contains("busy"));
+        if !busy {
+            return o;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the stand-in child never started");
+}
+
 /// A stand-in for the child: a shell script that writes `stdout_line` and dies of SIGABRT, as
 /// a loom abort does.
 fn aborting_child(name: &str, stdout_line: &str) -> std::path::PathBuf {
@@ -340,7 +358,7 @@ fn a_child_that_dies_without_a_result_is_a_panic_naming_the_signal() {
         preemption_bound: Some(2),
         ..spec(CheckerKind::Loom)
     };
-    let o = check_in_child(&exe, "S2", KernelVersion::V3_16, &spec);
+    let o = check_stand_in(&exe, &spec);
     std::fs::remove_file(&exe).unwrap();
     assert_eq!(o.observed, Verdict::Violation);
     let v = o.violation.unwrap();
@@ -360,7 +378,7 @@ fn a_child_that_dies_after_its_result_line_is_judged_by_that_line() {
         serde_json::to_string(&reported).unwrap()
     );
     let exe = aborting_child("reported", &line);
-    let o = check_in_child(&exe, "S2", KernelVersion::V3_16, &spec(CheckerKind::Loom));
+    let o = check_stand_in(&exe, &spec(CheckerKind::Loom));
     std::fs::remove_file(&exe).unwrap();
     assert_eq!(o, reported);
 }
