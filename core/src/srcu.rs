@@ -50,17 +50,25 @@ pub enum SrcuVariant {
     /// Barrier B in `__srcu_read_lock` removed: the updater's summation may miss a reader's
     /// increment that the reader has already made (needs weak memory: loom only).
     NoReaderBarrierB,
+    /// Barrier C in `__srcu_read_unlock` removed: the section's accesses are not ordered
+    /// before the decrement an updater sees (loom only).
+    NoReaderBarrierC,
+    /// Barrier D in `srcu_readers_active_idx_check` removed: C's partner; a decrement seen by
+    /// the summation orders nothing after the grace period (loom only).
+    NoUpdaterBarrierD,
 }
 
 impl SrcuVariant {
     /// Every variant, the correct one first.
-    pub const ALL: [SrcuVariant; 6] = [
+    pub const ALL: [SrcuVariant; 8] = [
         SrcuVariant::Classic,
         SrcuVariant::NoFlip,
         SrcuVariant::SingleDrain,
         SrcuVariant::NoSeqRecheck,
         SrcuVariant::CallbackWithoutGracePeriod,
         SrcuVariant::NoReaderBarrierB,
+        SrcuVariant::NoReaderBarrierC,
+        SrcuVariant::NoUpdaterBarrierD,
     ];
 
     /// The name used on the command line.
@@ -72,6 +80,8 @@ impl SrcuVariant {
             SrcuVariant::NoSeqRecheck => "no-seq-recheck",
             SrcuVariant::CallbackWithoutGracePeriod => "callback-without-gp",
             SrcuVariant::NoReaderBarrierB => "no-barrier-b",
+            SrcuVariant::NoReaderBarrierC => "no-barrier-c",
+            SrcuVariant::NoUpdaterBarrierD => "no-barrier-d",
         }
     }
 }
@@ -172,9 +182,11 @@ impl<B: Backend> SrcuStruct<B> {
             cpu: cur.cpu(),
             section: idx.section,
         });
-        // smp_mb() C: pairs with D. Everything in the section happens before an updater
-        // that sees this decrement goes on to its destructive step.
-        B::fence(Ordering::SeqCst);
+        if self.variant != SrcuVariant::NoReaderBarrierC {
+            // smp_mb() C: pairs with D. Everything in the section happens before an updater
+            // that sees this decrement goes on to its destructive step.
+            B::fence(Ordering::SeqCst);
+        }
         self.slot(cur).c[idx.idx].fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -203,9 +215,11 @@ impl<B: Backend> SrcuStruct<B> {
         if self.readers_active_idx(idx) != 0 {
             return false;
         }
-        // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
-        // before everything after this grace period.
-        B::fence(Ordering::SeqCst);
+        if self.variant != SrcuVariant::NoUpdaterBarrierD {
+            // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
+            // before everything after this grace period.
+            B::fence(Ordering::SeqCst);
+        }
         // NoSeqRecheck removes the validation only (the comparison below); D stays. Returning
         // before D also removed a barrier, and loom's first failing execution was then that
         // other bug (a decrement seen without D orders nothing: a use-after-free of a reader's

@@ -283,3 +283,27 @@ fn no_barrier_b_shuttle_random_is_blind() {
 fn no_barrier_b_shuttle_pct_is_blind() {
     check("srcu-no-barrier-b", CheckerKind::ShuttlePct);
 }
+
+/// Without barrier C, the reader's access to A is not ordered before the decrement the
+/// updater sees: loom reports the use-after-free at the reader's access; shuttle cannot.
+#[test]
+fn no_barrier_c_loom() {
+    check("srcu-no-barrier-c", CheckerKind::Loom);
+}
+
+#[test]
+fn no_barrier_c_shuttle_pct_is_blind() {
+    check("srcu-no-barrier-c", CheckerKind::ShuttlePct);
+}
+
+/// Without barrier D, seeing the reader's decrement orders nothing before the updater's
+/// `kfree`: loom reports the use-after-free at the reader's access; shuttle cannot.
+#[test]
+fn no_barrier_d_loom() {
+    check("srcu-no-barrier-d", CheckerKind::Loom);
+}
+
+#[test]
+fn no_barrier_d_shuttle_pct_is_blind() {
+    check("srcu-no-barrier-d", CheckerKind::ShuttlePct);
+}

@@ -20,6 +20,12 @@
 //! | `srcu-no-seq-recheck` | grace period at bound 3, 3,898th (unbounded: 201,900th) | none |
 //! | `srcu-callback-without-gp` | use-after-free, bound 3, 57th | early callback: 220th, PCT 3rd |
 //! | `srcu-no-barrier-b` | grace period, 14th execution | blind |
+//! | `srcu-no-barrier-c` | use-after-free at R's access, 1st execution | blind |
+//! | `srcu-no-barrier-d` | use-after-free at R's access, 33rd execution | blind |
+//!
+//! Barrier A has no variant: removed alone, loom explores `srcu-sync` exhaustively (563
+//! executions) and finds nothing, because the first check's D and the flip's barriers also
+//! stand between U's unpublish and the second check's `c[]` summation.
 
 pub mod model;
 
@@ -94,6 +100,17 @@ fn violation(kind: ViolationKind, function: &'static str, site: &'static str) ->
 /// `synchronize_srcu` in U returned while a section begun before it was still running.
 fn grace_period() -> Expectation {
     violation(ViolationKind::GracePeriod, "updater", "synchronize_srcu")
+}
+
+/// Without C or D, R's access to A inside its (waited-for) section is not ordered before U's
+/// `kfree(A)`: loom's race detector reports a use-after-free of A located at R's access.
+fn unordered_reader_access() -> Expectation {
+    Expectation::violation(ExpectedViolation {
+        kind: ViolationKind::UseAfterFree,
+        function: "reader",
+        site: Some("reader"),
+        object: Some("object A"),
+    })
 }
 
 /// A budget: loom's preemption bound, shuttle's iterations and PCT depth.
@@ -212,6 +229,34 @@ pub fn catalog() -> Vec<Scenario> {
                 }
             },
             budget: |_, _| budget(Some(3), 2_000, 3),
+        },
+        Scenario {
+            id: "srcu-no-barrier-c",
+            summary: "srcu-sync without barrier C in srcu_read_unlock: R's read of A is not \
+                      ordered before the decrement U sees (weak memory)",
+            kernels: KERNELS,
+            build: |_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierC)),
+            expect: |_, checker| match checker {
+                CheckerKind::Loom => unordered_reader_access(),
+                CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
+                    Expectation::blind(SC_BLIND)
+                }
+            },
+            budget: |_, _| budget(None, 2_000, 3),
+        },
+        Scenario {
+            id: "srcu-no-barrier-d",
+            summary: "srcu-sync without barrier D in the updater's check: seeing R's decrement \
+                      orders nothing before U's kfree (weak memory)",
+            kernels: KERNELS,
+            build: |_| Arc::new(with(SYNC, SrcuVariant::NoUpdaterBarrierD)),
+            expect: |_, checker| match checker {
+                CheckerKind::Loom => unordered_reader_access(),
+                CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
+                    Expectation::blind(SC_BLIND)
+                }
+            },
+            budget: |_, _| budget(None, 2_000, 3),
         },
         Scenario {
             id: "srcu-no-barrier-b",
