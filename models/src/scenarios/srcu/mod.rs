@@ -126,6 +126,14 @@ fn budget(preemption_bound: Option<usize>, iterations: usize, pct_depth: usize) 
 const SC_BLIND: &str = "shuttle is sequentially consistent: a summation made after R's \
                         increment always sees it, so a missing barrier cannot show";
 
+/// A missing barrier: `on_loom` under loom; shuttle, sequentially consistent, is blind.
+fn missing_barrier(checker: CheckerKind, on_loom: Expectation) -> Expectation {
+    match checker {
+        CheckerKind::Loom => on_loom,
+        CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => Expectation::blind(SC_BLIND),
+    }
+}
+
 /// Why shuttle does not find the unstable zero, although it needs no weak memory.
 const UNSTABLE_ZERO_TOO_RARE: &str =
     "not within any affordable budget: the unstable zero needs three preemptions inside \
@@ -236,12 +244,7 @@ pub fn catalog() -> Vec<Scenario> {
                       ordered before the decrement U sees (weak memory)",
             kernels: KERNELS,
             build: |_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierC)),
-            expect: |_, checker| match checker {
-                CheckerKind::Loom => unordered_reader_access(),
-                CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
-                    Expectation::blind(SC_BLIND)
-                }
-            },
+            expect: |_, checker| missing_barrier(checker, unordered_reader_access()),
             budget: |_, _| budget(None, 2_000, 3),
         },
         Scenario {
@@ -250,12 +253,7 @@ pub fn catalog() -> Vec<Scenario> {
                       orders nothing before U's kfree (weak memory)",
             kernels: KERNELS,
             build: |_| Arc::new(with(SYNC, SrcuVariant::NoUpdaterBarrierD)),
-            expect: |_, checker| match checker {
-                CheckerKind::Loom => unordered_reader_access(),
-                CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
-                    Expectation::blind(SC_BLIND)
-                }
-            },
+            expect: |_, checker| missing_barrier(checker, unordered_reader_access()),
             budget: |_, _| budget(None, 2_000, 3),
         },
         Scenario {
@@ -264,12 +262,7 @@ pub fn catalog() -> Vec<Scenario> {
                       increment (weak memory)",
             kernels: KERNELS,
             build: |_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierB)),
-            expect: |_, checker| match checker {
-                CheckerKind::Loom => grace_period(),
-                CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
-                    Expectation::blind(SC_BLIND)
-                }
-            },
+            expect: |_, checker| missing_barrier(checker, grace_period()),
             budget: |_, _| budget(None, 2_000, 3),
         },
     ]
