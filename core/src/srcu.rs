@@ -20,13 +20,20 @@
 //! - The worker is a thread of the model (the kernel's workqueue); it stops when told to
 //!   ([`SrcuStruct::stop_worker`]), once the scenario has no more callers.
 
-use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
+use crate::backend::ThreadOps;
+use crate::backend::{AtomicBoolOps, AtomicUsizeOps, Backend, MutexOps, Ordering};
 use crate::exec::Task;
 use crate::trace::Op;
 use std::collections::VecDeque;
+use std::sync::{Arc, OnceLock};
 
 /// A callback queued with `call_srcu` (`rcu_head` plus its function).
 pub type SrcuCallback = Box<dyn FnOnce(&Task) + Send>;
+
+/// One queued `rcu_head`: a `call_srcu` callback (named in the trace by its `CallSrcu` event)
+/// or the wake-up of a `synchronize_srcu` waiting in the queue (`wakeme_after_rcu`), which the
+/// trace does not show as a callback.
+type Queued = (Option<usize>, SrcuCallback);
 
 /// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
 /// must be caught by a specific check (see the SRCU scenarios in `notifier-models`).
@@ -92,13 +99,17 @@ struct SrcuPerCpu<B: Backend> {
 }
 
 struct CallbackQueue {
-    pending: VecDeque<(usize, SrcuCallback)>,
-    /// Callbacks ever queued / ever invoked to completion (FIFO, so a count suffices).
+    pending: VecDeque<Queued>,
+    /// Callbacks ever queued / ever invoked to completion (FIFO, so a count suffices). The
+    /// worker adds a batch to `invoked` the next time it takes the lock, not once per callback:
+    /// each lock acquisition is a scheduling point that every other user of the lock is
+    /// explored against.
     queued: usize,
     invoked: usize,
+    /// `sp->running`: the worker has been scheduled and has not yet found the queue empty.
+    /// `call_srcu` wakes the worker only when it is not running (`queue_delayed_work`).
+    running: bool,
     /// Set when the scenario has no more callers: the worker returns once the queue is empty.
-    /// Kept under the queue's lock, not in an atomic: loom explores every value an atomic load
-    /// may return, which multiplies the executions of an idle worker's polling.
     stop: bool,
 }
 
@@ -110,6 +121,9 @@ pub struct SrcuStruct<B: Backend> {
     gp_mutex: B::Mutex<()>,
     /// `sp->queue_lock` and the callback batch.
     queue: B::Mutex<CallbackQueue>,
+    /// The worker thread, to wake (harness bookkeeping: the kernel's workqueue). Set by the
+    /// worker itself when it starts, without a scheduling point.
+    worker: OnceLock<B::Thread>,
 
     variant: SrcuVariant,
 }
@@ -142,8 +156,10 @@ impl<B: Backend> SrcuStruct<B> {
                 pending: VecDeque::new(),
                 queued: 0,
                 invoked: 0,
+                running: false,
                 stop: false,
             }),
+            worker: OnceLock::new(),
             variant,
         }
     }
@@ -262,12 +278,57 @@ impl<B: Backend> SrcuStruct<B> {
         self.wait_readers_gone(cur, idx);
     }
 
-    /// `synchronize_srcu`: returns after every read-side section that began before the call
-    /// has ended.
+    /// `synchronize_srcu` (`__synchronize_srcu`): returns after every read-side section that
+    /// began before the call has ended.
+    ///
+    /// As in classic SRCU: if the worker is idle, the caller takes over processing and runs
+    /// the grace period itself, then hands back (`srcu_reschedule`); if the worker is running,
+    /// the caller queues its wake-up behind the callbacks already queued and sleeps until the
+    /// worker's grace period for it ends (`wait_for_completion`). So a `synchronize_srcu`
+    /// that finds callbacks in flight also waits for them (one FIFO pipeline).
     pub fn synchronize_srcu(&self, cur: &Task) {
         let _f = cur.enter_helper("synchronize_srcu");
         let start = cur.record(Op::SynchronizeSrcu);
-        self.grace_period(cur);
+        if self.worker.get().is_none() {
+            // No worker thread (yet) in this scenario: nobody to hand a queued wake-up to, so
+            // the caller runs its own grace period; concurrent callers are serialised by
+            // `gp_mutex`, as the kernel's by `sp->mutex`.
+            self.grace_period(cur);
+            cur.record(Op::SynchronizeSrcuDone { start });
+            return;
+        }
+        let mut q = self.queue.lock();
+        if !q.running {
+            // Steal the processing owner.
+            q.running = true;
+            drop(q);
+            self.grace_period(cur);
+            // srcu_reschedule: hand the processing to the worker if callbacks came meanwhile.
+            let mut q = self.queue.lock();
+            if q.pending.is_empty() {
+                q.running = false;
+            } else {
+                self.wake_worker();
+            }
+        } else {
+            let done = Arc::new(B::AtomicBool::new(false));
+            let waiter = B::current();
+            let wake = Arc::clone(&done);
+            q.pending.push_back((
+                None,
+                Box::new(move |_: &Task| {
+                    // complete(): pairs with the acquire below.
+                    wake.store(true, Ordering::Release);
+                    waiter.unpark();
+                }),
+            ));
+            q.queued += 1;
+            drop(q);
+            // wait_for_completion: sleeps; a wake-up without the completion sleeps again.
+            while !done.load(Ordering::Acquire) {
+                cur.park::<B>();
+            }
+        }
         cur.record(Op::SynchronizeSrcuDone { start });
     }
 
@@ -278,10 +339,22 @@ impl<B: Backend> SrcuStruct<B> {
         let call = cur.record(Op::CallSrcu);
         {
             let mut q = self.queue.lock();
-            q.pending.push_back((call, func));
+            q.pending.push_back((Some(call), func));
             q.queued += 1;
+            // if (!sp->running) { sp->running = true; queue_delayed_work(..., &sp->work) }
+            if !q.running {
+                q.running = true;
+                self.wake_worker();
+            }
         }
         cur.record(Op::CallSrcuDone { call });
+    }
+
+    /// Wakes the worker if it has started (if not, it looks at the queue when it starts).
+    fn wake_worker(&self) {
+        if let Some(w) = self.worker.get() {
+            w.unpark();
+        }
     }
 
     /// `srcu_barrier`: returns after every callback queued before the call has run.
@@ -296,30 +369,50 @@ impl<B: Backend> SrcuStruct<B> {
     }
 
     /// The SRCU worker (`process_srcu` on the kernel's workqueue): takes every queued callback,
-    /// runs one grace period for the batch, invokes the batch in order; until
+    /// runs one grace period for the batch, invokes the batch in order; sleeps while the queue
+    /// is empty (the kernel's work item is not scheduled then), until
     /// [`SrcuStruct::stop_worker`] is called and nothing is left.
+    ///
+    /// Sleeping, not polling: a polling worker takes the queue lock at every iteration, and
+    /// loom explores each of those acquisitions against every `call_srcu` (S2 on v3.17 with
+    /// two notifiers: 33,683 executions polling).
     pub fn srcu_worker(&self, cur: &Task) {
         let _f = cur.enter_helper("process_srcu");
+        // Only one thread is ever the worker: `set` fails only if a scenario starts two.
+        assert!(
+            self.worker.set(B::current()).is_ok(),
+            "one SRCU worker per srcu_struct"
+        );
+        let mut done = 0;
         loop {
-            let batch: Vec<(usize, SrcuCallback)> = {
+            let batch: Vec<Queued> = {
                 let mut q = self.queue.lock();
-                if q.pending.is_empty() && q.stop {
-                    return;
+                q.invoked += done;
+                if q.pending.is_empty() {
+                    if q.stop {
+                        return;
+                    }
+                    // srcu_reschedule: nothing pending, the work item is not requeued.
+                    q.running = false;
+                    drop(q);
+                    cur.park::<B>();
+                    done = 0;
+                    continue;
                 }
                 q.pending.drain(..).collect()
             };
-            if batch.is_empty() {
-                cur.idle::<B>();
-                continue;
-            }
             if self.variant != SrcuVariant::CallbackWithoutGracePeriod {
                 self.grace_period(cur);
             }
+            done = batch.len();
             for (call, func) in batch {
-                cur.record(Op::CallbackStart { call });
+                if let Some(call) = call {
+                    cur.record(Op::CallbackStart { call });
+                }
                 func(cur);
-                cur.record(Op::CallbackDone { call });
-                self.queue.lock().invoked += 1;
+                if let Some(call) = call {
+                    cur.record(Op::CallbackDone { call });
+                }
             }
         }
     }
@@ -328,5 +421,6 @@ impl<B: Backend> SrcuStruct<B> {
     /// may `call_srcu` has finished.
     pub fn stop_worker(&self) {
         self.queue.lock().stop = true;
+        self.wake_worker();
     }
 }

@@ -1,7 +1,9 @@
 //! loom: exhaustive exploration of interleavings under the C11 memory model (minus load
 //! buffering), with race detection on plain cells.
 
-use super::{AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell};
+use super::{
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, ThreadOps,
+};
 
 /// The loom backend. Its types panic when used outside `loom::model`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,6 +20,7 @@ impl Backend for Loom {
     type Mutex<T: Send + 'static> = loom::sync::Mutex<T>;
     type Cell<T: Send + 'static> = LoomCell<T>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
+    type Thread = loom::thread::Thread;
 
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
@@ -33,6 +36,22 @@ impl Backend for Loom {
 
     fn fence(order: Ordering) {
         loom::sync::atomic::fence(order);
+    }
+
+    fn current() -> Self::Thread {
+        loom::thread::current()
+    }
+
+    // A parked thread is blocked: loom schedules it nowhere until it is unparked, where a
+    // polling loop would be a scheduling point (and a dependent access) at every iteration.
+    fn park() {
+        loom::thread::park();
+    }
+}
+
+impl ThreadOps for loom::thread::Thread {
+    fn unpark(&self) {
+        loom::thread::Thread::unpark(self);
     }
 }
 

@@ -8,7 +8,9 @@
 //! - a blocking mutex (the kernel's `spinlock_t`: a spinning lock explodes loom's state space);
 //! - atomics (`usize`, `bool`), used where the kernel makes lock-free accesses;
 //! - a race-checked plain cell, for fields the kernel only touches under a lock;
-//! - `fence` (`smp_mb()` is `fence(SeqCst)`), spawn/join, yield.
+//! - `fence` (`smp_mb()` is `fence(SeqCst)`), spawn/join, yield;
+//! - park/unpark, for a thread that sleeps until it is given work (the SRCU worker, like a
+//!   kernel work item, runs only when `call_srcu` queues it).
 
 mod loom_backend;
 mod shuttle_backend;
@@ -44,6 +46,8 @@ pub trait Backend: Sized + Send + Sync + 'static {
     type Cell<T: Send + 'static>: RaceCell<T>;
     /// The handle returned by [`Backend::spawn`].
     type JoinHandle<T: Send + 'static>: JoinOps<T>;
+    /// A handle that wakes a thread of the model parked in [`Backend::park`].
+    type Thread: ThreadOps;
 
     /// Spawns a thread of the model.
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
@@ -56,6 +60,19 @@ pub trait Backend: Sized + Send + Sync + 'static {
 
     /// A memory fence. The kernel's `smp_mb()` is `fence(SeqCst)`.
     fn fence(order: Ordering);
+
+    /// The calling thread of the model, to be woken later with [`ThreadOps::unpark`].
+    fn current() -> Self::Thread;
+
+    /// Blocks the calling thread until it is unparked (at once if an unpark came first).
+    /// Callers re-check their condition afterwards: a wake-up may be spurious.
+    fn park();
+}
+
+/// Waking a parked thread of the model.
+pub trait ThreadOps: Clone + Send + Sync + 'static {
+    /// Makes the thread runnable, or lets its next [`Backend::park`] return at once.
+    fn unpark(&self);
 }
 
 /// Operations of an atomic `usize`.

@@ -1,6 +1,8 @@
 //! shuttle: randomized and PCT schedules, replayable, sequentially consistent.
 
-use super::{AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, UncheckedCell};
+use super::{
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, ThreadOps, UncheckedCell,
+};
 
 /// The shuttle backend. Every atomic is sequentially consistent and `fence` is a no-op, so it
 /// finds interleaving bugs but never a missing barrier; its types panic outside a shuttle run.
@@ -18,6 +20,7 @@ impl Backend for Shuttle {
     type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
+    type Thread = shuttle::thread::Thread;
 
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
@@ -33,6 +36,20 @@ impl Backend for Shuttle {
 
     fn fence(order: Ordering) {
         shuttle::sync::atomic::fence(order);
+    }
+
+    fn current() -> Self::Thread {
+        shuttle::thread::current()
+    }
+
+    fn park() {
+        shuttle::thread::park();
+    }
+}
+
+impl ThreadOps for shuttle::thread::Thread {
+    fn unpark(&self) {
+        shuttle::thread::Thread::unpark(self);
     }
 }
 

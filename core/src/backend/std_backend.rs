@@ -1,7 +1,8 @@
 //! Real threads: the std backend, for stress tests on the machine's own memory model.
 
 use super::{
-    lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, UncheckedCell,
+    lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, ThreadOps,
+    UncheckedCell,
 };
 use std::sync::atomic;
 
@@ -21,6 +22,7 @@ impl Backend for Std {
     type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
+    type Thread = std::thread::Thread;
 
     fn spawn<F, T>(f: F) -> Self::JoinHandle<T>
     where
@@ -36,6 +38,22 @@ impl Backend for Std {
 
     fn fence(order: Ordering) {
         atomic::fence(order);
+    }
+
+    fn current() -> Self::Thread {
+        std::thread::current()
+    }
+
+    fn park() {
+        // A bounded park: a thread waiting for work must still notice, in its loop, that
+        // another thread found a violation and the execution is over.
+        std::thread::park_timeout(std::time::Duration::from_millis(1));
+    }
+}
+
+impl ThreadOps for std::thread::Thread {
+    fn unpark(&self) {
+        std::thread::Thread::unpark(self);
     }
 }
 

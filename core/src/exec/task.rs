@@ -167,6 +167,15 @@ impl Task {
         std::panic::panic_any(ViolationPanic)
     }
 
+    /// Sleeps until another thread unparks this one (see [`Backend::park`]). On real threads
+    /// the sleep is bounded, and the thread stops once another one has found a violation.
+    pub fn park<B: Backend>(&self) {
+        if B::REAL_THREADS && self.exec.aborted() {
+            std::panic::panic_any(ViolationPanic);
+        }
+        B::park();
+    }
+
     /// One iteration of an idle loop: yield. On real threads, also stop once another thread
     /// has found a violation (it may be the thread this one waits for).
     pub fn idle<B: Backend>(&self) {
