@@ -49,6 +49,13 @@ fn s1_unlink_then_defer_is_safe() {
     check_scenario("S1");
 }
 
+/// S1W: with a walker added to S1, every notifier access of the walker is still covered by a
+/// grace period (amdkfd unlinks before it defers the free).
+#[test]
+fn s1_with_a_walker_is_safe() {
+    check_scenario("S1W");
+}
+
 /// S2 (Hazard A): the use-after-free of a notifier freed by the SRCU callback, in
 /// `__mmu_notifier_release`'s unlink loop, on v3.16 only.
 #[test]
