@@ -169,8 +169,8 @@ fn updater<B: Backend>(w: &Arc<World<B>>, cur: &Task, how: Updater) -> Option<B:
             );
             // call_srcu queues the SRCU work item when it is not running
             // (`queue_delayed_work(..., &sp->work, 0)`): the worker G starts here, with a
-            // callback to process. Started earlier, it would only spin on an empty queue,
-            // which multiplies loom's interleavings and models nothing the kernel does.
+            // callback to process.
+            w.srcu.attach_worker(0);
             let worker = {
                 let w = Arc::clone(w);
                 cur.spawn::<B, _>("G", 0, move |t| w.srcu.srcu_worker(t))

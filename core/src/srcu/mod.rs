@@ -17,23 +17,24 @@
 //! - The per-CPU increments are single atomic RMWs: in the kernel they run with preemption
 //!   disabled on their own CPU, so no other access to that counter can fall between the load
 //!   and the store.
-//! - The worker is a thread of the model (the kernel's workqueue); it stops when told to
-//!   ([`SrcuStruct::stop_worker`]), once the scenario has no more callers.
+//! - The worker is a thread of the model (the kernel's workqueue); it sleeps while its list is
+//!   empty and stops when told to ([`SrcuStruct::stop_worker`]), once the scenario has no more
+//!   callers. See [`callbacks`] for the callback side.
+//! - Callback lists are a knob ([`CallbackQueues`]): classic SRCU's one FIFO pipeline, or
+//!   Tree SRCU's (v4.12+) per-CPU lists, each worked by a worker of its own CPU. The
+//!   grace-period algorithm stays the classic one in both cases: v5.4 runs Tree SRCU's
+//!   `srcu_gp_start`/`srcu_gp_end` over a tree of `srcu_node`s, which the model does not
+//!   reproduce. What the knob changes is what callers can assume about *callbacks*: with
+//!   per-CPU lists, `synchronize_srcu` no longer implies that callbacks queued on other CPUs
+//!   have run.
 
-use crate::backend::ThreadOps;
-use crate::backend::{AtomicBoolOps, AtomicUsizeOps, Backend, MutexOps, Ordering};
+pub mod callbacks;
+
+use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
 use crate::exec::Task;
 use crate::trace::Op;
-use std::collections::VecDeque;
-use std::sync::{Arc, OnceLock};
-
-/// A callback queued with `call_srcu` (`rcu_head` plus its function).
-pub type SrcuCallback = Box<dyn FnOnce(&Task) + Send>;
-
-/// One queued `rcu_head`: a `call_srcu` callback (named in the trace by its `CallSrcu` event)
-/// or the wake-up of a `synchronize_srcu` waiting in the queue (`wakeme_after_rcu`), which the
-/// trace does not show as a callback.
-type Queued = (Option<usize>, SrcuCallback);
+use callbacks::CallbackList;
+pub use callbacks::{CallbackQueues, SrcuCallback};
 
 /// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
 /// must be caught by a specific check (see the SRCU scenarios in `notifier-models`).
@@ -98,32 +99,14 @@ struct SrcuPerCpu<B: Backend> {
     seq: [B::AtomicUsize; 2],
 }
 
-struct CallbackQueue {
-    pending: VecDeque<Queued>,
-    /// Callbacks ever queued / ever invoked to completion (FIFO, so a count suffices). The
-    /// worker adds a batch to `invoked` the next time it takes the lock, not once per callback:
-    /// each lock acquisition is a scheduling point that every other user of the lock is
-    /// explored against.
-    queued: usize,
-    invoked: usize,
-    /// `sp->running`: the worker has been scheduled and has not yet found the queue empty.
-    /// `call_srcu` wakes the worker only when it is not running (`queue_delayed_work`).
-    running: bool,
-    /// Set when the scenario has no more callers: the worker returns once the queue is empty.
-    stop: bool,
-}
-
 /// `struct srcu_struct`.
 pub struct SrcuStruct<B: Backend> {
     completed: B::AtomicUsize,
     per_cpu: Box<[SrcuPerCpu<B>]>,
     /// Serialises grace periods (`sp->mutex` / the "running" ownership in classic SRCU).
     gp_mutex: B::Mutex<()>,
-    /// `sp->queue_lock` and the callback batch.
-    queue: B::Mutex<CallbackQueue>,
-    /// The worker thread, to wake (harness bookkeeping: the kernel's workqueue). Set by the
-    /// worker itself when it starts, without a scheduling point.
-    worker: OnceLock<B::Thread>,
+    /// The callback lists: one ([`CallbackQueues::Fifo`]) or one per CPU slot.
+    lists: Box<[CallbackList<B>]>,
 
     variant: SrcuVariant,
 }
@@ -152,14 +135,7 @@ impl<B: Backend> SrcuStruct<B> {
             completed: B::AtomicUsize::new(0),
             per_cpu,
             gp_mutex: B::Mutex::new(()),
-            queue: B::Mutex::new(CallbackQueue {
-                pending: VecDeque::new(),
-                queued: 0,
-                invoked: 0,
-                running: false,
-                stop: false,
-            }),
-            worker: OnceLock::new(),
+            lists: Box::new([CallbackList::new()]),
             variant,
         }
     }
@@ -276,151 +252,5 @@ impl<B: Backend> SrcuStruct<B> {
         }
         let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
         self.wait_readers_gone(cur, idx);
-    }
-
-    /// `synchronize_srcu` (`__synchronize_srcu`): returns after every read-side section that
-    /// began before the call has ended.
-    ///
-    /// As in classic SRCU: if the worker is idle, the caller takes over processing and runs
-    /// the grace period itself, then hands back (`srcu_reschedule`); if the worker is running,
-    /// the caller queues its wake-up behind the callbacks already queued and sleeps until the
-    /// worker's grace period for it ends (`wait_for_completion`). So a `synchronize_srcu`
-    /// that finds callbacks in flight also waits for them (one FIFO pipeline).
-    pub fn synchronize_srcu(&self, cur: &Task) {
-        let _f = cur.enter_helper("synchronize_srcu");
-        let start = cur.record(Op::SynchronizeSrcu);
-        if self.worker.get().is_none() {
-            // No worker thread (yet) in this scenario: nobody to hand a queued wake-up to, so
-            // the caller runs its own grace period; concurrent callers are serialised by
-            // `gp_mutex`, as the kernel's by `sp->mutex`.
-            self.grace_period(cur);
-            cur.record(Op::SynchronizeSrcuDone { start });
-            return;
-        }
-        let mut q = self.queue.lock();
-        if !q.running {
-            // Steal the processing owner.
-            q.running = true;
-            drop(q);
-            self.grace_period(cur);
-            // srcu_reschedule: hand the processing to the worker if callbacks came meanwhile.
-            let mut q = self.queue.lock();
-            if q.pending.is_empty() {
-                q.running = false;
-            } else {
-                self.wake_worker();
-            }
-        } else {
-            let done = Arc::new(B::AtomicBool::new(false));
-            let waiter = B::current();
-            let wake = Arc::clone(&done);
-            q.pending.push_back((
-                None,
-                Box::new(move |_: &Task| {
-                    // complete(): pairs with the acquire below.
-                    wake.store(true, Ordering::Release);
-                    waiter.unpark();
-                }),
-            ));
-            q.queued += 1;
-            drop(q);
-            // wait_for_completion: sleeps; a wake-up without the completion sleeps again.
-            while !done.load(Ordering::Acquire) {
-                cur.park::<B>();
-            }
-        }
-        cur.record(Op::SynchronizeSrcuDone { start });
-    }
-
-    /// `call_srcu(head, func)`: queues `func` to run on the SRCU worker after a grace period.
-    /// Never runs it here.
-    pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
-        let _f = cur.enter_helper("call_srcu");
-        let call = cur.record(Op::CallSrcu);
-        {
-            let mut q = self.queue.lock();
-            q.pending.push_back((Some(call), func));
-            q.queued += 1;
-            // if (!sp->running) { sp->running = true; queue_delayed_work(..., &sp->work) }
-            if !q.running {
-                q.running = true;
-                self.wake_worker();
-            }
-        }
-        cur.record(Op::CallSrcuDone { call });
-    }
-
-    /// Wakes the worker if it has started (if not, it looks at the queue when it starts).
-    fn wake_worker(&self) {
-        if let Some(w) = self.worker.get() {
-            w.unpark();
-        }
-    }
-
-    /// `srcu_barrier`: returns after every callback queued before the call has run.
-    pub fn srcu_barrier(&self, cur: &Task) {
-        let _f = cur.enter_helper("srcu_barrier");
-        let start = cur.record(Op::SrcuBarrier);
-        let target = self.queue.lock().queued;
-        cur.wait_until::<B>("SRCU callbacks queued before the barrier", || {
-            self.queue.lock().invoked >= target
-        });
-        cur.record(Op::SrcuBarrierDone { start });
-    }
-
-    /// The SRCU worker (`process_srcu` on the kernel's workqueue): takes every queued callback,
-    /// runs one grace period for the batch, invokes the batch in order; sleeps while the queue
-    /// is empty (the kernel's work item is not scheduled then), until
-    /// [`SrcuStruct::stop_worker`] is called and nothing is left.
-    ///
-    /// Sleeping, not polling: a polling worker takes the queue lock at every iteration, and
-    /// loom explores each of those acquisitions against every `call_srcu` (S2 on v3.17 with
-    /// two notifiers: 33,683 executions polling).
-    pub fn srcu_worker(&self, cur: &Task) {
-        let _f = cur.enter_helper("process_srcu");
-        // Only one thread is ever the worker: `set` fails only if a scenario starts two.
-        assert!(
-            self.worker.set(B::current()).is_ok(),
-            "one SRCU worker per srcu_struct"
-        );
-        let mut done = 0;
-        loop {
-            let batch: Vec<Queued> = {
-                let mut q = self.queue.lock();
-                q.invoked += done;
-                if q.pending.is_empty() {
-                    if q.stop {
-                        return;
-                    }
-                    // srcu_reschedule: nothing pending, the work item is not requeued.
-                    q.running = false;
-                    drop(q);
-                    cur.park::<B>();
-                    done = 0;
-                    continue;
-                }
-                q.pending.drain(..).collect()
-            };
-            if self.variant != SrcuVariant::CallbackWithoutGracePeriod {
-                self.grace_period(cur);
-            }
-            done = batch.len();
-            for (call, func) in batch {
-                if let Some(call) = call {
-                    cur.record(Op::CallbackStart { call });
-                }
-                func(cur);
-                if let Some(call) = call {
-                    cur.record(Op::CallbackDone { call });
-                }
-            }
-        }
-    }
-
-    /// Tells the worker to return once the queue is empty. Call it after every thread that
-    /// may `call_srcu` has finished.
-    pub fn stop_worker(&self) {
-        self.queue.lock().stop = true;
-        self.wake_worker();
     }
 }
