@@ -2,9 +2,19 @@
 //! the scenarios G1, G2, S6's variants and P1 through the catalogue, every check in a child
 //! process of its own (a loom abort cannot hide the other checks).
 
-use notifier_core::{Errno, Execution, Kernel, KernelConfig, OpsId, Std, USERS_MAX_V5_4};
+use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmRef, MmuNotifierOps};
+use notifier_core::{MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
+use notifier_models::registry;
+use notifier_models::runner::{check_in_child, check_in_process};
+use notifier_models::scenarios::notifier;
 use notifier_models::scenarios::notifier::drivers::HmmMirror;
+use notifier_models::scenarios::notifier::publication::publish_while_walking;
+use notifier_models::{CheckSpec, CheckerKind, Model, Verdict};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
 
 /// On one thread: `get` registers one notifier and then finds it, up to the maximum of users;
 /// one more `get` returns `-EOVERFLOW`; the puts free it once, after the worker's grace
@@ -43,4 +53,129 @@ fn get_counts_users_up_to_the_maximum_then_overflows() {
         1,
         "{trace:#?}"
     );
+}
+
+/// Checks one scenario on every kernel it is defined for, with every checker, at its default
+/// budget, and asserts each outcome against the catalogue's expectation (for a violation:
+/// kind, function, site and object), as `notifier.rs` does for S1–S6.
+fn check_scenario(id: &str) {
+    let scenario = notifier::catalog()
+        .into_iter()
+        .find(|s| s.id == id)
+        .expect("scenario");
+    for &kernel in scenario.kernels {
+        for checker in CheckerKind::ALL {
+            let spec = registry::default_spec(&scenario, kernel, checker);
+            let o = check_in_child(Path::new(EXE), id, kernel, &spec);
+            let expected = (scenario.expect)(kernel, checker);
+            eprintln!("{id} {kernel} {checker}: {}", o.summary());
+            assert!(
+                expected.matches(&o),
+                "{id} {kernel} {checker}: expected {expected:?}, observed {o:#?}"
+            );
+            assert!(
+                o.executions > 0,
+                "{id} {kernel} {checker}: nothing explored"
+            );
+            if o.observed != Verdict::Safe {
+                assert!(o.replay.is_some(), "{id} {kernel} {checker}: no replay");
+                assert!(!o.trace.is_empty(), "{id} {kernel} {checker}: no trace");
+            }
+        }
+    }
+}
+
+/// G1: two drivers get and put hmm's notifier while exit and a walker run: one notifier,
+/// `users` exact, `free_notifier` once, after the last put and a grace period.
+#[test]
+fn g1_concurrent_get_put_with_exit_and_walker_is_safe() {
+    check_scenario("G1");
+}
+
+/// Without `mmap_sem`, two gets both miss and register a notifier each: the get/put oracle
+/// reports two notifiers for one (mm, ops).
+#[test]
+fn g1_without_mmap_sem_links_two_notifiers_for_one_ops() {
+    check_scenario("G1-no-mmap-sem");
+}
+
+/// G2 on v5.4 (`synchronize_srcu`, per-CPU callback lists): the put's `free_notifier` runs
+/// after the module is unloaded, in G1's `mmu_notifier_free_rcu`.
+#[test]
+fn g2_synchronize_srcu_with_per_cpu_lists_calls_free_notifier_after_unload() {
+    check_scenario("G2");
+}
+
+/// G2 with `srcu_barrier`, or with one FIFO callback queue: safe.
+#[test]
+fn g2_srcu_barrier_or_one_fifo_queue_is_safe() {
+    check_scenario("G2-srcu-barrier");
+    check_scenario("G2-fifo");
+}
+
+/// S6's two fixes: the free through `mmu_notifier_call_srcu` (v3.17), and get/put (v5.4).
+#[test]
+fn s6_fixed_by_call_srcu_or_by_get_put_is_safe() {
+    check_scenario("S6-call-srcu");
+    check_scenario("S6-getput");
+}
+
+/// P1: the plain `hlist_add_head` lets the walker read `A->ops` unordered with its
+/// initialisation (loom: data race; shuttle: blind); `hlist_add_head_rcu` (v5.4) is safe.
+#[test]
+fn p1_plain_publication_is_a_race_only_loom_sees() {
+    check_scenario("P1");
+}
+
+/// Misuse: a put without a get is the kernel's `WARN_ON`, reported at the warning; a get at
+/// the maximum of users returns `-EOVERFLOW`, which the driver handles.
+#[test]
+fn misuse_warns_or_returns_the_error() {
+    check_scenario("G-put-without-get");
+    check_scenario("G-overflow");
+}
+
+/// hmm's mirror that counts the walks reaching its notifier (a harness counter, not a step of
+/// the model).
+struct CountingMirror;
+
+static WALKS_REACHING_A: AtomicUsize = AtomicUsize::new(0);
+
+impl<B: Backend> MmuNotifierOps<B> for CountingMirror {
+    fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, _: MmRef) {
+        k.notifier(mn).obj().touch(cur, "hmm->mirrors_sem", true);
+        WALKS_REACHING_A.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct CountedPublication;
+
+impl Model for CountedPublication {
+    fn run<B: Backend>(&self, main: &Task) {
+        publish_while_walking::<B>(KernelConfig::v5_4(), main, Arc::new(CountingMirror));
+    }
+}
+
+/// loom can silently collapse its exploration when a spawned thread loads before it stores
+/// (loom#392), which `hlist_add_head_rcu` does. P1's pass on v5.4 is not such a collapse: in
+/// the same exploration, some executions have the walker reach A (and read `A->ops`) after the
+/// release store, and others not.
+#[test]
+fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
+    let spec = CheckSpec {
+        checker: CheckerKind::Loom,
+        preemption_bound: None,
+        iterations: 1,
+        seed: 1,
+        pct_depth: 1,
+    };
+    let o = check_in_process(Arc::new(CountedPublication), &spec);
+    assert_eq!(o.observed, Verdict::Safe, "{o:#?}");
+    let reached = WALKS_REACHING_A.load(Ordering::Relaxed) as u64;
+    eprintln!(
+        "P1 v5.4 loom: {} executions, {reached} with the walker on A",
+        o.executions
+    );
+    assert!(reached > 0, "loom never let the walker see A");
+    assert!(reached < o.executions, "loom never let the walker miss A");
 }
