@@ -5,11 +5,11 @@
 use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmRef, MmuNotifierOps};
 use notifier_core::{MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
 use notifier_models::registry;
-use notifier_models::runner::{check_in_child, check_in_process};
+use notifier_models::runner::{check_in_child, check_in_process, replay_in_child, ReplayToken};
 use notifier_models::scenarios::notifier;
 use notifier_models::scenarios::notifier::drivers::HmmMirror;
 use notifier_models::scenarios::notifier::publication::publish_while_walking;
-use notifier_models::{CheckSpec, CheckerKind, Model, Verdict};
+use notifier_models::{CheckSpec, CheckerKind, KernelVersion, Model, Verdict};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -178,4 +178,31 @@ fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
     );
     assert!(reached > 0, "loom never let the walker see A");
     assert!(reached < o.executions, "loom never let the walker miss A");
+}
+
+/// G2's counterexample replays to the same call after unload, at the same step, with the same
+/// trace, from the command its check printed (loom and shuttle-random).
+#[test]
+fn g2_counterexample_replays_exactly() {
+    let scenario = registry::scenario("G2").expect("G2");
+    for checker in [CheckerKind::Loom, CheckerKind::ShuttleRandom] {
+        let spec = registry::default_spec(&scenario, KernelVersion::V5_4, checker);
+        let first = check_in_child(Path::new(EXE), "G2", KernelVersion::V5_4, &spec);
+        let v = first.violation.clone().expect("G2 fails on v5.4");
+        let token: ReplayToken = first
+            .replay
+            .as_deref()
+            .and_then(|c| c.split_whitespace().last())
+            .expect("a replay command")
+            .parse()
+            .expect("the printed token parses");
+        let again = replay_in_child(Path::new(EXE), &token);
+        let w = again.violation.clone().expect("the replay fails too");
+        assert_eq!(
+            (w.kind, &w.function, &w.site, &w.object, w.step),
+            (v.kind, &v.function, &v.site, &v.object, v.step),
+            "{checker}"
+        );
+        assert_eq!(again.trace, first.trace, "{checker}: the same execution");
+    }
 }

@@ -130,8 +130,8 @@ impl<B: Backend> Kernel<B> {
         found
     }
 
-    /// `__mmu_notifier_register(mn, mm)` as of v5.4: `mmgrab`, `mn->mm = mm`,
-    /// `mn->users = 1`, then link under the lock (`hlist_add_head_rcu`, or the plain
+    /// `__mmu_notifier_register(mn, mm)` as of v5.4: `mn->mm = mm`, `mn->users = 1`,
+    /// `mmgrab`, then link under the lock (`hlist_add_head_rcu`, or the plain
     /// `hlist_add_head` when the knob says so).
     fn __mmu_notifier_register(&self, cur: &Task, mn: MnRef, mm: MmRef, ops: OpsId) {
         let _f = cur.enter_helper("__mmu_notifier_register");
@@ -139,12 +139,12 @@ impl<B: Backend> Kernel<B> {
         let n = self.notifier(mn);
         // BUG_ON(atomic_read(&mm->mm_users) <= 0)
         m.bug_on_no_users(cur);
-        // Pairs with the mmdrop in mmu_notifier_free_rcu.
-        m.mmgrab(cur);
         n.obj
             .access(cur, "mm", true, || n.mm.with_mut(|p| *p = Some(mm)));
         n.obj
             .access(cur, "users", true, || n.users.with_mut(|u| *u = 1));
+        // Pairs with the mmdrop in mmu_notifier_free_rcu.
+        m.mmgrab(cur);
         let lock = m.lock.spin_lock(cur, &m.obj);
         match self.config.publish {
             Publish::Plain => hlist_add_head(cur, &self.list(m), mn.0),

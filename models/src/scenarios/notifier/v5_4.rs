@@ -113,7 +113,7 @@ pub fn catalog() -> Vec<Scenario> {
             id: "G2",
             summary: "put on cpu 1 (its call_srcu starts cpu 1's worker G1), migrate to cpu \
                       0, mmu_notifier_synchronize() (synchronize_srcu in v5.4), unload the \
-                      module; per-CPU callback lists",
+                      module; per-CPU callback lists (with one FIFO queue it is safe: G2-fifo)",
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
@@ -122,7 +122,7 @@ pub fn catalog() -> Vec<Scenario> {
             },
             // synchronize_srcu's wake-up is queued on cpu 0's list; the free sits on cpu 1's,
             // which G1 may invoke after the wake-up: free_notifier runs in a module that is
-            // gone.
+            // gone. With one FIFO queue the wake-up would sit behind the free (G2-fifo: safe).
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::CallAfterUnload,
