@@ -7,7 +7,7 @@
 //! standing on it is safe by construction. `users` and the list are serialised by
 //! `mm->mmu_notifier_mm->lock`; concurrent gets by `mm->mmap_sem` (held for write).
 
-use super::{Kernel, MnRef, OpsId};
+use super::{Kernel, MnRef, OpsId, Publish};
 use crate::backend::{Backend, RaceCell};
 use crate::exec::Task;
 use crate::hlist::hlist_for_each_entry_rcu;
@@ -18,8 +18,6 @@ use crate::spinlock::spin_unlock;
 use crate::trace::Op;
 use std::fmt;
 use std::sync::Arc;
-
-use super::Publish;
 
 /// An error a kernel API returns (`ERR_PTR(-E...)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
