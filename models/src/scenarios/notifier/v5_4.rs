@@ -123,6 +123,10 @@ pub fn catalog() -> Vec<Scenario> {
             // synchronize_srcu's wake-up is queued on cpu 0's list; the free sits on cpu 1's,
             // which G1 may invoke after the wake-up: free_notifier runs in a module that is
             // gone. With one FIFO queue the wake-up would sit behind the free (G2-fifo: safe).
+            // The get/put oracle would also report a free pending when mmu_notifier_synchronize
+            // returns, at the free's start; but no scheduling point separates that return from
+            // the unload, and free_notifier has none inside, so every failing execution reports
+            // the free as the call after unload it then is.
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::CallAfterUnload,
