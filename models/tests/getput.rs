@@ -9,8 +9,11 @@ use notifier_models::runner::{check_in_child, check_in_process, replay_in_child,
 use notifier_models::scenarios::notifier;
 use notifier_models::scenarios::notifier::drivers::HmmMirror;
 use notifier_models::scenarios::notifier::publication::publish_while_walking;
-use notifier_models::{CheckSpec, CheckerKind, KernelVersion, Model, Verdict};
+use notifier_models::{CheckSpec, CheckerKind, KernelVersion, Model, Outcome, Verdict};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -156,22 +159,53 @@ impl Model for CountedPublication {
     }
 }
 
+/// Runs the test `name` of this binary in a child process (loom may abort the process it runs
+/// in), which runs `check` and prints its result; returns that result.
+fn in_child<T: Serialize + DeserializeOwned>(name: &str, check: impl FnOnce() -> T) -> T {
+    const MARK: &str = "GETPUT-TEST-OUTCOME ";
+    if std::env::var_os("GETPUT_CHILD").is_some() {
+        let o = check();
+        println!("{MARK}{}", serde_json::to_string(&o).expect("serialisable"));
+        return o;
+    }
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("GETPUT_CHILD", "1")
+        .output()
+        .expect("the child runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once(MARK).map(|(_, json)| json.to_string()))
+        .unwrap_or_else(|| {
+            panic!(
+                "the child died ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    serde_json::from_str(&line).expect("the child's result parses")
+}
+
 /// loom can silently collapse its exploration when a spawned thread loads before it stores
 /// (loom#392), which `hlist_add_head_rcu` does. P1's pass on v5.4 is not such a collapse: in
 /// the same exploration, some executions have the walker reach A (and read `A->ops`) after the
 /// release store, and others not.
 #[test]
 fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
-    let spec = CheckSpec {
-        checker: CheckerKind::Loom,
-        preemption_bound: None,
-        iterations: 1,
-        seed: 1,
-        pct_depth: 1,
-    };
-    let o = check_in_process(Arc::new(CountedPublication), &spec);
+    let (o, reached): (Outcome, u64) =
+        in_child("p1_v5_4_loom_pass_explores_the_walker_reaching_a", || {
+            let spec = CheckSpec {
+                checker: CheckerKind::Loom,
+                preemption_bound: None,
+                iterations: 1,
+                seed: 1,
+                pct_depth: 1,
+            };
+            let o = check_in_process(Arc::new(CountedPublication), &spec);
+            (o, WALKS_REACHING_A.load(Ordering::Relaxed) as u64)
+        });
     assert_eq!(o.observed, Verdict::Safe, "{o:#?}");
-    let reached = WALKS_REACHING_A.load(Ordering::Relaxed) as u64;
     eprintln!(
         "P1 v5.4 loom: {} executions, {reached} with the walker on A",
         o.executions
