@@ -109,6 +109,13 @@ fn g2_synchronize_srcu_with_per_cpu_lists_calls_free_notifier_after_unload() {
     check_scenario("G2");
 }
 
+/// G2 without the unload: the get/put oracle reports the free that starts after
+/// `mmu_notifier_synchronize` returned, although its last put came before the call.
+#[test]
+fn g2_without_unload_breaks_mmu_notifier_synchronize_promise() {
+    check_scenario("G2-no-unload");
+}
+
 /// G2 with `srcu_barrier`, or with one FIFO callback queue: safe.
 #[test]
 fn g2_srcu_barrier_or_one_fifo_queue_is_safe() {

@@ -119,6 +119,7 @@ pub fn catalog() -> Vec<Scenario> {
             build: |_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    unload: true,
                 })
             },
             // synchronize_srcu's wake-up is queued on cpu 0's list; the free sits on cpu 1's,
@@ -139,6 +140,29 @@ pub fn catalog() -> Vec<Scenario> {
             budget: small,
         },
         Scenario {
+            id: "G2-no-unload",
+            summary: "G2 without the unload: mmu_notifier_synchronize() still returns before \
+                      the free it promises has run",
+            kernels: V5_4,
+            build: |_| {
+                Arc::new(PutThenUnload {
+                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    unload: false,
+                })
+            },
+            // The get/put oracle's promise check: the free whose last put came before the call
+            // starts after mmu_notifier_synchronize returned.
+            expect: |_, _| {
+                Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::Contract,
+                    function: "process_srcu",
+                    site: Some("mmu_notifier_free_rcu"),
+                    object: Some("notifier A"),
+                })
+            },
+            budget: small,
+        },
+        Scenario {
             id: "G2-srcu-barrier",
             summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() (v3.17's form): it \
                       waits on every non-empty callback list",
@@ -146,6 +170,7 @@ pub fn catalog() -> Vec<Scenario> {
             build: |_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SrcuBarrier, CallbackQueues::PerCpu),
+                    unload: true,
                 })
             },
             expect: |_, _| Expectation::safe(),
@@ -160,6 +185,7 @@ pub fn catalog() -> Vec<Scenario> {
             build: |_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::Fifo),
+                    unload: true,
                 })
             },
             expect: |_, _| Expectation::safe(),
