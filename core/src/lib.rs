@@ -24,7 +24,7 @@ pub use exec::{Execution, Log, Oracle, PendingAccess, Task, ViolationPanic};
 pub use memory::KObj;
 pub use mm::MmRef;
 pub use mmu_notifier::{
-    Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock,
+    Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock, UnregisterUnlock,
 };
 pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
 pub use violation::{Violation, ViolationKind};

@@ -4,6 +4,7 @@
 
 pub mod drivers;
 pub mod exit_release;
+pub mod placement;
 pub mod unregister;
 pub mod world;
 

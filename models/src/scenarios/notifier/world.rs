@@ -6,12 +6,13 @@ use notifier_core::backend::JoinOps;
 use notifier_core::{Backend, Kernel, KernelConfig, MmRef, Task};
 use std::sync::Arc;
 
-/// The kernel knobs of a version.
+/// The kernel knobs of a version (with the ordering explorer's placements, when it set any:
+/// see [`super::placement`]).
 pub fn config(version: KernelVersion) -> KernelConfig {
-    match version {
+    super::placement::apply(match version {
         KernelVersion::V3_16 => KernelConfig::v3_16(),
         KernelVersion::V3_17 | KernelVersion::V5_4 => KernelConfig::v3_17(),
-    }
+    })
 }
 
 /// Notifier names, in registration order.
