@@ -2,7 +2,10 @@
 
 use crate::kernel::KernelVersion;
 use crate::scenario::CheckerKind;
+use crate::scenarios::notifier::placement;
 use clap::{Args, Parser, Subcommand};
+use notifier_core::{ReleaseUnlock, UnregisterUnlock};
+use std::path::PathBuf;
 
 /// Model-checks the Linux kernel's mmu_notifier core and SRCU with loom and shuttle.
 ///
@@ -55,6 +58,8 @@ pub enum Command {
         /// Print JSON (one object per check) instead of the table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Runs one check in this process and prints its result line (the parent's side of
     /// `check`, `replay` and `campaign`).
@@ -92,6 +97,20 @@ pub struct CheckArgs {
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `--report FILE.html [--force]`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
+    /// Also write a self-contained HTML page: the verdict matrix and a timeline picture of
+    /// every counterexample. An existing file is refused unless --force.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Overwrite the --report file if it exists.
+    #[arg(long, requires = "report")]
+    pub force: bool,
 }
 
 /// `__child`'s arguments: one catalogue check with its budget in full, or one replay.
@@ -121,4 +140,13 @@ pub struct ChildArgs {
     /// PCT's depth.
     #[arg(long, default_value_t = 1)]
     pub pct_depth: usize,
+    /// `explore-orderings`: where `__mmu_notifier_release` calls `srcu_read_unlock`.
+    #[arg(long, value_parser = placement::release_unlock)]
+    pub release_unlock: Option<ReleaseUnlock>,
+    /// `explore-orderings`: where `mmu_notifier_unregister` calls `srcu_read_unlock`.
+    #[arg(long, value_parser = placement::unregister_unlock)]
+    pub unregister_unlock: Option<UnregisterUnlock>,
+    /// `bench`: run with tracing and oracles off.
+    #[arg(long)]
+    pub untraced: bool,
 }

@@ -7,13 +7,15 @@
 pub mod args;
 mod campaign;
 mod check;
+pub mod html;
 mod list;
 pub mod output;
 mod replay;
 
-use crate::runner::child;
+use crate::runner::{self, child};
 use crate::scenario::CheckSpec;
-use args::{ChildArgs, Cli, Command};
+use crate::scenarios::notifier::placement::{self, Placements};
+use args::{ChildArgs, Cli, Command, ReportArgs};
 use clap::error::ErrorKind;
 use clap::Parser;
 use std::path::PathBuf;
@@ -32,6 +34,7 @@ pub fn main() -> ExitCode {
         scenario: Vec::new(),
         jobs: None,
         json: false,
+        report: ReportArgs::default(),
     });
     let result = match command {
         Command::List { json } => Ok(list::run(json)),
@@ -41,7 +44,8 @@ pub fn main() -> ExitCode {
             scenario,
             jobs,
             json,
-        } => campaign::run(&scenario, jobs, json),
+            report,
+        } => campaign::run(&scenario, jobs, json, &report),
         Command::Child(args) => serve_child(args),
     };
     result.unwrap_or_else(|message| usage_error(&message))
@@ -93,6 +97,11 @@ fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
     match (args.replay, args.scenario, args.kernel, args.checker) {
         (Some(token), ..) => child::serve_replay(&token.parse()?)?,
         (None, Some(scenario), Some(kernel), Some(checker)) => {
+            placement::set_override(Placements {
+                release: args.release_unlock,
+                unregister: args.unregister_unlock,
+            });
+            runner::set_instrumentation(!args.untraced);
             let spec = CheckSpec {
                 checker,
                 preemption_bound: args.preemption_bound,
