@@ -1,5 +1,6 @@
 //! The command line's grammar.
 
+use super::explore;
 use crate::kernel::KernelVersion;
 use crate::scenario::CheckerKind;
 use crate::scenarios::notifier::placement;
@@ -60,6 +61,26 @@ pub enum Command {
         json: bool,
         #[command(flatten)]
         report: ReportArgs,
+    },
+    /// Moves `srcu_read_unlock` through every later step of `__mmu_notifier_release` and of
+    /// `mmu_notifier_unregister`, and checks each placement against every notifier scenario
+    /// with every checker: a table of placements × scenarios and which placements are safe.
+    ExploreOrderings {
+        /// Only this function (`release` or `unregister`; repeat for both; default: both).
+        #[arg(long, value_enum)]
+        function: Vec<explore::Function>,
+        /// Only this scenario (repeat for several; default: every notifier scenario).
+        #[arg(long, value_name = "ID")]
+        scenario: Vec<String>,
+        /// Only this checker (repeat for several; default: all three).
+        #[arg(long)]
+        checker: Vec<CheckerKind>,
+        /// Checks run at the same time, each in its own process (default: the number of CPUs).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Print JSON (one object per function) instead of the tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Runs one check in this process and prints its result line (the parent's side of
     /// `check`, `replay` and `campaign`).

@@ -7,9 +7,11 @@
 pub mod args;
 mod campaign;
 mod check;
+mod explore;
 pub mod html;
 mod list;
 pub mod output;
+mod pool;
 mod replay;
 
 use crate::runner::{self, child};
@@ -46,6 +48,13 @@ pub fn main() -> ExitCode {
             json,
             report,
         } => campaign::run(&scenario, jobs, json, &report),
+        Command::ExploreOrderings {
+            function,
+            scenario,
+            checker,
+            jobs,
+            json,
+        } => explore::run(&function, &scenario, &checker, jobs, json),
         Command::Child(args) => serve_child(args),
     };
     result.unwrap_or_else(|message| usage_error(&message))
