@@ -12,6 +12,8 @@ pub const DEFAULT_SEED: u64 = 1;
 /// The scenario called `id`.
 pub fn scenario(id: &str) -> Result<Scenario, String> {
     let mut all = catalog();
+    // The bench's sized variants: checkable by name, not in the campaign.
+    all.extend(crate::scenarios::notifier::sized::catalog());
     if let Some(i) = all.iter().position(|s| s.id == id) {
         return Ok(all.swap_remove(i));
     }

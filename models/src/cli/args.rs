@@ -82,6 +82,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measures the checkers on this machine against the project's targets (a benchmark,
+    /// not a test): S2's verdicts, shuttle's time to a violation over many seeds, the cost of
+    /// tracing and oracles, and how exhaustive loom grows with notifiers and threads.
+    Bench {
+        /// A smoke run: 3 seeds, 2 s per check (unless --cap and --seeds say otherwise).
+        #[arg(long)]
+        quick: bool,
+        /// Stop each check after this many seconds and report that it did not finish.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        cap: Option<u64>,
+        /// Seeds per shuttle series (default 100).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        seeds: Option<u64>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON to this file (refused if it exists, unless --force).
+        #[arg(long, value_name = "FILE.json")]
+        out: Option<PathBuf>,
+        /// Overwrite the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
     /// Runs one check in this process and prints its result line (the parent's side of
     /// `check`, `replay` and `campaign`).
     #[command(name = "__child", hide = true)]

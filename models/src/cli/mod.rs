@@ -5,6 +5,7 @@
 //! kernel or checker, malformed replay token), which is reported as one line on stderr.
 
 pub mod args;
+mod bench;
 mod campaign;
 mod check;
 mod explore;
@@ -55,6 +56,19 @@ pub fn main() -> ExitCode {
             jobs,
             json,
         } => explore::run(&function, &scenario, &checker, jobs, json),
+        Command::Bench {
+            quick,
+            cap,
+            seeds,
+            json,
+            out,
+            force,
+        } => bench::run(
+            bench::Sizes::new(quick, cap, seeds),
+            json,
+            out.as_deref(),
+            force,
+        ),
         Command::Child(args) => serve_child(args),
     };
     result.unwrap_or_else(|message| usage_error(&message))

@@ -5,6 +5,7 @@
 pub mod drivers;
 pub mod exit_release;
 pub mod placement;
+pub mod sized;
 pub mod unregister;
 pub mod world;
 
