@@ -119,11 +119,19 @@ fn budgets(jobs: &[Job], parallel: usize) -> String {
         .filter(|s| s.checker == CheckerKind::ShuttlePct)
         .map(|s| s.pct_depth)
         .collect();
+    let bounded = if bounds.is_empty() {
+        String::new()
+    } else {
+        format!(" (bound {})", range(&bounds))
+    };
     format!(
-        "Budgets (each scenario's defaults; `notifier-check list` shows them): loom {} checks,          {exhaustive} unbounded (exhaustive), {} preemption-bounded (bound {}); shuttle {}          checks of {} iterations each, seed {}, PCT depth {}. Per execution at most          {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} shuttle steps. {parallel}          check(s) at a time, each in its own process.",
+        "Budgets: each scenario's defaults (`notifier-check list` shows them). loom: {} \
+         checks, {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}. \
+         shuttle: {} checks of {} iterations each, seed {}, PCT depth {}. Per execution at \
+         most {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} shuttle steps. \
+         {parallel} check(s) at a time, each in its own process.",
         loom.len(),
         bounds.len(),
-        range(&bounds),
         shuttle.len(),
         range(&iterations),
         crate::registry::DEFAULT_SEED,
