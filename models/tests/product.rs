@@ -232,3 +232,21 @@ fn campaign_writes_its_report_and_json_without_a_progress_bar() {
     assert_eq!(html.matches("<svg class=\"timeline\"").count(), 6);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_default_campaign_refuses_an_existing_report_before_running() {
+    let dir = scratch("default");
+    let page = dir.join("saved.html");
+    std::fs::write(&page, "saved by the user").unwrap();
+    let o = run(&["--report", page.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing ran");
+    assert!(
+        start.elapsed().as_secs() < 30,
+        "refused before the campaign ran"
+    );
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "saved by the user");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,12 +17,19 @@ use std::path::PathBuf;
     name = "notifier-check",
     version,
     after_help = "Exit status: 0 when every check observed what its scenario expects (replay: \
-                  the failure came back), 1 when one did not, 2 for a usage error."
+                  the failure came back), 1 when one did not, 2 for a usage error.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// What to do (default: `campaign`).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The default campaign: print JSON (one object per check) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// The default campaign's HTML report.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// The commands.

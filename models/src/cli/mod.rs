@@ -18,7 +18,7 @@ mod replay;
 use crate::runner::{self, child};
 use crate::scenario::CheckSpec;
 use crate::scenarios::notifier::placement::{self, Placements};
-use args::{ChildArgs, Cli, Command, ReportArgs};
+use args::{ChildArgs, Cli, Command};
 use clap::error::ErrorKind;
 use clap::Parser;
 use std::path::PathBuf;
@@ -36,8 +36,8 @@ pub fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Campaign {
         scenario: Vec::new(),
         jobs: None,
-        json: false,
-        report: ReportArgs::default(),
+        json: cli.json,
+        report: cli.report,
     });
     let result = match command {
         Command::List { json } => Ok(list::run(json)),
