@@ -3,19 +3,15 @@
 
 use super::args::ReportArgs;
 use super::output::{print, print_json, Report};
-use super::{current_exe, exit, html};
+use super::{current_exe, exit, html, pool};
 use crate::kernel::KernelVersion;
 use crate::registry::default_spec;
 use crate::runner::{check_in_child, LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
 use crate::scenario::{CheckSpec, CheckerKind, Expectation};
 use crate::scenarios::catalog;
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One check to run.
 struct Job {
@@ -62,13 +58,9 @@ pub fn run(
     if let Some(path) = &report.report {
         html::check_target(path, report.force)?;
     }
-    let parallel = parallel
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let parallel = pool::parallelism(parallel);
     let start = Instant::now();
-    // The bar is for a person watching: not in JSON, not into a file or a pipe.
-    let show_bar = !json && std::io::stderr().is_terminal();
-    let reports = run_all(&exe, &jobs, parallel, show_bar);
+    let reports = run_all(&exe, &jobs, parallel, pool::show_bar(json));
     let seconds = start.elapsed().as_secs_f64();
     let all_match = reports.iter().all(|r| r.matches);
     let budgets = budgets(&jobs, parallel);
@@ -141,53 +133,22 @@ fn budgets(jobs: &[Job], parallel: usize) -> String {
 
 /// Runs every job, `parallel` at a time, with a progress bar on stderr if `show_bar`.
 fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Report> {
-    let bar = if show_bar {
-        ProgressBar::new(jobs.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} checks, {elapsed}  {msg}")
-    {
-        bar.set_style(style);
-    }
-    // loom checks can run for minutes: keep the elapsed time moving.
-    bar.enable_steady_tick(Duration::from_millis(500));
-    let next = AtomicUsize::new(0);
-    let running: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let show = |change: &dyn Fn(&mut Vec<String>)| {
-        let mut running = running.lock().unwrap_or_else(|e| e.into_inner());
-        change(&mut running);
-        bar.set_message(running.join(", "));
-    };
-    let done: Mutex<Vec<Option<Report>>> = Mutex::new(jobs.iter().map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..parallel.min(jobs.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let checker = job.spec.checker;
-                let name = format!("{} {} {checker}", job.scenario, job.kernel);
-                show(&|r| r.push(name.clone()));
-                let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
-                show(&|r| r.retain(|n| *n != name));
-                let report = Report::new(
-                    job.scenario,
-                    job.kernel,
-                    checker,
-                    job.expect.clone(),
-                    outcome,
-                );
-                done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
-                bar.inc(1);
-            });
-        }
-    });
-    bar.finish_and_clear();
-    done.into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+    pool::map(
+        jobs,
+        parallel,
+        show_bar,
+        |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
+        |job| {
+            let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
+            Report::new(
+                job.scenario,
+                job.kernel,
+                job.spec.checker,
+                job.expect.clone(),
+                outcome,
+            )
+        },
+    )
 }
 
 /// The table, the details of every check that found a failure or did not match, and the
