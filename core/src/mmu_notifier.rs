@@ -441,26 +441,26 @@ impl<B: Backend> Kernel<B> {
             // the pages.
             id = Some(self.srcu.srcu_read_lock(cur));
             self.call_method(cur, mn, "release", |ops| ops.release(self, cur, mn, mm));
-            // The kernel's placement: the read-side section covers ->release only.
+            // The kernel unlocks here: the section blocks exit_mmap's synchronize_srcu only
+            // while ->release runs.
             unlock_if(UnregisterUnlock::AfterRelease, &mut id);
 
             let lock = m.lock.spin_lock(cur, &m.obj);
-            // Here: the section also covers the wait for the lock (exit's synchronize_srcu
-            // waits for it too).
+            // Unlocking here also blocks exit's grace period while we wait for the lock.
             unlock_if(UnregisterUnlock::AfterSpinLock, &mut id);
             // Not list_del_rcu: __mmu_notifier_release can delete it before we hold the lock.
             hlist_del_init_rcu(cur, &self.list(m), mn.0);
-            // Here: the section covers our unlink, so no grace period begun meanwhile can end
-            // before it.
+            // Unlocking here blocks every grace period begun since our srcu_read_lock (and the
+            // callbacks behind it) until our unlink is done.
             unlock_if(UnregisterUnlock::AfterUnlink, &mut id);
             spin_unlock(cur, lock);
-            // Here: the same, the lock released first.
+            // Unlocking here: the same, until the lock is released too.
             unlock_if(UnregisterUnlock::AfterSpinUnlock, &mut id);
         }
         // Wait for any running method to finish, including ->release if it was run by
         // __mmu_notifier_release instead of us.
         self.srcu.synchronize_srcu(cur);
-        // Here: synchronize_srcu above waits for our own read-side section (self-deadlock).
+        // Unlocking here blocks our own synchronize_srcu above: self-deadlock.
         unlock_if(UnregisterUnlock::AfterSynchronize, &mut id);
         let n = self.notifier(mn);
         cur.record(Op::Return {

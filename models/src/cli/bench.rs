@@ -574,3 +574,17 @@ fn human(b: &Bench) -> String {
     s.push_str(&format!("\nbench: {:.1} s\n", b.seconds));
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn spread_is_nearest_rank() {
+        let s = spread((1..=10).map(f64::from).rev().collect()).unwrap();
+        assert_eq!((s.median, s.p90, s.max), (5.0, 9.0, 10.0));
+        let one = spread(vec![3.0]).unwrap();
+        assert_eq!((one.median, one.p90, one.max), (3.0, 3.0, 3.0));
+        assert!(spread(Vec::new()).is_none());
+    }
+}
