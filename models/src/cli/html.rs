@@ -199,14 +199,14 @@ struct Mark {
     cause: Option<usize>,
 }
 
-/// The step of the last `kfree` of `object` before the violating step (or anywhere, when the
-/// violating access was not recorded).
-fn free_of(trace: &[TraceLine], object: Option<&str>, before: Option<usize>) -> Option<usize> {
+/// The step of the `kfree` of `object` the violation is about: the last one before the
+/// violating step, else (loom: an access not ordered before a later free) the first one.
+fn free_of(trace: &[TraceLine], object: Option<&str>, at: Option<usize>) -> Option<usize> {
     let freed = format!("kfree {}", object?);
-    trace
-        .iter()
-        .filter(|l| before.is_none_or(|b| l.step < b))
-        .rfind(|l| l.text.ends_with(&freed))
+    let frees = || trace.iter().filter(|l| l.text.ends_with(&freed));
+    frees()
+        .rfind(|l| at.is_none_or(|a| l.step < a))
+        .or_else(|| frees().next())
         .map(|l| l.step)
 }
 
