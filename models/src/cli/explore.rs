@@ -290,11 +290,13 @@ fn table(
         .filter(|(i, _)| rows.iter().all(|r| !r.cells[*i].safe))
         .map(|(_, (s, _))| *s)
         .collect();
+    // With no deciding scenario every placement would be safe vacuously: call none safe.
+    let decided = undecided.len() < scenarios.len();
     for r in &mut rows {
-        r.safe = r
-            .cells
-            .iter()
-            .all(|c| c.safe || undecided.contains(&c.scenario));
+        r.safe = decided
+            && r.cells
+                .iter()
+                .all(|c| c.safe || undecided.contains(&c.scenario));
     }
     let safe_placements: Vec<&'static str> = rows
         .iter()
@@ -364,6 +366,16 @@ fn short_checker(c: CheckerKind) -> &'static str {
 }
 
 fn conclusion(function: Function, rows: &[Row], undecided: &[&str]) -> String {
+    if rows
+        .first()
+        .is_some_and(|r| r.cells.iter().all(|c| undecided.contains(&c.scenario)))
+    {
+        return format!(
+            "{}'s srcu_read_unlock: no scenario run here tells the placements apart (each \
+             fails under every placement).",
+            function.kernel_name()
+        );
+    }
     let name = |r: &Row| {
         if r.kernels.is_empty() {
             r.placement.to_string()
