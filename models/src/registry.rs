@@ -25,6 +25,19 @@ pub fn scenario(id: &str) -> Result<Scenario, String> {
     })
 }
 
+/// Checks that `id` names a scenario of the catalogue (the campaign's), not only a bench
+/// variant.
+pub fn in_catalog(id: &str) -> Result<(), String> {
+    scenario(id)?;
+    if catalog().iter().any(|s| s.id == id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "scenario {id} is a bench variant, not part of the catalogue (run it with `check`)"
+        ))
+    }
+}
+
 /// The scenario called `id`, if it is defined for `kernel`.
 pub fn target(id: &str, kernel: KernelVersion) -> Result<Scenario, String> {
     let s = scenario(id)?;

@@ -24,7 +24,7 @@ struct Job {
 /// Every check of the scenarios named in `only` (every scenario when it is empty).
 fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
     for id in only {
-        crate::registry::scenario(id)?;
+        crate::registry::in_catalog(id)?;
     }
     let mut jobs = Vec::new();
     for s in catalog()

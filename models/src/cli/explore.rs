@@ -138,7 +138,7 @@ struct Table {
 /// on, limited to `only` when it is not empty.
 fn scenarios(only: &[String]) -> Result<Vec<(&'static str, KernelVersion)>, String> {
     for id in only {
-        crate::registry::scenario(id)?;
+        crate::registry::in_catalog(id)?;
     }
     let mut out = Vec::new();
     for s in catalog() {
