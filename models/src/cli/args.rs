@@ -69,6 +69,8 @@ pub enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// Checks every placement of `srcu_read_unlock` against the notifier scenarios.
+    ///
     /// Moves `srcu_read_unlock` through every later step of `__mmu_notifier_release` and of
     /// `mmu_notifier_unregister`, and checks each placement against every notifier scenario
     /// with every checker: a table of placements × scenarios and which placements are safe.
@@ -89,8 +91,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Measures the checkers on this machine against the project's targets (a benchmark,
-    /// not a test): S2's verdicts, shuttle's time to a violation over many seeds, the cost of
+    /// Measures the checkers on this machine against the project's targets.
+    ///
+    /// A benchmark, not a test: S2's verdicts, shuttle's time to a violation over many seeds, the cost of
     /// tracing and oracles, and how exhaustive loom grows with notifiers and threads.
     Bench {
         /// A smoke run: 3 seeds, 2 s per check (unless --cap and --seeds say otherwise).
