@@ -164,6 +164,11 @@ fn counterexample(i: usize, r: &Report) -> String {
                 unrecorded: format!("{}: {} (access stopped by loom)", v.site, v.function),
                 cause: free_of(&r.trace, v.object.as_deref(), v.step),
             };
+            s.push_str(
+                "<p class=\"legend\">One lane per thread, one row per kernel operation in the \
+                 order the checker ran them (the number is the trace step). Red: the violating \
+                 access; orange: the free it violates. Hover a row for its full text.</p>\n",
+            );
             s.push_str(&timeline(&r.trace, &mark));
         }
     }
