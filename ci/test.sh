@@ -12,3 +12,6 @@ cargo clippy --workspace --all-targets --release -- -D warnings
 
 echo "== cargo test --workspace --release (the README's test command)"
 cargo test --workspace --release
+
+echo "== HTML report rendered in headless Chromium"
+bash ci/html_report.sh

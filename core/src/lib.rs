@@ -26,7 +26,7 @@ pub use memory::KObj;
 pub use mm::MmRef;
 pub use mmu_notifier::{
     Errno, Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock, Synchronize,
-    USERS_MAX_V5_4,
+    UnregisterUnlock, USERS_MAX_V5_4,
 };
 pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
 pub use violation::{Violation, ViolationKind};

@@ -70,6 +70,45 @@ impl ReleaseUnlock {
     }
 }
 
+/// Where `mmu_notifier_unregister` calls `srcu_read_unlock`, among the steps after it calls
+/// `->release` itself (only when it finds the notifier still hashed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnregisterUnlock {
+    /// Right after `->release`, before `spin_lock` (every kernel version).
+    AfterRelease,
+    /// After `spin_lock`, before `hlist_del_init_rcu`.
+    AfterSpinLock,
+    /// After `hlist_del_init_rcu`, before `spin_unlock`.
+    AfterUnlink,
+    /// After `spin_unlock`, before `synchronize_srcu`.
+    AfterSpinUnlock,
+    /// After `synchronize_srcu`: unregister waits for its own read-side section
+    /// (self-deadlock).
+    AfterSynchronize,
+}
+
+impl UnregisterUnlock {
+    /// Every placement, in statement order.
+    pub const ALL: [UnregisterUnlock; 5] = [
+        UnregisterUnlock::AfterRelease,
+        UnregisterUnlock::AfterSpinLock,
+        UnregisterUnlock::AfterUnlink,
+        UnregisterUnlock::AfterSpinUnlock,
+        UnregisterUnlock::AfterSynchronize,
+    ];
+
+    /// A short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnregisterUnlock::AfterRelease => "after-release",
+            UnregisterUnlock::AfterSpinLock => "after-spin-lock",
+            UnregisterUnlock::AfterUnlink => "after-unlink",
+            UnregisterUnlock::AfterSpinUnlock => "after-spin-unlock",
+            UnregisterUnlock::AfterSynchronize => "after-synchronize-srcu",
+        }
+    }
+}
+
 /// How registration links a notifier into the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Publish {
@@ -99,6 +138,9 @@ pub const USERS_MAX_V5_4: usize = 2;
 pub struct KernelConfig {
     /// Where `__mmu_notifier_release` drops its SRCU read lock.
     pub release_unlock: ReleaseUnlock,
+    /// Where `mmu_notifier_unregister` drops its SRCU read lock (the kernel: right after
+    /// `->release`; the other placements are for the ordering explorer).
+    pub unregister_unlock: UnregisterUnlock,
     /// How `mmu_notifier_register` links the notifier.
     pub publish: Publish,
     /// The number of per-CPU SRCU slots.
@@ -119,6 +161,7 @@ impl KernelConfig {
     pub fn v3_16() -> Self {
         KernelConfig {
             release_unlock: ReleaseUnlock::AfterReleaseLoop,
+            unregister_unlock: UnregisterUnlock::AfterRelease,
             publish: Publish::Plain,
             srcu_cpus: 1,
             srcu_variant: SrcuVariant::Classic,
@@ -449,21 +492,41 @@ impl<B: Backend> Kernel<B> {
         let m = self.mm(mm);
         // BUG_ON(atomic_read(&mm->mm_count) <= 0)
         m.bug_on_mm_count(cur);
+        let placement = self.config.unregister_unlock;
+        let unlock_if = |at: UnregisterUnlock, id: &mut Option<SrcuIdx>| {
+            if placement == at {
+                if let Some(id) = id.take() {
+                    self.srcu.srcu_read_unlock(cur, id);
+                }
+            }
+        };
+        let mut id = None;
         if !hlist_unhashed(cur, &self.list(m), mn.0) {
             // SRCU here will force exit_mmap to wait for ->release to finish before freeing
             // the pages.
-            let id = self.srcu.srcu_read_lock(cur);
+            id = Some(self.srcu.srcu_read_lock(cur));
             self.call_method(cur, mn, "release", |ops| ops.release(self, cur, mn, mm));
-            self.srcu.srcu_read_unlock(cur, id);
+            // The kernel unlocks here: the section blocks exit_mmap's synchronize_srcu only
+            // while ->release runs.
+            unlock_if(UnregisterUnlock::AfterRelease, &mut id);
 
             let lock = m.lock.spin_lock(cur, &m.obj);
+            // Unlocking here also blocks exit's grace period while we wait for the lock.
+            unlock_if(UnregisterUnlock::AfterSpinLock, &mut id);
             // Not list_del_rcu: __mmu_notifier_release can delete it before we hold the lock.
             hlist_del_init_rcu(cur, &self.list(m), mn.0);
+            // Unlocking here blocks every grace period begun since our srcu_read_lock (and the
+            // callbacks behind it) until our unlink is done.
+            unlock_if(UnregisterUnlock::AfterUnlink, &mut id);
             spin_unlock(cur, lock);
+            // Unlocking here: the same, until the lock is released too.
+            unlock_if(UnregisterUnlock::AfterSpinUnlock, &mut id);
         }
         // Wait for any running method to finish, including ->release if it was run by
         // __mmu_notifier_release instead of us.
         self.srcu.synchronize_srcu(cur);
+        // Unlocking here blocks our own synchronize_srcu above: self-deadlock.
+        unlock_if(UnregisterUnlock::AfterSynchronize, &mut id);
         let n = self.notifier(mn);
         cur.record(Op::Return {
             function: "mmu_notifier_unregister",

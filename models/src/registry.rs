@@ -12,6 +12,8 @@ pub const DEFAULT_SEED: u64 = 1;
 /// The scenario called `id`.
 pub fn scenario(id: &str) -> Result<Scenario, String> {
     let mut all = catalog();
+    // The bench's sized variants: checkable by name, not in the campaign.
+    all.extend(crate::scenarios::notifier::sized::catalog());
     if let Some(i) = all.iter().position(|s| s.id == id) {
         return Ok(all.swap_remove(i));
     }
@@ -21,6 +23,19 @@ pub fn scenario(id: &str) -> Result<Scenario, String> {
     } else {
         format!("unknown scenario '{id}' (known: {})", known.join(", "))
     })
+}
+
+/// Checks that `id` names a scenario of the catalogue (the campaign's), not only a bench
+/// variant.
+pub fn in_catalog(id: &str) -> Result<(), String> {
+    scenario(id)?;
+    if catalog().iter().any(|s| s.id == id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "scenario {id} is a bench variant, not part of the catalogue (run it with `check`)"
+        ))
+    }
 }
 
 /// The scenario called `id`, if it is defined for `kernel`.

@@ -88,6 +88,8 @@ struct State {
 /// std types, so it outlives the checker's execution and can be read after a failure.
 pub struct Execution {
     state: Mutex<State>,
+    /// Whether events are recorded at all (see [`Execution::untraced`]).
+    traced: bool,
     /// Set with the first violation, so that every other thread stops at its next event.
     aborted: AtomicBool,
 }
@@ -101,11 +103,24 @@ impl std::fmt::Debug for Execution {
 impl Execution {
     /// A new execution judged by `oracles`; its thread 0 is `main`.
     pub fn new(oracles: Vec<Box<dyn Oracle>>) -> Arc<Self> {
-        Self::build(oracles)
+        Self::build(oracles, true)
     }
 
-    fn build(oracles: Vec<Box<dyn Oracle>>) -> Arc<Self> {
+    /// An execution with the instrumentation off, to measure its cost (`notifier-check
+    /// bench`): no event is recorded and no oracle judges. What is still detected: loom's
+    /// happens-before check of every access against the object's free (an access not ordered
+    /// with a `kfree` is still a causality violation), deadlocks and branch limits, `BUG_ON`s,
+    /// and the model's own assertions. What is not: the memory oracle's trace-order checks (an
+    /// access *ordered after* the free, the only use-after-free detection under shuttle and
+    /// real threads; double frees; leaks), the SRCU and contract oracles; and a violation is
+    /// reported without a trace. Every execution the campaign and the tests run is traced.
+    pub fn untraced() -> Arc<Self> {
+        Self::build(Vec::new(), false)
+    }
+
+    fn build(oracles: Vec<Box<dyn Oracle>>, traced: bool) -> Arc<Self> {
         Arc::new(Execution {
+            traced,
             state: Mutex::new(State {
                 events: Vec::with_capacity(256),
                 names: Names {
@@ -152,7 +167,7 @@ impl Execution {
     /// more is recorded (a checker may still be unwinding the other threads).
     #[allow(clippy::result_large_err)] // see `Oracle`
     pub fn record(&self, event: Event) -> usize {
-        if self.aborted.load(Ordering::Relaxed) {
+        if !self.traced || self.aborted.load(Ordering::Relaxed) {
             return 0;
         }
         let mut guard = self.state();

@@ -1,8 +1,12 @@
 //! The command line's grammar.
 
+use super::explore;
 use crate::kernel::KernelVersion;
 use crate::scenario::CheckerKind;
+use crate::scenarios::notifier::placement;
 use clap::{Args, Parser, Subcommand};
+use notifier_core::{ReleaseUnlock, UnregisterUnlock};
+use std::path::PathBuf;
 
 /// Model-checks the Linux kernel's mmu_notifier core and SRCU with loom and shuttle.
 ///
@@ -13,12 +17,19 @@ use clap::{Args, Parser, Subcommand};
     name = "notifier-check",
     version,
     after_help = "Exit status: 0 when every check observed what its scenario expects (replay: \
-                  the failure came back), 1 when one did not, 2 for a usage error."
+                  the failure came back), 1 when one did not, 2 for a usage error.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// What to do (default: `campaign`).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The default campaign: print JSON (one object per check) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// The default campaign's HTML report.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// The commands.
@@ -55,6 +66,54 @@ pub enum Command {
         /// Print JSON (one object per check) instead of the table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Checks every placement of `srcu_read_unlock` against the notifier scenarios.
+    ///
+    /// Moves `srcu_read_unlock` through every later step of `__mmu_notifier_release` and of
+    /// `mmu_notifier_unregister`, and checks each placement against every notifier scenario
+    /// with every checker: a table of placements × scenarios and which placements are safe.
+    ExploreOrderings {
+        /// Only this function (`release` or `unregister`; repeat for both; default: both).
+        #[arg(long, value_enum)]
+        function: Vec<explore::Function>,
+        /// Only this scenario (repeat for several; default: every notifier scenario).
+        #[arg(long, value_name = "ID")]
+        scenario: Vec<String>,
+        /// Only this checker (repeat for several; default: all three).
+        #[arg(long)]
+        checker: Vec<CheckerKind>,
+        /// Checks run at the same time, each in its own process (default: the number of CPUs).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Print JSON (one object per function) instead of the tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measures the checkers on this machine against the project's targets.
+    ///
+    /// A benchmark, not a test: S2's verdicts, shuttle's time to a violation over many seeds, the cost of
+    /// tracing and oracles, and how exhaustive loom grows with notifiers and threads.
+    Bench {
+        /// A smoke run: 3 seeds, 2 s per check (unless --cap and --seeds say otherwise).
+        #[arg(long)]
+        quick: bool,
+        /// Stop each check after this many seconds and report that it did not finish.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        cap: Option<u64>,
+        /// Seeds per shuttle series (default 100).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        seeds: Option<u64>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON to this file (refused if it exists, unless --force).
+        #[arg(long, value_name = "FILE.json")]
+        out: Option<PathBuf>,
+        /// Overwrite the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Runs one check in this process and prints its result line (the parent's side of
     /// `check`, `replay` and `campaign`).
@@ -92,6 +151,20 @@ pub struct CheckArgs {
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `--report FILE.html [--force]`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
+    /// Also write a self-contained HTML page: the verdict matrix and a timeline picture of
+    /// every counterexample. An existing file is refused unless --force.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Overwrite the --report file if it exists.
+    #[arg(long, requires = "report")]
+    pub force: bool,
 }
 
 /// `__child`'s arguments: one catalogue check with its budget in full, or one replay.
@@ -121,4 +194,13 @@ pub struct ChildArgs {
     /// PCT's depth.
     #[arg(long, default_value_t = 1)]
     pub pct_depth: usize,
+    /// `explore-orderings`: where `__mmu_notifier_release` calls `srcu_read_unlock`.
+    #[arg(long, value_parser = placement::release_unlock)]
+    pub release_unlock: Option<ReleaseUnlock>,
+    /// `explore-orderings`: where `mmu_notifier_unregister` calls `srcu_read_unlock`.
+    #[arg(long, value_parser = placement::unregister_unlock)]
+    pub unregister_unlock: Option<UnregisterUnlock>,
+    /// `bench`: run with tracing and oracles off.
+    #[arg(long)]
+    pub untraced: bool,
 }

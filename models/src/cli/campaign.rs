@@ -1,19 +1,17 @@
 //! The default campaign: every scenario on each of its kernels with every checker, each check in
 //! its own child process, then the verdict table.
 
+use super::args::ReportArgs;
 use super::output::{print, print_json, Report};
-use super::{current_exe, exit};
+use super::{current_exe, exit, html, pool};
 use crate::kernel::KernelVersion;
 use crate::registry::default_spec;
 use crate::runner::{check_in_child, LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
 use crate::scenario::{CheckSpec, CheckerKind, Expectation};
 use crate::scenarios::catalog;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One check to run.
 struct Job {
@@ -26,7 +24,7 @@ struct Job {
 /// Every check of the scenarios named in `only` (every scenario when it is empty).
 fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
     for id in only {
-        crate::registry::scenario(id)?;
+        crate::registry::in_catalog(id)?;
     }
     let mut jobs = Vec::new();
     for s in catalog()
@@ -49,80 +47,114 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
 
 /// Runs the campaign over the scenarios in `only` (all when empty), `parallel` checks at a
 /// time; exit status 0 iff every check observed what its scenario expects.
-pub fn run(only: &[String], parallel: Option<u16>, json: bool) -> Result<ExitCode, String> {
+pub fn run(
+    only: &[String],
+    parallel: Option<u16>,
+    json: bool,
+    report: &ReportArgs,
+) -> Result<ExitCode, String> {
     let exe = current_exe()?;
     let jobs = jobs(only)?;
-    let parallel = parallel
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Some(path) = &report.report {
+        html::check_target(path, report.force)?;
+    }
+    let parallel = pool::parallelism(parallel);
     let start = Instant::now();
-    let reports = run_all(&exe, &jobs, parallel);
+    let reports = run_all(&exe, &jobs, parallel, pool::show_bar(json));
     let seconds = start.elapsed().as_secs_f64();
     let all_match = reports.iter().all(|r| r.matches);
+    let budgets = budgets(&jobs, parallel);
     if json {
         print_json(&reports);
     } else {
-        print(&human(&reports, parallel, seconds));
+        print(&human(&reports, &budgets, seconds));
+    }
+    if let Some(path) = &report.report {
+        let notes = [
+            budgets,
+            format!("{} checks in {seconds:.1} s.", reports.len()),
+        ];
+        html::write(
+            path,
+            report.force,
+            "notifier-check: the verification campaign",
+            &notes,
+            &reports,
+        )?;
     }
     Ok(exit(all_match))
 }
 
-/// Runs every job, `parallel` at a time, with a progress bar on stderr.
-fn run_all(exe: &Path, jobs: &[Job], parallel: usize) -> Vec<Report> {
-    let bar = ProgressBar::new(jobs.len() as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} checks, {elapsed}  {msg}")
-    {
-        bar.set_style(style);
-    }
-    // loom checks can run for minutes: keep the elapsed time moving.
-    bar.enable_steady_tick(Duration::from_millis(500));
-    let next = AtomicUsize::new(0);
-    let running: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let show = |change: &dyn Fn(&mut Vec<String>)| {
-        let mut running = running.lock().unwrap_or_else(|e| e.into_inner());
-        change(&mut running);
-        bar.set_message(running.join(", "));
+/// The budgets of the campaign in one paragraph: what "bound" means in the table, and the
+/// range of each checker's budget.
+fn budgets(jobs: &[Job], parallel: usize) -> String {
+    let loom: Vec<&CheckSpec> = jobs
+        .iter()
+        .map(|j| &j.spec)
+        .filter(|s| s.checker == CheckerKind::Loom)
+        .collect();
+    let exhaustive = loom.iter().filter(|s| s.preemption_bound.is_none()).count();
+    let bounds: Vec<usize> = loom.iter().filter_map(|s| s.preemption_bound).collect();
+    let shuttle: Vec<&CheckSpec> = jobs
+        .iter()
+        .map(|j| &j.spec)
+        .filter(|s| s.checker != CheckerKind::Loom)
+        .collect();
+    let range = |v: &[usize]| match (v.iter().min(), v.iter().max()) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a}-{b}"),
+        _ => "none".to_string(),
     };
-    let done: Mutex<Vec<Option<Report>>> = Mutex::new(jobs.iter().map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..parallel.min(jobs.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let checker = job.spec.checker;
-                let name = format!("{} {} {checker}", job.scenario, job.kernel);
-                show(&|r| r.push(name.clone()));
-                let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
-                show(&|r| r.retain(|n| *n != name));
-                let report = Report::new(
-                    job.scenario,
-                    job.kernel,
-                    checker,
-                    job.expect.clone(),
-                    outcome,
-                );
-                done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
-                bar.inc(1);
-            });
-        }
-    });
-    bar.finish_and_clear();
-    done.into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+    let iterations: Vec<usize> = shuttle.iter().map(|s| s.iterations).collect();
+    let depths: Vec<usize> = shuttle
+        .iter()
+        .filter(|s| s.checker == CheckerKind::ShuttlePct)
+        .map(|s| s.pct_depth)
+        .collect();
+    let bounded = if bounds.is_empty() {
+        String::new()
+    } else {
+        format!(" (bound {})", range(&bounds))
+    };
+    format!(
+        "Budgets: each scenario's defaults (`notifier-check list` shows them). loom: {} \
+         checks, {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}. \
+         shuttle: {} checks of {} iterations each, seed {}, PCT depth {}. Per execution at \
+         most {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} shuttle steps. \
+         {parallel} check(s) at a time, each in its own process.",
+        loom.len(),
+        bounds.len(),
+        shuttle.len(),
+        range(&iterations),
+        crate::registry::DEFAULT_SEED,
+        range(&depths),
+    )
+}
+
+/// Runs every job, `parallel` at a time, with a progress bar on stderr if `show_bar`.
+fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Report> {
+    pool::map(
+        jobs,
+        parallel,
+        show_bar,
+        |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
+        |job| {
+            let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
+            Report::new(
+                job.scenario,
+                job.kernel,
+                job.spec.checker,
+                job.expect.clone(),
+                outcome,
+            )
+        },
+    )
 }
 
 /// The table, the details of every check that found a failure or did not match, and the
 /// summary.
-fn human(reports: &[Report], parallel: usize, seconds: f64) -> String {
-    let mut s = format!(
-        "Budgets: each scenario's defaults (`notifier-check list` shows them; shuttle seed {}); \
-         per execution at most {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} \
-         shuttle steps. {parallel} check(s) at a time, each in its own process.\n\n",
-        crate::registry::DEFAULT_SEED
-    );
+fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
+    let mut s = format!("{budgets}\n\n");
     s.push_str(&table(reports));
     for r in reports
         .iter()

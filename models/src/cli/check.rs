@@ -2,7 +2,7 @@
 
 use super::args::CheckArgs;
 use super::output::{print, print_json, Report};
-use super::{current_exe, exit};
+use super::{current_exe, exit, html};
 use crate::registry::{default_spec, target};
 use crate::runner::check_in_child;
 use crate::scenario::{CheckSpec, CheckerKind};
@@ -12,6 +12,9 @@ use std::process::ExitCode;
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let scenario = target(&args.scenario, args.kernel)?;
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
+    if let Some(path) = &args.report.report {
+        html::check_target(path, args.report.force)?;
+    }
     let outcome = check_in_child(&current_exe()?, scenario.id, args.kernel, &spec);
     let expect = (scenario.expect)(args.kernel, args.checker);
     let report = Report::new(scenario.id, args.kernel, args.checker, expect, outcome);
@@ -19,6 +22,19 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         print_json(&report);
     } else {
         print(&report.human());
+    }
+    if let Some(path) = &args.report.report {
+        let title = format!(
+            "notifier-check: {} on {} with {}",
+            scenario.id, args.kernel, args.checker
+        );
+        html::write(
+            path,
+            args.report.force,
+            &title,
+            &[scenario.summary.to_string()],
+            std::slice::from_ref(&report),
+        )?;
     }
     Ok(exit(report.matches))
 }

@@ -5,14 +5,19 @@
 //! kernel or checker, malformed replay token), which is reported as one line on stderr.
 
 pub mod args;
+mod bench;
 mod campaign;
 mod check;
+mod explore;
+pub mod html;
 mod list;
 pub mod output;
+mod pool;
 mod replay;
 
-use crate::runner::child;
+use crate::runner::{self, child};
 use crate::scenario::CheckSpec;
+use crate::scenarios::notifier::placement::{self, Placements};
 use args::{ChildArgs, Cli, Command};
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -31,7 +36,8 @@ pub fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Campaign {
         scenario: Vec::new(),
         jobs: None,
-        json: false,
+        json: cli.json,
+        report: cli.report,
     });
     let result = match command {
         Command::List { json } => Ok(list::run(json)),
@@ -41,7 +47,28 @@ pub fn main() -> ExitCode {
             scenario,
             jobs,
             json,
-        } => campaign::run(&scenario, jobs, json),
+            report,
+        } => campaign::run(&scenario, jobs, json, &report),
+        Command::ExploreOrderings {
+            function,
+            scenario,
+            checker,
+            jobs,
+            json,
+        } => explore::run(&function, &scenario, &checker, jobs, json),
+        Command::Bench {
+            quick,
+            cap,
+            seeds,
+            json,
+            out,
+            force,
+        } => bench::run(
+            bench::Sizes::new(quick, cap, seeds),
+            json,
+            out.as_deref(),
+            force,
+        ),
         Command::Child(args) => serve_child(args),
     };
     result.unwrap_or_else(|message| usage_error(&message))
@@ -93,6 +120,11 @@ fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
     match (args.replay, args.scenario, args.kernel, args.checker) {
         (Some(token), ..) => child::serve_replay(&token.parse()?)?,
         (None, Some(scenario), Some(kernel), Some(checker)) => {
+            placement::set_override(Placements {
+                release: args.release_unlock,
+                unregister: args.unregister_unlock,
+            });
+            runner::set_instrumentation(!args.untraced);
             let spec = CheckSpec {
                 checker,
                 preemption_bound: args.preemption_bound,

@@ -11,12 +11,13 @@ use super::replay::ReplayToken;
 use crate::kernel::KernelVersion;
 use crate::registry;
 use crate::scenario::{CheckSpec, Outcome, Verdict};
+use notifier_core::{ReleaseUnlock, UnregisterUnlock};
 use notifier_core::{Violation, ViolationKind};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The prefix of the child's result line.
 pub const RESULT_MARKER: &str = "NOTIFIER-CHECK-RESULT";
@@ -48,6 +49,47 @@ pub fn check_in_child(
     kernel: KernelVersion,
     spec: &CheckSpec,
 ) -> Outcome {
+    let args = check_args(scenario, kernel, spec);
+    run(exe, &args, super::bound_text(spec))
+}
+
+/// What `explore-orderings` and `bench` change about a catalogue check run in a child.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChildOptions {
+    /// Places `__mmu_notifier_release`'s `srcu_read_unlock` here, whatever the kernel version
+    /// says (in every scenario that takes its kernel configuration from the version).
+    pub release_unlock: Option<ReleaseUnlock>,
+    /// The same for `mmu_notifier_unregister`'s `srcu_read_unlock`.
+    pub unregister_unlock: Option<UnregisterUnlock>,
+    /// Runs every execution with tracing and oracles off ([`notifier_core::Execution::untraced`]).
+    pub untraced: bool,
+    /// Kills the child after this long.
+    pub time_limit: Option<Duration>,
+}
+
+/// Runs one check in a child process, changed as `options` say; `None` when the child was
+/// killed at its time limit.
+pub fn check_in_child_with(
+    exe: &Path,
+    scenario: &str,
+    kernel: KernelVersion,
+    spec: &CheckSpec,
+    options: &ChildOptions,
+) -> Option<Outcome> {
+    let mut args = check_args(scenario, kernel, spec);
+    if let Some(p) = options.release_unlock {
+        args.extend(["--release-unlock".to_string(), p.name().to_string()]);
+    }
+    if let Some(p) = options.unregister_unlock {
+        args.extend(["--unregister-unlock".to_string(), p.name().to_string()]);
+    }
+    if options.untraced {
+        args.push("--untraced".to_string());
+    }
+    run_limited(exe, &args, super::bound_text(spec), options.time_limit)
+}
+
+fn check_args(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> Vec<String> {
     let mut args: Vec<String> = [
         "__child",
         "--scenario",
@@ -64,7 +106,7 @@ pub fn check_in_child(
     args.extend(["--iterations".to_string(), spec.iterations.to_string()]);
     args.extend(["--seed".to_string(), spec.seed.to_string()]);
     args.extend(["--pct-depth".to_string(), spec.pct_depth.to_string()]);
-    run(exe, &args, super::bound_text(spec))
+    args
 }
 
 /// Replays `token` in a child process.
@@ -78,6 +120,17 @@ pub fn replay_in_child(exe: &Path, token: &ReplayToken) -> Outcome {
 }
 
 fn run(exe: &Path, args: &[String], bound: String) -> Outcome {
+    // Without a time limit the child always finishes.
+    run_limited(exe, args, bound, None).unwrap_or_else(|| unreachable!("no time limit"))
+}
+
+/// Runs the child; `None` if it was still running after `limit` and was killed.
+fn run_limited(
+    exe: &Path,
+    args: &[String],
+    bound: String,
+    limit: Option<Duration>,
+) -> Option<Outcome> {
     let start = Instant::now();
     let mut cmd = Command::new(exe);
     cmd.args(args)
@@ -104,9 +157,14 @@ fn run(exe: &Path, args: &[String], bound: String) -> Outcome {
         trace: Vec::new(),
         replay: None,
     };
-    let output = match cmd.output() {
-        Ok(output) => output,
-        Err(e) => return died(format!("it could not start ({}: {e})", exe.display())),
+    let output = match limit {
+        None => cmd.output().map(Some),
+        Some(limit) => output_within(cmd, limit),
+    };
+    let output = match output {
+        Ok(Some(output)) => output,
+        Ok(None) => return None,
+        Err(e) => return Some(died(format!("it could not start ({}: {e})", exe.display()))),
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let result = stdout
@@ -114,8 +172,10 @@ fn run(exe: &Path, args: &[String], bound: String) -> Outcome {
         .rev()
         .find_map(|l| l.strip_prefix(RESULT_MARKER));
     if let Some(json) = result {
-        return serde_json::from_str(json.trim())
-            .unwrap_or_else(|e| died(format!("its result line is unreadable: {e}")));
+        return Some(
+            serde_json::from_str(json.trim())
+                .unwrap_or_else(|e| died(format!("its result line is unreadable: {e}"))),
+        );
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     let last = stderr
@@ -123,11 +183,58 @@ fn run(exe: &Path, args: &[String], bound: String) -> Outcome {
         .rev()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("(nothing)");
-    died(format!(
+    Some(died(format!(
         "it ended without a result ({}); its last line on stderr: {}",
         output.status,
         last.trim()
-    ))
+    )))
+}
+
+/// `cmd.output()`, but the child is killed after `limit` (`Ok(None)`).
+fn output_within(mut cmd: Command, limit: Duration) -> std::io::Result<Option<Output>> {
+    let mut child = cmd.spawn()?;
+    // Drain both pipes on threads, so that a child writing a lot never blocks on them.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            // Our own child, by its handle.
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(status.map(|status| Output {
+        status,
+        stdout,
+        stderr,
+    }))
 }
 
 /// Child side: runs one check of the catalogue in this process and prints its result line.

@@ -18,7 +18,9 @@ pub mod replay;
 mod shuttle_run;
 mod stress;
 
-pub use child::{check_in_child, replay_in_child, RESULT_MARKER};
+pub use child::{
+    check_in_child, check_in_child_with, replay_in_child, ChildOptions, RESULT_MARKER,
+};
 pub use replay::{CheckerReplay, ReplayToken};
 pub use stress::stress_std;
 
@@ -27,12 +29,27 @@ use crate::model::Model;
 use crate::scenario::{CheckSpec, Checkable, CheckerKind, Outcome};
 use probe::Target;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// loom's branch limit per execution (see [`check_in_process`]).
 pub const LOOM_MAX_BRANCHES: usize = loom_run::MAX_BRANCHES;
 /// shuttle's step limit per execution (see [`check_in_process`]).
 pub const SHUTTLE_MAX_STEPS: usize = shuttle_run::MAX_STEPS;
+
+static INSTRUMENTED: AtomicBool = AtomicBool::new(true);
+
+/// Turns tracing and oracles off (`false`) or on for every check this process runs from now
+/// on (see [`notifier_core::Execution::untraced`] for what is still detected). Only `bench`
+/// turns them off, in a child of its own, to measure what they cost.
+pub fn set_instrumentation(on: bool) {
+    INSTRUMENTED.store(on, Ordering::Relaxed);
+}
+
+/// Whether executions are traced and judged (see [`set_instrumentation`]).
+pub(crate) fn instrumented() -> bool {
+    INSTRUMENTED.load(Ordering::Relaxed)
+}
 
 /// The bound of a check in words: "preemption bound 2", "unbounded, exhaustive",
 /// "1000 iterations, seed 1, PCT depth 3".

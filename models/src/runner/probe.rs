@@ -83,7 +83,11 @@ impl Probe {
     /// One execution of `model` under backend `B`, as every checker runs it.
     pub(crate) fn execute<B: Backend, M: Model>(&self, model: &M) {
         self.executions.fetch_add(1, Ordering::Relaxed);
-        let exec = Execution::new(model.oracles());
+        let exec = if super::instrumented() {
+            Execution::new(model.oracles())
+        } else {
+            Execution::untraced()
+        };
         *lock(&self.current) = Some(exec.clone());
         let main = exec.main_task();
         model.run::<B>(&main);

@@ -5,7 +5,9 @@
 pub mod drivers;
 pub mod exit_release;
 pub mod getput;
+pub mod placement;
 pub mod publication;
+pub mod sized;
 pub mod unregister;
 pub mod v5_4;
 pub mod world;

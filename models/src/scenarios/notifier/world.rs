@@ -6,13 +6,14 @@ use notifier_core::backend::JoinOps;
 use notifier_core::{Backend, Kernel, KernelConfig, MmRef, Task};
 use std::sync::Arc;
 
-/// The kernel knobs of a version.
+/// The kernel knobs of a version (with the ordering explorer's placements, when it set any:
+/// see [`super::placement`]).
 pub fn config(version: KernelVersion) -> KernelConfig {
-    match version {
+    super::placement::apply(match version {
         KernelVersion::V3_16 => KernelConfig::v3_16(),
         KernelVersion::V3_17 => KernelConfig::v3_17(),
         KernelVersion::V5_4 => KernelConfig::v5_4(),
-    }
+    })
 }
 
 /// Notifier names, in registration order.

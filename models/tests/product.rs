@@ -1,0 +1,253 @@
+//! The product commands, run as a user runs them, on small selections so that they stay quick:
+//! `explore-orderings` (the placements of `srcu_read_unlock`), `bench --quick` (well-formed
+//! output, not speed), and `--report FILE.html` (the page, its timeline picture, and never
+//! overwriting a file without --force).
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .output()
+        .expect("notifier-check runs")
+}
+
+fn json(o: &Output) -> Value {
+    let out = String::from_utf8_lossy(&o.stdout);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// A fresh directory of this test's own.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("notifier-check-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// The row of `placement` in an explore-orderings table.
+fn row<'a>(table: &'a Value, placement: &str) -> &'a Value {
+    table["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["placement"] == placement)
+        .unwrap_or_else(|| panic!("no row {placement}: {table:#}"))
+}
+
+#[test]
+fn explore_release_placements_on_s2_with_pct() {
+    let o = run(&[
+        "explore-orderings",
+        "--function",
+        "release",
+        "--scenario",
+        "S2",
+        "--checker",
+        "shuttle-pct",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let tables = json(&o);
+    let t = &tables[0];
+    assert_eq!(t["kernel_function"], "__mmu_notifier_release");
+    // v3.17's placement is safe, v3.16's is Hazard A, the last one deadlocks.
+    assert_eq!(row(t, "after-spin-unlock")["safe"], true, "{t:#}");
+    assert_eq!(row(t, "after-unlink-loop")["safe"], true, "{t:#}");
+    for (placement, kind, site) in [
+        ("after-release-loop", "use-after-free", "hlist_del_init_rcu"),
+        ("after-spin-lock", "use-after-free", "hlist_del_init_rcu"),
+        ("after-synchronize-srcu", "deadlock", "synchronize_srcu"),
+    ] {
+        let r = row(t, placement);
+        assert_eq!(r["safe"], false, "{r:#}");
+        let v = &r["cells"][0]["outcomes"][0]["violation"];
+        assert_eq!(v["kind"], kind, "{placement}: {v:#}");
+        assert_eq!(
+            v["function"], "__mmu_notifier_release",
+            "{placement}: {v:#}"
+        );
+        assert_eq!(v["site"], site, "{placement}: {v:#}");
+    }
+    assert_eq!(
+        t["safe_placements"],
+        serde_json::json!(["after-unlink-loop", "after-spin-unlock"])
+    );
+}
+
+#[test]
+fn explore_unregister_placements_on_s4_with_pct() {
+    let o = run(&[
+        "explore-orderings",
+        "--function",
+        "unregister",
+        "--scenario",
+        "S4",
+        "--checker",
+        "shuttle-pct",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let t = &json(&o)[0];
+    assert_eq!(row(t, "after-release")["safe"], true, "{t:#}");
+    let last = row(t, "after-synchronize-srcu");
+    assert_eq!(last["safe"], false);
+    let v = &last["cells"][0]["outcomes"][0]["violation"];
+    assert_eq!(v["kind"], "deadlock", "{v:#}");
+    assert_eq!(v["function"], "mmu_notifier_unregister", "{v:#}");
+    assert_eq!(v["thread"], "U", "{v:#}");
+}
+
+#[test]
+fn bench_quick_emits_a_well_formed_table() {
+    let o = run(&["bench", "--quick", "--cap", "1", "--seeds", "1", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let b = json(&o);
+    assert!(!b["machine"]["cpu"].as_str().unwrap().is_empty());
+    assert!(b["machine"]["logical_cpus"].as_u64().unwrap() >= 1);
+    let rows = b["rows"].as_array().unwrap();
+    for group in [
+        "S2",
+        "S3",
+        "instrumentation",
+        "growth: notifiers",
+        "growth: threads",
+    ] {
+        assert!(rows.iter().any(|r| r["group"] == group), "no {group} row");
+    }
+    for r in rows {
+        assert!(!r["measured"].as_str().unwrap().is_empty(), "{r:#}");
+        // A row either finished with a verdict or a series, or says it did not finish.
+        let finished = r["finished"].as_bool().unwrap();
+        assert!(
+            finished || r["measured"].as_str().unwrap().contains("did not finish"),
+            "{r:#}"
+        );
+    }
+    // Hazard A on v3.16 takes loom a few hundred executions: it finishes within the cap.
+    let s2 = rows
+        .iter()
+        .find(|r| r["scenario"] == "S2" && r["kernel"] == "v3.16" && r["checker"] == "loom")
+        .unwrap();
+    assert_eq!(s2["verdict"], "violation", "{s2:#}");
+}
+
+#[test]
+fn check_report_is_one_page_with_the_marked_timeline_and_is_never_overwritten() {
+    let dir = scratch("report");
+    let page = dir.join("s2.html");
+    let page_arg = page.to_str().unwrap();
+    let args = [
+        "check",
+        "--scenario",
+        "S2",
+        "--kernel",
+        "v3.16",
+        "--checker",
+        "shuttle-pct",
+        "--report",
+        page_arg,
+    ];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg class=\"timeline\""));
+    assert_eq!(html.matches("class=\"lane\"").count(), 3, "main, E and G");
+    // The violating access: E's load of the freed notifier's pprev in hlist_del_init_rcu.
+    let marked = html
+        .find("class=\"op violation\"")
+        .expect("a marked access");
+    assert!(html[marked..].contains("hlist_del_init_rcu: load notifier"));
+    assert!(html.contains("use-after-free here"));
+    assert!(html.contains("freed here"));
+    for external in ["<script", "<link", "<img", "src=", "@import"] {
+        assert!(
+            !html.contains(external),
+            "refers outside the page: {external}"
+        );
+    }
+
+    std::fs::write(&page, "saved by the user").unwrap();
+    let again = run(&args);
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "saved by the user");
+
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(run(&forced).status.code(), Some(0));
+    assert!(std::fs::read_to_string(&page).unwrap().contains("<svg"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn campaign_writes_its_report_and_json_without_a_progress_bar() {
+    let dir = scratch("campaign");
+    let page = dir.join("campaign.html");
+    let o = run(&[
+        "campaign",
+        "--scenario",
+        "S6",
+        "--json",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let reports = json(&o);
+    assert_eq!(
+        reports.as_array().unwrap().len(),
+        6,
+        "S6 on 2 kernels x 3 checkers"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<svg class=\"timeline\"").count(), 6);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_default_campaign_refuses_an_existing_report_before_running() {
+    let dir = scratch("default");
+    let page = dir.join("saved.html");
+    std::fs::write(&page, "saved by the user").unwrap();
+    let o = run(&["--report", page.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("already exists"), "{err}");
+    // Refused before the campaign ran: no verdict table.
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "saved by the user");
+    let _ = std::fs::remove_dir_all(&dir);
+}
