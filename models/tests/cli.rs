@@ -4,24 +4,11 @@
 //! Budgets are given explicitly so that the assertions do not depend on default budgets.
 
 use serde_json::Value;
-use std::process::{Command, Output};
 
-const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
+#[path = "common/cli.rs"]
+mod cli;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .output()
-        .expect("notifier-check runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
+use cli::{json, run, stdout};
 
 /// `check --json` with these arguments; returns the exit code and the report.
 fn check(args: &[&str]) -> (i32, Value) {

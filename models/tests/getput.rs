@@ -6,18 +6,20 @@ use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmRef, MmuN
 use notifier_core::{MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
 use notifier_models::registry;
 use notifier_models::runner::{check_in_child, check_in_process, replay_in_child, ReplayToken};
-use notifier_models::scenarios::notifier;
 use notifier_models::scenarios::notifier::drivers::HmmMirror;
 use notifier_models::scenarios::notifier::publication::publish_while_walking;
 use notifier_models::{CheckSpec, CheckerKind, KernelVersion, Model, Outcome, Verdict};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
+#[path = "common/catalogue.rs"]
+mod catalogue;
+#[path = "common/in_child.rs"]
+mod child;
+
+use catalogue::{check_scenario, EXE};
+use child::in_child;
 
 /// On one thread: `get` registers one notifier and then finds it, up to the maximum of users;
 /// one more `get` returns `-EOVERFLOW`; the puts free it once, after the worker's grace
@@ -56,36 +58,6 @@ fn get_counts_users_up_to_the_maximum_then_overflows() {
         1,
         "{trace:#?}"
     );
-}
-
-/// Checks one scenario on every kernel it is defined for, with every checker, at its default
-/// budget, and asserts each outcome against the catalogue's expectation (for a violation:
-/// kind, function, site and object), as `notifier.rs` does for S1–S6.
-fn check_scenario(id: &str) {
-    let scenario = notifier::catalog()
-        .into_iter()
-        .find(|s| s.id == id)
-        .expect("scenario");
-    for &kernel in scenario.kernels {
-        for checker in CheckerKind::ALL {
-            let spec = registry::default_spec(&scenario, kernel, checker);
-            let o = check_in_child(Path::new(EXE), id, kernel, &spec);
-            let expected = (scenario.expect)(kernel, checker);
-            eprintln!("{id} {kernel} {checker}: {}", o.summary());
-            assert!(
-                expected.matches(&o),
-                "{id} {kernel} {checker}: expected {expected:?}, observed {o:#?}"
-            );
-            assert!(
-                o.executions > 0,
-                "{id} {kernel} {checker}: nothing explored"
-            );
-            if o.observed != Verdict::Safe {
-                assert!(o.replay.is_some(), "{id} {kernel} {checker}: no replay");
-                assert!(!o.trace.is_empty(), "{id} {kernel} {checker}: no trace");
-            }
-        }
-    }
 }
 
 /// G1: two drivers get and put hmm's notifier while exit and a walker run: one notifier,
@@ -164,34 +136,6 @@ impl Model for CountedPublication {
     fn run<B: Backend>(&self, main: &Task) {
         publish_while_walking::<B>(KernelConfig::v5_4(), main, Arc::new(CountingMirror));
     }
-}
-
-/// Runs the test `name` of this binary in a child process (loom may abort the process it runs
-/// in), which runs `check` and prints its result; returns that result.
-fn in_child<T: Serialize + DeserializeOwned>(name: &str, check: impl FnOnce() -> T) -> T {
-    const MARK: &str = "GETPUT-TEST-OUTCOME ";
-    if std::env::var_os("GETPUT_CHILD").is_some() {
-        let o = check();
-        println!("{MARK}{}", serde_json::to_string(&o).expect("serialisable"));
-        return o;
-    }
-    let out = Command::new(std::env::current_exe().expect("test binary"))
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("GETPUT_CHILD", "1")
-        .output()
-        .expect("the child runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once(MARK).map(|(_, json)| json.to_string()))
-        .unwrap_or_else(|| {
-            panic!(
-                "the child died ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-    serde_json::from_str(&line).expect("the child's result parses")
 }
 
 /// loom can silently collapse its exploration when a spawned thread loads before it stores

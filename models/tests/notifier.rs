@@ -5,43 +5,13 @@
 
 use notifier_models::registry;
 use notifier_models::runner::{check_in_child, replay_in_child, ReplayToken};
-use notifier_models::scenarios::notifier;
-use notifier_models::{CheckerKind, KernelVersion, Outcome, Verdict};
+use notifier_models::{CheckerKind, KernelVersion, Outcome};
 use std::path::Path;
 
-const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
+#[path = "common/catalogue.rs"]
+mod catalogue;
 
-/// Checks one scenario on every kernel it is defined for, with every checker, at its default
-/// budget, and asserts each outcome against the catalogue's expectation.
-fn check_scenario(id: &str) {
-    let scenario = notifier::catalog()
-        .into_iter()
-        .find(|s| s.id == id)
-        .expect("scenario");
-    for &kernel in scenario.kernels {
-        for checker in CheckerKind::ALL {
-            let spec = registry::default_spec(&scenario, kernel, checker);
-            let o = check_in_child(Path::new(EXE), id, kernel, &spec);
-            let expected = (scenario.expect)(kernel, checker);
-            eprintln!("{id} {kernel} {checker}: {}", o.summary());
-            assert!(
-                expected.matches(&o),
-                "{id} {kernel} {checker}: expected {expected:?}, observed {o:#?}"
-            );
-            assert!(
-                o.executions > 0,
-                "{id} {kernel} {checker}: nothing was explored"
-            );
-            if o.observed != Verdict::Safe {
-                assert!(
-                    o.replay.is_some(),
-                    "{id} {kernel} {checker}: no replay command"
-                );
-                assert!(!o.trace.is_empty(), "{id} {kernel} {checker}: no trace");
-            }
-        }
-    }
-}
+use catalogue::{check_scenario, EXE};
 
 /// S1 (amdkfd: unlink, then defer the free): safe on both versions.
 #[test]

@@ -5,21 +5,11 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
+#[path = "common/cli.rs"]
+mod cli;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .output()
-        .expect("notifier-check runs")
-}
-
-fn json(o: &Output) -> Value {
-    let out = String::from_utf8_lossy(&o.stdout);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
+use cli::{json, run};
 
 /// A fresh directory of this test's own.
 fn scratch(name: &str) -> PathBuf {

@@ -6,15 +6,16 @@
 //! must fail runs in a child process: this test binary again, filtered to one test, with
 //! `RUNNER_CHILD` set; the child prints its outcome as JSON on one marked line.
 
+#[path = "common/in_child.rs"]
+mod child;
+
+use child::in_child;
 use notifier_core::backend::{AtomicBoolOps, JoinOps, Ordering};
 use notifier_core::{Backend, KObj, Log, Op, Oracle, Task, Violation, ViolationKind};
 use notifier_models::runner::{
     check_in_child, check_in_process, replay_in_process, stress_std, CheckerReplay, RESULT_MARKER,
 };
 use notifier_models::{CheckSpec, CheckerKind, KernelVersion, Model, Outcome, Verdict};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -119,34 +120,6 @@ fn assert_use_after_free(o: &Outcome) {
     );
     assert!(o.executions >= 1);
     assert!(o.replay.is_some(), "a failure carries its replay");
-}
-
-/// Runs the test `name` of this binary in a child process, which runs `check` and prints its
-/// result; returns that result (a crash of the child fails the test).
-fn in_child<T: Serialize + DeserializeOwned>(name: &str, check: impl FnOnce() -> T) -> T {
-    const MARK: &str = "RUNNER-TEST-OUTCOME ";
-    if std::env::var_os("RUNNER_CHILD").is_some() {
-        let o = check();
-        println!("{MARK}{}", serde_json::to_string(&o).unwrap());
-        return o;
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("RUNNER_CHILD", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once(MARK).map(|(_, json)| json.to_string()));
-    let line = line.unwrap_or_else(|| {
-        panic!(
-            "the child died ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    serde_json::from_str(&line).unwrap()
 }
 
 #[test]
