@@ -4,7 +4,7 @@
 //! - [`backend`]: the sync-primitive trait and its three backends;
 //! - [`exec`], [`trace`], [`violation`]: one execution's threads, event trace and verdict;
 //! - [`memory`]: kernel objects with use-after-free detection;
-//! - [`spinlock`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
+//! - [`spinlock`], [`rwsem`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
 //! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`.
 
 pub mod backend;
@@ -13,6 +13,7 @@ pub mod hlist;
 pub mod memory;
 pub mod mm;
 pub mod mmu_notifier;
+pub mod rwsem;
 pub mod slab;
 pub mod spinlock;
 pub mod srcu;
@@ -24,7 +25,8 @@ pub use exec::{Execution, Log, Oracle, PendingAccess, Task, ViolationPanic};
 pub use memory::KObj;
 pub use mm::MmRef;
 pub use mmu_notifier::{
-    Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock,
+    Errno, Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock, Synchronize,
+    USERS_MAX_V5_4,
 };
 pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
 pub use violation::{Violation, ViolationKind};

@@ -15,6 +15,7 @@ use crate::backend::{AtomicUsizeOps, Backend, Ordering};
 use crate::exec::Task;
 use crate::hlist::HlistHead;
 use crate::memory::KObj;
+use crate::rwsem::RwSemaphore;
 use crate::spinlock::SpinLock;
 use crate::trace::Op;
 
@@ -31,6 +32,8 @@ pub struct MmStruct<B: Backend> {
     pub(crate) list: HlistHead<B>,
     /// `mm->mmu_notifier_mm->lock`.
     pub(crate) lock: SpinLock<B>,
+    /// `mm->mmap_sem` (taken for write by `mmu_notifier_get`).
+    pub(crate) mmap_sem: RwSemaphore<B>,
 }
 
 impl<B: Backend> MmStruct<B> {
@@ -42,6 +45,7 @@ impl<B: Backend> MmStruct<B> {
             mm_count: B::AtomicUsize::new(1),
             list: HlistHead::default(),
             lock: SpinLock::default(),
+            mmap_sem: RwSemaphore::new("mm->mmap_sem"),
         }
     }
 

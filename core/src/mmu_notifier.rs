@@ -24,9 +24,13 @@ use crate::memory::KObj;
 use crate::mm::{MmRef, MmStruct};
 use crate::slab::Slab;
 use crate::spinlock::spin_unlock;
-use crate::srcu::{SrcuCallback, SrcuIdx, SrcuStruct, SrcuVariant};
+use crate::srcu::{CallbackQueues, SrcuCallback, SrcuIdx, SrcuStruct, SrcuVariant};
 use crate::trace::Op;
 use std::sync::Arc;
+
+mod getput;
+
+pub use getput::Errno;
 
 /// Where `__mmu_notifier_release` calls `srcu_read_unlock`, among the steps after its
 /// `->release` loop.
@@ -75,6 +79,21 @@ pub enum Publish {
     Rcu,
 }
 
+/// What `mmu_notifier_synchronize()` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Synchronize {
+    /// `srcu_barrier()` (v3.17, commit b972216e27d1): every callback queued before it has run.
+    SrcuBarrier,
+    /// `synchronize_srcu()` (v5.4, commit 2c7933f53f6b): a grace period. With one FIFO callback
+    /// queue this still implies that earlier callbacks have run; with per-CPU queues it does
+    /// not.
+    SynchronizeSrcu,
+}
+
+/// The largest `users` count of a notifier from `mmu_notifier_get` in v5.4's model. The kernel
+/// allows `UINT_MAX`; a small maximum makes the `-EOVERFLOW` path reachable.
+pub const USERS_MAX_V5_4: usize = 2;
+
 /// The knobs that make the one model behave like a given kernel version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KernelConfig {
@@ -86,6 +105,13 @@ pub struct KernelConfig {
     pub srcu_cpus: usize,
     /// The SRCU algorithm (correct or one of its broken variants).
     pub srcu_variant: SrcuVariant,
+    /// How SRCU queues callbacks: classic SRCU's one FIFO or Tree SRCU's per-CPU lists.
+    pub callback_queues: CallbackQueues,
+    /// What `mmu_notifier_synchronize` waits for.
+    pub synchronize: Synchronize,
+    /// The largest `users` count `mmu_notifier_get` takes (`UINT_MAX` in the kernel); one
+    /// more get returns `-EOVERFLOW`.
+    pub users_max: usize,
 }
 
 impl KernelConfig {
@@ -96,6 +122,9 @@ impl KernelConfig {
             publish: Publish::Plain,
             srcu_cpus: 1,
             srcu_variant: SrcuVariant::Classic,
+            callback_queues: CallbackQueues::Fifo,
+            synchronize: Synchronize::SrcuBarrier,
+            users_max: USERS_MAX_V5_4,
         }
     }
 
@@ -104,6 +133,20 @@ impl KernelConfig {
         KernelConfig {
             release_unlock: ReleaseUnlock::AfterSpinUnlock,
             ..Self::v3_16()
+        }
+    }
+
+    /// v5.4: `mmu_notifier_get`/`mmu_notifier_put` (commit 2c7933f53f6b; `users` at most
+    /// [`USERS_MAX_V5_4`] in the model); registration publishes with `hlist_add_head_rcu`
+    /// (commit 543bdb2d825f); `mmu_notifier_synchronize` is `synchronize_srcu`; Tree SRCU's
+    /// per-CPU callback lists (its grace-period algorithm is not modelled: see
+    /// [`crate::srcu`]).
+    pub fn v5_4() -> Self {
+        KernelConfig {
+            publish: Publish::Rcu,
+            callback_queues: CallbackQueues::PerCpu,
+            synchronize: Synchronize::SynchronizeSrcu,
+            ..Self::v3_17()
         }
     }
 }
@@ -125,6 +168,20 @@ pub trait MmuNotifierOps<B: Backend>: Send + Sync + 'static {
     fn invalidate_range_start(&self, _k: &Arc<Kernel<B>>, _cur: &Task, _mn: MnRef, _mm: MmRef) {}
     /// `->invalidate_range_end(mn, mm, start, end)`.
     fn invalidate_range_end(&self, _k: &Arc<Kernel<B>>, _cur: &Task, _mn: MnRef, _mm: MmRef) {}
+    /// `->alloc_notifier(mm)` (v5.4, called by `mmu_notifier_get`): allocates the driver
+    /// object embedding a notifier for `mm`. The default allocates a bare notifier named after
+    /// the order of allocation ("notifier A", "notifier B", ...). The kernel sets `mn->ops`
+    /// after this returns; the model's [`Kernel::alloc_notifier`] sets it at allocation, the
+    /// same step before registration publishes the notifier.
+    fn alloc_notifier(&self, k: &Arc<Kernel<B>>, cur: &Task, ops: OpsId, _mm: MmRef) -> MnRef {
+        let name = k.next_notifier_name();
+        k.alloc_notifier(cur, &name, ops)
+    }
+    /// `->free_notifier(mn)` (v5.4, called by `mmu_notifier_free_rcu` after a grace period):
+    /// frees the driver object. The default `kfree`s the notifier.
+    fn free_notifier(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef) {
+        k.kfree_notifier(cur, mn);
+    }
 }
 
 /// `struct mmu_notifier`.
@@ -134,6 +191,10 @@ pub struct MmuNotifier<B: Backend> {
     /// `mn->ops`: written before registration, read by walkers. A plain field: loom reports a
     /// walker's read that is not ordered after the write (the pre-2019 publication race).
     ops: B::Cell<Option<OpsId>>,
+    /// `mn->mm` (v5.4): set by registration, read by `mmu_notifier_put` and the deferred free.
+    mm: B::Cell<Option<MmRef>>,
+    /// `mn->users` (v5.4): the gets not yet put, under `mm->mmu_notifier_mm->lock`.
+    users: B::Cell<usize>,
 }
 
 impl<B: Backend> MmuNotifier<B> {
@@ -180,7 +241,8 @@ impl<B: Backend> Kernel<B> {
     /// A kernel with the given knobs and drivers (`OpsId(i)` is `ops[i]`).
     pub fn new(config: KernelConfig, ops: Vec<Arc<dyn MmuNotifierOps<B>>>) -> Arc<Self> {
         Arc::new(Kernel {
-            srcu: SrcuStruct::new(config.srcu_cpus, config.srcu_variant),
+            srcu: SrcuStruct::new(config.srcu_cpus, config.srcu_variant)
+                .with_callback_queues(config.callback_queues),
             config,
             mms: Slab::with_capacity(MAX_MMS),
             notifiers: Notifiers(Slab::with_capacity(MAX_NOTIFIERS)),
@@ -266,6 +328,8 @@ impl<B: Backend> Kernel<B> {
             obj: KObj::kmalloc(cur, name),
             hlist: HlistNode::default(),
             ops: RaceCell::new(None),
+            mm: RaceCell::new(None),
+            users: RaceCell::new(0),
         };
         n.obj
             .access(cur, "ops", true, || n.ops.with_mut(|o| *o = Some(ops)));
@@ -295,6 +359,7 @@ impl<B: Backend> Kernel<B> {
         let start = cur.record(Op::MethodStart {
             notifier: n.obj.id(),
             method,
+            ops: ops.0,
         });
         {
             // Driver code: its events name the method as their site.
@@ -428,11 +493,18 @@ impl<B: Backend> Kernel<B> {
         self.srcu.call_srcu(cur, func);
     }
 
-    /// `mmu_notifier_synchronize()` (v3.17): `srcu_barrier`, waiting until every callback
-    /// queued before it has run (before a module that used `call_srcu` unloads).
+    /// `mmu_notifier_synchronize()`, called before a module that queued frees unloads.
+    /// v3.17: `srcu_barrier`, waiting until every callback queued before it has run. v5.4:
+    /// `synchronize_srcu`, although its comment promises that all outstanding frees from
+    /// `mmu_notifier_put` have completed (see [`Synchronize`]).
     pub fn mmu_notifier_synchronize(&self, cur: &Task) {
         let _f = cur.enter("mmu_notifier_synchronize");
-        self.srcu.srcu_barrier(cur);
+        let start = cur.record(Op::NotifierSynchronize);
+        match self.config.synchronize {
+            Synchronize::SrcuBarrier => self.srcu.srcu_barrier(cur),
+            Synchronize::SynchronizeSrcu => self.srcu.synchronize_srcu_wakeme(cur),
+        }
+        cur.record(Op::NotifierSynchronizeDone { start });
     }
 
     /// `__mmu_notifier_invalidate_range_start(mm, start, end)`.

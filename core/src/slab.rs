@@ -45,6 +45,16 @@ impl<T> Slab<T> {
         i + 1
     }
 
+    /// The number of objects stored so far.
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire).min(self.slots.len())
+    }
+
+    /// Whether nothing was stored yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The object behind `handle`.
     pub fn get(&self, handle: usize) -> &T {
         handle

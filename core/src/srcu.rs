@@ -19,6 +19,13 @@
 //!   and the store.
 //! - The worker is a thread of the model (the kernel's workqueue); it stops when told to
 //!   ([`SrcuStruct::stop_worker`]), once the scenario has no more callers.
+//! - Callback queues are a knob ([`CallbackQueues`]): classic SRCU's one FIFO pipeline, or
+//!   Tree SRCU's (v4.12+) per-CPU callback lists, each worked by a worker of its own CPU. The
+//!   grace-period algorithm stays the classic one in both cases: v5.4 runs Tree SRCU's
+//!   `srcu_gp_start`/`srcu_gp_end` over a tree of `srcu_node`s, which the model does not
+//!   reproduce. What the knob changes is what callers can assume about *callbacks*: with
+//!   per-CPU lists, `synchronize_srcu` no longer implies that callbacks queued on other CPUs
+//!   have run ([`SrcuStruct::synchronize_srcu_wakeme`]).
 
 use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
 use crate::exec::Task;
@@ -91,6 +98,32 @@ struct SrcuPerCpu<B: Backend> {
     seq: [B::AtomicUsize; 2],
 }
 
+/// How `call_srcu` queues callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CallbackQueues {
+    /// Classic SRCU (v3.16/v3.17): one FIFO pipeline for every callback, `synchronize_srcu`'s
+    /// own wake-up included, worked by one worker. So `synchronize_srcu` returns only after
+    /// every callback queued before it has run, and `srcu_barrier` *is* `synchronize_srcu`.
+    #[default]
+    Fifo,
+    /// Tree SRCU (v4.12+): one list per CPU slot (`sdp->srcu_cblist`), each worked by its own
+    /// CPU's worker (`srcu_invoke_callbacks`), in no order relative to the other lists.
+    /// `synchronize_srcu` queues its wake-up on its own CPU's list only; `srcu_barrier` waits
+    /// on every non-empty list.
+    PerCpu,
+}
+
+impl CallbackQueues {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallbackQueues::Fifo => "one FIFO callback queue",
+            CallbackQueues::PerCpu => "per-CPU callback queues",
+        }
+    }
+}
+
+/// One callback list and its lock (`sp->queue_lock`, or `sdp->lock` with per-CPU lists).
 struct CallbackQueue {
     pending: VecDeque<(usize, SrcuCallback)>,
     /// Callbacks ever queued / ever invoked to completion (FIFO, so a count suffices).
@@ -102,14 +135,25 @@ struct CallbackQueue {
     stop: bool,
 }
 
+impl CallbackQueue {
+    fn new() -> Self {
+        CallbackQueue {
+            pending: VecDeque::new(),
+            queued: 0,
+            invoked: 0,
+            stop: false,
+        }
+    }
+}
+
 /// `struct srcu_struct`.
 pub struct SrcuStruct<B: Backend> {
     completed: B::AtomicUsize,
     per_cpu: Box<[SrcuPerCpu<B>]>,
     /// Serialises grace periods (`sp->mutex` / the "running" ownership in classic SRCU).
     gp_mutex: B::Mutex<()>,
-    /// `sp->queue_lock` and the callback batch.
-    queue: B::Mutex<CallbackQueue>,
+    /// The callback lists: one ([`CallbackQueues::Fifo`]) or one per CPU slot.
+    queues: Box<[B::Mutex<CallbackQueue>]>,
 
     variant: SrcuVariant,
 }
@@ -138,12 +182,7 @@ impl<B: Backend> SrcuStruct<B> {
             completed: B::AtomicUsize::new(0),
             per_cpu,
             gp_mutex: B::Mutex::new(()),
-            queue: B::Mutex::new(CallbackQueue {
-                pending: VecDeque::new(),
-                queued: 0,
-                invoked: 0,
-                stop: false,
-            }),
+            queues: Box::new([B::Mutex::new(CallbackQueue::new())]),
             variant,
         }
     }
@@ -271,38 +310,109 @@ impl<B: Backend> SrcuStruct<B> {
         cur.record(Op::SynchronizeSrcuDone { start });
     }
 
-    /// `call_srcu(head, func)`: queues `func` to run on the SRCU worker after a grace period.
-    /// Never runs it here.
+    /// Sets how callbacks are queued (the default is [`CallbackQueues::Fifo`]).
+    pub fn with_callback_queues(mut self, queues: CallbackQueues) -> Self {
+        let n = match queues {
+            CallbackQueues::Fifo => 1,
+            CallbackQueues::PerCpu => self.per_cpu.len(),
+        };
+        self.queues = (0..n)
+            .map(|_| B::Mutex::new(CallbackQueue::new()))
+            .collect();
+        self
+    }
+
+    /// The number of callback lists, hence of workers to run (one per list; worker `i` runs
+    /// on CPU slot `i`).
+    pub fn callback_queues(&self) -> usize {
+        self.queues.len()
+    }
+
+    /// The list the current CPU queues on, and the one its worker works.
+    fn queue_of(&self, cur: &Task) -> &B::Mutex<CallbackQueue> {
+        &self.queues[cur.cpu() % self.queues.len()]
+    }
+
+    /// `call_srcu(head, func)`: queues `func` on the current CPU's list (the only list with
+    /// [`CallbackQueues::Fifo`]), to run on that list's worker after a grace period. Never
+    /// runs it here.
     pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
         let _f = cur.enter_helper("call_srcu");
         let call = cur.record(Op::CallSrcu);
         {
-            let mut q = self.queue.lock();
+            let mut q = self.queue_of(cur).lock();
             q.pending.push_back((call, func));
             q.queued += 1;
         }
         cur.record(Op::CallSrcuDone { call });
     }
 
-    /// `srcu_barrier`: returns after every callback queued before the call has run.
+    /// How many callbacks each list has queued so far, as `(list, count)`.
+    fn queued_counts(&self) -> Vec<(usize, usize)> {
+        self.queues
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (i, q.lock().queued))
+            .collect()
+    }
+
+    /// Waits until list `i` has invoked `target` callbacks, for each `(i, target)`. Each list
+    /// is FIFO and worked by one worker, so this is "every callback queued on it before the
+    /// count was taken has run".
+    fn wait_invoked(&self, cur: &Task, what: &'static str, targets: &[(usize, usize)]) {
+        for &(i, target) in targets {
+            let q = &self.queues[i];
+            cur.wait_until::<B>(what, || q.lock().invoked >= target);
+        }
+    }
+
+    /// `srcu_barrier`: returns after every callback queued before the call has run. With
+    /// per-CPU lists, Tree SRCU entrains a marker on every non-empty list and waits for all of
+    /// them: the model waits for each list's count at the call.
     pub fn srcu_barrier(&self, cur: &Task) {
         let _f = cur.enter_helper("srcu_barrier");
         let start = cur.record(Op::SrcuBarrier);
-        let target = self.queue.lock().queued;
-        cur.wait_until::<B>("SRCU callbacks queued before the barrier", || {
-            self.queue.lock().invoked >= target
-        });
+        let targets = self.queued_counts();
+        self.wait_invoked(cur, "SRCU callbacks queued before the barrier", &targets);
         cur.record(Op::SrcuBarrierDone { start });
     }
 
-    /// The SRCU worker (`process_srcu` on the kernel's workqueue): takes every queued callback,
-    /// runs one grace period for the batch, invokes the batch in order; until
-    /// [`SrcuStruct::stop_worker`] is called and nothing is left.
+    /// `synchronize_srcu` as the kernel builds it, through the callback lists: it queues a
+    /// wake-up (`wakeme_after_rcu`) on the current CPU's list and waits for it, so it returns
+    /// after its grace period *and* after every callback queued before it on that list has
+    /// run. With [`CallbackQueues::Fifo`] that is every earlier callback (classic SRCU's
+    /// `srcu_barrier` was `synchronize_srcu`); with [`CallbackQueues::PerCpu`] only this CPU's:
+    /// a callback queued on another CPU may still be pending when it returns (Tree SRCU).
+    ///
+    /// Simplification: the model's `synchronize_srcu` runs its own grace period instead of
+    /// queueing a wake-up (the same guarantee for readers). This function adds what the
+    /// wake-up's place in the list implies: it takes the list's count at the call (where the
+    /// wake-up would be queued), runs `synchronize_srcu`, then waits until that list has
+    /// invoked as many callbacks. Only callers that depend on the callback ordering (v5.4's
+    /// `mmu_notifier_synchronize`) need it.
+    pub fn synchronize_srcu_wakeme(&self, cur: &Task) {
+        let own = cur.cpu() % self.queues.len();
+        let target = [(own, self.queues[own].lock().queued)];
+        self.synchronize_srcu(cur);
+        let _f = cur.enter_helper("synchronize_srcu");
+        self.wait_invoked(
+            cur,
+            "callbacks queued before synchronize_srcu's wake-up",
+            &target,
+        );
+    }
+
+    /// The SRCU worker of the current CPU's list (`process_srcu`, or Tree SRCU's
+    /// `srcu_invoke_callbacks` of that CPU, on the kernel's workqueue): takes every callback
+    /// queued on its list, runs one grace period for the batch, invokes the batch in order;
+    /// until [`SrcuStruct::stop_worker`] is called and nothing is left. Run one per list
+    /// ([`SrcuStruct::callback_queues`]), worker `i` on CPU slot `i`.
     pub fn srcu_worker(&self, cur: &Task) {
         let _f = cur.enter_helper("process_srcu");
+        let queue = self.queue_of(cur);
         loop {
             let batch: Vec<(usize, SrcuCallback)> = {
-                let mut q = self.queue.lock();
+                let mut q = queue.lock();
                 if q.pending.is_empty() && q.stop {
                     return;
                 }
@@ -319,14 +429,16 @@ impl<B: Backend> SrcuStruct<B> {
                 cur.record(Op::CallbackStart { call });
                 func(cur);
                 cur.record(Op::CallbackDone { call });
-                self.queue.lock().invoked += 1;
+                queue.lock().invoked += 1;
             }
         }
     }
 
-    /// Tells the worker to return once the queue is empty. Call it after every thread that
-    /// may `call_srcu` has finished.
+    /// Tells the workers to return once their lists are empty. Call it after every thread
+    /// that may `call_srcu` has finished.
     pub fn stop_worker(&self) {
-        self.queue.lock().stop = true;
+        for q in self.queues.iter() {
+            q.lock().stop = true;
+        }
     }
 }

@@ -80,10 +80,12 @@ pub enum Op {
     MmGrab { mm: ObjId, count: usize },
     /// `mmdrop(mm)`: `mm_count` is now `count` (0 frees the `mm_struct`).
     MmDrop { mm: ObjId, count: usize },
-    /// The core calls a driver method: `mn->ops->method(mn, mm)`.
+    /// The core calls a driver method: `mn->ops->method(mn, mm)`; `ops` is the driver (the
+    /// index of its `mmu_notifier_ops`).
     MethodStart {
         notifier: ObjId,
         method: &'static str,
+        ops: usize,
     },
     /// The driver method called at event `start` returns.
     MethodDone { start: usize },
@@ -92,6 +94,28 @@ pub enum Op {
     Return { function: &'static str, obj: ObjId },
     /// A kernel `BUG_ON`/`WARN_ON` fired: the condition, in kernel words.
     Bug { text: String },
+    /// A kernel `WARN_ON` fired about `obj`: the kernel prints a warning and goes on.
+    Warn { obj: Option<ObjId>, text: String },
+    /// The core calls into a driver that has no notifier yet: `ops->alloc_notifier(mm)`.
+    DriverCall { ops: usize, method: &'static str },
+    /// `mmu_notifier_get` took a user of `notifier` (driver `ops`, on `mm`); `users` is the
+    /// count after it; `registered` when it allocated and registered the notifier.
+    NotifierGet {
+        notifier: ObjId,
+        mm: ObjId,
+        ops: usize,
+        users: usize,
+        registered: bool,
+    },
+    /// `mmu_notifier_put` dropped a user of `notifier`; `users` is the count after it (0: the
+    /// put unlinks it and queues its free).
+    NotifierPut { notifier: ObjId, users: usize },
+    /// `mmu_notifier_synchronize` called.
+    NotifierSynchronize,
+    /// `mmu_notifier_synchronize` (called at event `start`) returns.
+    NotifierSynchronizeDone { start: usize },
+    /// The module implementing driver `ops` is unloaded: its code is gone.
+    ModuleUnload { ops: usize },
     /// A free-form kernel operation, for lines the other variants do not cover.
     Note { text: String },
 }
@@ -164,12 +188,34 @@ impl Event {
             Op::MmDrop { mm, count } => {
                 format!("mmdrop({}) -> mm_count {count}", names.object(*mm))
             }
-            Op::MethodStart { notifier, method } => {
+            Op::MethodStart {
+                notifier, method, ..
+            } => {
                 format!("{n}->ops->{method}({n})", n = names.object(*notifier))
             }
             Op::MethodDone { .. } => "method returns".to_string(),
             Op::Return { function, obj } => format!("{function}({}) returns", names.object(*obj)),
             Op::Bug { text } => format!("BUG: {text}"),
+            Op::Warn { obj, text } => match obj {
+                Some(o) => format!("WARNING: {text} ({})", names.object(*o)),
+                None => format!("WARNING: {text}"),
+            },
+            Op::DriverCall { ops, method } => format!("driver ops #{ops}: ->{method}"),
+            Op::NotifierGet {
+                notifier,
+                users,
+                registered,
+                ..
+            } => {
+                let how = if *registered { "registered" } else { "found" };
+                format!("{how} {}: users = {users}", names.object(*notifier))
+            }
+            Op::NotifierPut { notifier, users } => {
+                format!("{}: users = {users}", names.object(*notifier))
+            }
+            Op::NotifierSynchronize => "mmu_notifier_synchronize: begin".to_string(),
+            Op::NotifierSynchronizeDone { .. } => "mmu_notifier_synchronize: return".to_string(),
+            Op::ModuleUnload { ops } => format!("module of driver ops #{ops} unloaded"),
             Op::Note { text } => text.clone(),
         };
         if self.site.is_empty() || what.starts_with(self.site) {

@@ -25,6 +25,9 @@ pub enum ViolationKind {
     EarlyBarrier,
     /// A contract of the mmu_notifier API (see `notifier-properties`).
     Contract,
+    /// The core called into a driver's code (a method, `alloc_notifier`, `free_notifier`)
+    /// after the driver's module was unloaded.
+    CallAfterUnload,
     /// No thread can make progress (or a wait can never finish).
     Deadlock,
     /// The model or a checker failed in a way no oracle classifies.
@@ -43,6 +46,7 @@ impl ViolationKind {
             ViolationKind::EarlyCallback => "early-callback",
             ViolationKind::EarlyBarrier => "early-barrier",
             ViolationKind::Contract => "contract",
+            ViolationKind::CallAfterUnload => "call-after-unload",
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::Panic => "panic",
         }

@@ -33,7 +33,9 @@ impl Oracle for ContractOracle {
     fn on_event(&mut self, at: usize, log: &Log<'_>) -> Result<(), Violation> {
         let e = &log.events[at];
         match e.op {
-            Op::MethodStart { notifier, method } => {
+            Op::MethodStart {
+                notifier, method, ..
+            } => {
                 if let Some(&(_, done)) = self.unregistered.iter().find(|u| u.0 == notifier) {
                     let msg = format!(
                         "->{method} of {} starts after mmu_notifier_unregister returned ({})",
@@ -121,6 +123,7 @@ mod tests {
             t.record(Op::MethodStart {
                 notifier: a,
                 method: "invalidate_range_start",
+                ops: 0,
             });
         })
         .expect("violation");
@@ -135,6 +138,7 @@ mod tests {
             let s = t.record(Op::MethodStart {
                 notifier: a,
                 method: "invalidate_range_start",
+                ops: 0,
             });
             let _f = t.enter("mmu_notifier_unregister");
             t.record(Op::Return {
@@ -155,6 +159,7 @@ mod tests {
             let s = t.record(Op::MethodStart {
                 notifier: a,
                 method: "release",
+                ops: 0,
             });
             drop(f);
             let _e = t.enter("__mmu_notifier_release");
@@ -185,6 +190,7 @@ mod tests {
             let s = t.record(Op::MethodStart {
                 notifier: a,
                 method: "release",
+                ops: 0,
             });
             t.record(Op::MethodDone { start: s });
             t.record(Op::Return {

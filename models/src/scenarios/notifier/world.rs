@@ -10,7 +10,8 @@ use std::sync::Arc;
 pub fn config(version: KernelVersion) -> KernelConfig {
     match version {
         KernelVersion::V3_16 => KernelConfig::v3_16(),
-        KernelVersion::V3_17 | KernelVersion::V5_4 => KernelConfig::v3_17(),
+        KernelVersion::V3_17 => KernelConfig::v3_17(),
+        KernelVersion::V5_4 => KernelConfig::v5_4(),
     }
 }
 
@@ -24,10 +25,41 @@ pub fn spawn_exit<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::
     main.spawn::<B, _>("E", 0, move |t| k.mmput(t, mm))
 }
 
-/// Spawns G, the SRCU callback worker.
+/// Spawns G, the SRCU callback worker (of the one FIFO queue, or of CPU 0's list).
 pub fn spawn_worker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> B::JoinHandle<()> {
     let k = Arc::clone(k);
     main.spawn::<B, _>("G", 0, move |t| k.srcu.srcu_worker(t))
+}
+
+/// Spawns one SRCU callback worker per callback list: G with one list, else G0, G1, ...,
+/// worker `i` on CPU slot `i` (Tree SRCU invokes each CPU's callbacks from that CPU's work
+/// item, in no order relative to the other CPUs').
+pub fn spawn_workers<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
+    let n = k.srcu.callback_queues();
+    if n == 1 {
+        return vec![spawn_worker(main, k)];
+    }
+    (0..n)
+        .map(|cpu| {
+            let k = Arc::clone(k);
+            main.spawn::<B, _>(&format!("G{cpu}"), cpu, move |t| k.srcu.srcu_worker(t))
+        })
+        .collect()
+}
+
+/// Joins the callers, then lets every worker drain its list and stop.
+pub fn join_then_stop_workers<B: Backend>(
+    k: &Kernel<B>,
+    callers: Vec<B::JoinHandle<()>>,
+    workers: Vec<B::JoinHandle<()>>,
+) {
+    for c in callers {
+        c.join();
+    }
+    k.srcu.stop_worker();
+    for w in workers {
+        w.join();
+    }
 }
 
 /// Spawns W, an invalidate walker (truncate, rmap): `invalidate_range_start`. The `mm_count`
