@@ -53,11 +53,14 @@ pub struct FuzzConfig {
     pub pct_depth: usize,
     /// At most this many shrinking steps per failure.
     pub max_shrink_steps: u32,
+    /// shuttle executions per shrinking step, as a multiple of `iterations`: a simplified
+    /// scenario meets a different schedule stream, and needs a fair chance to fail again.
+    pub shrink_factor: usize,
 }
 
 impl FuzzConfig {
-    /// The defaults: 200 shuttle executions per case, PCT depth 3, 200 shrinking steps, one
-    /// shard, seed 1, 1,000 cases, every driver that `kernel` has.
+    /// The defaults: 200 shuttle executions per case, PCT depth 3, 200 shrinking steps of
+    /// 1,000 executions each, one shard, seed 1, 1,000 cases, every driver that `kernel` has.
     pub fn new(kernel: KernelVersion) -> Self {
         FuzzConfig {
             kernel,
@@ -68,16 +71,19 @@ impl FuzzConfig {
             iterations: 200,
             pct_depth: 3,
             max_shrink_steps: 200,
+            shrink_factor: 5,
         }
     }
 }
 
-/// The drivers of `wanted` that exist on `kernel` (v5.4 removed the 2014 API).
+/// The drivers of `wanted` that exist on `kernel` (v5.4 removed the 2014 API and added
+/// get/put).
 pub fn drivers_of(kernel: KernelVersion, wanted: &[Driver]) -> Vec<Driver> {
+    let v5_4 = kernel == KernelVersion::V5_4;
     wanted
         .iter()
         .copied()
-        .filter(|d| kernel != KernelVersion::V5_4 || !d.uses_2014_api())
+        .filter(|d| !(v5_4 && d.uses_2014_api()) && (v5_4 || !d.uses_get_put()))
         .collect()
 }
 
@@ -248,6 +254,10 @@ pub fn fuzz(
             } else {
                 let (minimal, outcome, steps, executions) =
                     shrink(&mut tree, &k, case.clone(), outcome, config)?;
+                let (minimal, outcome, more_steps, more_executions) =
+                    remove_one_by_one(&k, minimal, outcome, config)?;
+                let steps = steps + more_steps;
+                let executions = executions + more_executions;
                 report.shrink_executions += executions;
                 let replay = outcome.replay.as_deref().and_then(|r| r.parse().ok());
                 let mut file = minimal.scenario;
@@ -295,12 +305,8 @@ fn shrink(
         while steps < config.max_shrink_steps {
             steps += 1;
             let candidate = tree.current();
-            let outcome = run_case(
-                &candidate,
-                config.kernel,
-                config.iterations,
-                config.pct_depth,
-            )?;
+            let iterations = config.iterations * config.shrink_factor;
+            let outcome = run_case(&candidate, config.kernel, iterations, config.pct_depth)?;
             executions += outcome.executions;
             if key(&outcome).as_ref() == Some(k) {
                 if candidate.scenario.size() <= best.scenario.size() {
@@ -314,6 +320,75 @@ fn shrink(
                 break;
             }
         }
+    }
+    Ok((best, best_outcome, steps, executions))
+}
+
+/// Scenarios with one element fewer than `file`: one operation, one thread, or one notifier
+/// no operation names.
+fn one_fewer(file: &ScenarioFile) -> Vec<ScenarioFile> {
+    let mut out = Vec::new();
+    for t in 0..file.threads.len() {
+        let mut f = file.clone();
+        f.threads.remove(t);
+        out.push(f);
+        for o in 0..file.threads[t].ops.len() {
+            let mut f = file.clone();
+            f.threads[t].ops.remove(o);
+            out.push(f);
+        }
+    }
+    for n in 0..file.notifiers.len() {
+        let name = &file.notifiers[n].name;
+        let named = file
+            .threads
+            .iter()
+            .flat_map(|t| &t.ops)
+            .any(|op| op.operand() == Some(name.as_str()));
+        if !named {
+            let mut f = file.clone();
+            f.notifiers.remove(n);
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// After proptest's shrinking, which shrinks the generator's raw choices: removes single
+/// operations, threads and unnamed notifiers from the scenario itself while it stays valid
+/// and fails the same way, until no single removal does (a local minimum). Same seed and
+/// scheduler as the case.
+fn remove_one_by_one(
+    k: &FailureKey,
+    mut best: FuzzCase,
+    mut best_outcome: Outcome,
+    config: &FuzzConfig,
+) -> Result<(FuzzCase, Outcome, u32, u64), String> {
+    let mut steps = 0;
+    let mut executions = 0;
+    'smaller: loop {
+        for file in one_fewer(&best.scenario) {
+            if steps >= config.max_shrink_steps {
+                break 'smaller;
+            }
+            if Scenario::validate(file.clone(), config.kernel).is_err() {
+                continue;
+            }
+            steps += 1;
+            let candidate = FuzzCase {
+                scenario: file,
+                ..best.clone()
+            };
+            let iterations = config.iterations * config.shrink_factor;
+            let outcome = run_case(&candidate, config.kernel, iterations, config.pct_depth)?;
+            executions += outcome.executions;
+            if key(&outcome).as_ref() == Some(k) {
+                best = candidate;
+                best_outcome = outcome;
+                continue 'smaller;
+            }
+        }
+        break;
     }
     Ok((best, best_outcome, steps, executions))
 }

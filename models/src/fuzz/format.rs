@@ -100,20 +100,27 @@ pub enum Driver {
     /// Hazard A: `->release` queues the free of its own, still-linked notifier with
     /// `call_srcu`, relying on the core to unlink it. No other teardown.
     DeferFreeWhileLinked,
+    /// A get/put user (v5.4, hmm after its conversion): obtains its notifier with
+    /// `mmu_notifier_get`, ends it with `mmu_notifier_put` (the core frees it through
+    /// `free_notifier` after a grace period); `->invalidate_range_start` locks a mutex in its
+    /// object; its module may be unloaded after `mmu_notifier_synchronize`.
+    #[serde(rename = "getput")]
+    GetPut,
 }
 
 impl Driver {
     /// Every driver.
-    pub const ALL: [Driver; 5] = [
+    pub const ALL: [Driver; 6] = [
         Driver::Kvm,
         Driver::Amdkfd,
         Driver::HmmSrcu,
         Driver::Hmm,
         Driver::DeferFreeWhileLinked,
+        Driver::GetPut,
     ];
 
     /// The drivers that follow the API's rules (the others are known bugs).
-    pub const CORRECT: [Driver; 3] = [Driver::Kvm, Driver::Amdkfd, Driver::HmmSrcu];
+    pub const CORRECT: [Driver; 4] = [Driver::Kvm, Driver::Amdkfd, Driver::HmmSrcu, Driver::GetPut];
 
     /// The name in files.
     pub fn as_str(self) -> &'static str {
@@ -123,6 +130,7 @@ impl Driver {
             Driver::HmmSrcu => "hmm-srcu",
             Driver::Hmm => "hmm",
             Driver::DeferFreeWhileLinked => "defer-free-while-linked",
+            Driver::GetPut => "getput",
         }
     }
 
@@ -132,14 +140,19 @@ impl Driver {
         match self {
             Driver::Kvm => Some(TeardownKind::Unregister),
             Driver::Hmm | Driver::HmmSrcu => Some(TeardownKind::UnregisterNoRelease),
-            Driver::Amdkfd | Driver::DeferFreeWhileLinked => None,
+            Driver::Amdkfd | Driver::DeferFreeWhileLinked | Driver::GetPut => None,
         }
     }
 
     /// Whether it uses `mmu_notifier_call_srcu` or `mmu_notifier_unregister_no_release`,
     /// which v5.4 removed (commit c96245148c1e).
     pub fn uses_2014_api(self) -> bool {
-        self != Driver::Kvm
+        !matches!(self, Driver::Kvm | Driver::GetPut)
+    }
+
+    /// Whether it uses `mmu_notifier_get`/`mmu_notifier_put`, which v5.4 added.
+    pub fn uses_get_put(self) -> bool {
+        self == Driver::GetPut
     }
 }
 
@@ -153,8 +166,8 @@ pub enum TeardownKind {
 }
 
 /// One operation of a thread, written as a short command: `exit mm0`, `invalidate mm1`,
-/// `register A`, `unregister A`, `unregister_no_release A`, `mmu_notifier_synchronize`,
-/// `srcu_barrier`.
+/// `register A`, `unregister A`, `unregister_no_release A`, `get A`, `put A`,
+/// `module_unload A`, `mmu_notifier_synchronize`, `srcu_barrier`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum OpDecl {
@@ -168,6 +181,12 @@ pub enum OpDecl {
     Unregister(String),
     /// `mmu_notifier_unregister_no_release`, then the driver's free (hmm's teardown).
     UnregisterNoRelease(String),
+    /// `mmu_notifier_get` of the notifier's ops on its mm (v5.4).
+    Get(String),
+    /// `mmu_notifier_put` of the notifier this thread got (v5.4).
+    Put(String),
+    /// The notifier's driver module is unloaded (v5.4 get/put users).
+    ModuleUnload(String),
     /// `mmu_notifier_synchronize()`.
     Synchronize,
     /// `srcu_barrier()` on the notifiers' SRCU.
@@ -183,6 +202,9 @@ impl OpDecl {
             OpDecl::Register(_) => "register",
             OpDecl::Unregister(_) => "unregister",
             OpDecl::UnregisterNoRelease(_) => "unregister_no_release",
+            OpDecl::Get(_) => "get",
+            OpDecl::Put(_) => "put",
+            OpDecl::ModuleUnload(_) => "module_unload",
             OpDecl::Synchronize => "mmu_notifier_synchronize",
             OpDecl::SrcuBarrier => "srcu_barrier",
         }
@@ -195,7 +217,10 @@ impl OpDecl {
             | OpDecl::Invalidate(x)
             | OpDecl::Register(x)
             | OpDecl::Unregister(x)
-            | OpDecl::UnregisterNoRelease(x) => Some(x),
+            | OpDecl::UnregisterNoRelease(x)
+            | OpDecl::Get(x)
+            | OpDecl::Put(x)
+            | OpDecl::ModuleUnload(x) => Some(x),
             OpDecl::Synchronize | OpDecl::SrcuBarrier => None,
         }
     }
@@ -231,11 +256,15 @@ impl FromStr for OpDecl {
                 OpDecl::UnregisterNoRelease,
                 "notifier (unregister_no_release A)",
             ),
+            Some("get") => one(OpDecl::Get, "notifier (get A)"),
+            Some("put") => one(OpDecl::Put, "notifier (put A)"),
+            Some("module_unload") => one(OpDecl::ModuleUnload, "notifier (module_unload A)"),
             Some("mmu_notifier_synchronize") => none(OpDecl::Synchronize),
             Some("srcu_barrier") => none(OpDecl::SrcuBarrier),
             _ => Err(format!(
                 "unknown operation '{s}' (known: exit MM, invalidate MM, register N, \
-                 unregister N, unregister_no_release N, mmu_notifier_synchronize, srcu_barrier)"
+                 unregister N, unregister_no_release N, get N, put N, module_unload N, \
+                 mmu_notifier_synchronize, srcu_barrier)"
             )),
         }
     }

@@ -3,6 +3,7 @@
 //! strategies that generate valid scenarios ([`strategy`]), and the fuzzing loop that runs
 //! them with shuttle and every oracle and shrinks each failure ([`engine`]).
 
+pub mod drivers;
 pub mod engine;
 pub mod format;
 pub mod model;

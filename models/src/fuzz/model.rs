@@ -9,12 +9,10 @@
 //! thread exited, stops `G`, and drops its pins. The memory oracle then reports anything
 //! left allocated.
 
+use super::drivers::NotifierOps;
 use super::format::{Driver, TeardownKind};
 use super::validate::{Op, Scenario, MMS};
 use crate::model::Model;
-use crate::scenarios::notifier::drivers::{
-    DeferFreeWhileLinked, FlushOnly, HmmMirror, UnlinkThenDefer,
-};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
 use notifier_core::{Backend, Kernel, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
@@ -40,42 +38,53 @@ impl DataModel {
     }
 }
 
-/// The driver's ops in the kernel's table: `OpsId(i)` is `Driver::ALL[i]`.
-fn ops_table<B: Backend>() -> Vec<Arc<dyn MmuNotifierOps<B>>> {
-    Driver::ALL
+/// The kernel's table of ops: `OpsId(n)` is notifier `n`'s (each notifier is its own driver
+/// module).
+fn ops_table<B: Backend>(s: &Scenario) -> Vec<Arc<NotifierOps<B>>> {
+    s.notifiers
         .iter()
-        .map(|d| -> Arc<dyn MmuNotifierOps<B>> {
-            match d {
-                Driver::Kvm => Arc::new(FlushOnly),
-                Driver::Amdkfd => Arc::new(UnlinkThenDefer),
-                Driver::Hmm | Driver::HmmSrcu => Arc::new(HmmMirror),
-                Driver::DeferFreeWhileLinked => Arc::new(DeferFreeWhileLinked),
-            }
-        })
+        .map(|n| Arc::new(NotifierOps::new(n.driver, &n.name)))
         .collect()
 }
 
-fn ops_id(d: Driver) -> OpsId {
-    OpsId(Driver::ALL.iter().position(|x| *x == d).unwrap_or(0))
-}
+/// A thread's gets not yet put, per notifier, latest last (`None`: the get failed with
+/// `-EOVERFLOW`, and the driver has nothing to put).
+type Gets = Vec<(usize, Option<MnRef>)>;
 
 /// The world one execution shares between its threads.
 struct World<B: Backend> {
     k: Arc<Kernel<B>>,
     mms: Vec<MmRef>,
-    notifiers: Vec<MnRef>,
+    /// The registered notifiers (`None` for get/put ones).
+    notifiers: Vec<Option<MnRef>>,
     scenario: Arc<Scenario>,
 }
 
 impl<B: Backend> World<B> {
-    fn run_op(&self, t: &Task, op: Op) {
+    fn run_op(&self, t: &Task, op: Op, gets: &mut Gets) {
         let k = &self.k;
         match op {
+            Op::Get(n) => {
+                let mm = self.mms[self.scenario.notifiers[n].mm];
+                // A driver checks IS_ERR(mn): a failed get is not put.
+                gets.push((n, k.mmu_notifier_get(t, OpsId(n), mm).ok()));
+            }
+            Op::Put(n) => {
+                // Validation guarantees an earlier get of n by this thread not yet put.
+                if let Some(i) = gets.iter().rposition(|g| g.0 == n) {
+                    if let (_, Some(mn)) = gets.remove(i) {
+                        k.mmu_notifier_put(t, mn);
+                    }
+                }
+            }
+            Op::ModuleUnload(n) => k.module_unload(t, OpsId(n)),
             Op::Exit(mm) => k.mmput(t, self.mms[mm]),
             Op::Invalidate(mm) => k.__mmu_notifier_invalidate_range_start(t, self.mms[mm]),
             Op::Register(n) => {
                 let mm = self.mms[self.scenario.notifiers[n].mm];
-                k.mmu_notifier_register(t, self.notifiers[n], mm);
+                if let Some(mn) = self.notifiers[n] {
+                    k.mmu_notifier_register(t, mn, mm);
+                }
             }
             Op::Teardown(n, kind) => self.teardown(t, n, kind),
             Op::Synchronize => k.mmu_notifier_synchronize(t),
@@ -91,7 +100,8 @@ impl<B: Backend> World<B> {
     /// period (`hmm-srcu`).
     fn teardown(&self, t: &Task, n: usize, kind: TeardownKind) {
         let k = &self.k;
-        let mn = self.notifiers[n];
+        // Validation only lets registered notifiers be torn down.
+        let Some(mn) = self.notifiers[n] else { return };
         let mm = self.mms[self.scenario.notifiers[n].mm];
         match kind {
             TeardownKind::Unregister => {
@@ -114,20 +124,29 @@ impl<B: Backend> World<B> {
 impl Model for DataModel {
     fn run<B: Backend>(&self, main: &Task) {
         let s = &self.scenario;
-        let k = Kernel::<B>::new(world::config(s.kernel), ops_table::<B>());
+        let table = ops_table::<B>(s);
+        let ops = table
+            .iter()
+            .map(|o| Arc::clone(o) as Arc<dyn MmuNotifierOps<B>>)
+            .collect();
+        let k = Kernel::<B>::new(world::config(s.kernel), ops);
         let mms: Vec<MmRef> = MMS[..s.mms].iter().map(|m| k.mm_alloc(main, m)).collect();
         for &mm in &mms {
             world::pin_for_walker(main, &k, mm);
         }
-        let notifiers: Vec<MnRef> = s
-            .notifiers
-            .iter()
-            .map(|n| k.alloc_notifier(main, &n.name, ops_id(n.driver)))
-            .collect();
+        // The notifiers that are registered (not got) are allocated by main; a get/put
+        // notifier's slot is never used (mmu_notifier_get allocates it).
+        let mut notifiers = Vec::new();
         for (i, n) in s.notifiers.iter().enumerate() {
-            if !n.registered_by_op {
-                k.mmu_notifier_register(main, notifiers[i], mms[n.mm]);
+            if n.driver == Driver::GetPut {
+                notifiers.push(None);
+                continue;
             }
+            let mn = k.alloc_notifier(main, &table[i].next_name(), OpsId(i));
+            if !n.registered_by_op {
+                k.mmu_notifier_register(main, mn, mms[n.mm]);
+            }
+            notifiers.push(Some(mn));
         }
         let w = Arc::new(World {
             k: Arc::clone(&k),
@@ -135,22 +154,39 @@ impl Model for DataModel {
             notifiers,
             scenario: Arc::clone(s),
         });
-        let worker = world::spawn_worker(main, &k);
-        let threads: Vec<B::JoinHandle<()>> = s
+        // A thread that gets holds a user of the mm until its last get there; main takes
+        // those users for it before any thread can drop the mm's last one.
+        let held: Vec<Vec<(usize, usize)>> =
+            (0..s.threads.len()).map(|i| s.users_held(i)).collect();
+        for &(mm, _) in held.iter().flatten() {
+            k.mmget(main, w.mms[mm]);
+        }
+        let workers = world::spawn_workers(main, &k);
+        let threads: Vec<B::JoinHandle<Gets>> = s
             .threads
             .iter()
-            .map(|thread| {
+            .zip(held)
+            .map(|(thread, held)| {
                 let w = Arc::clone(&w);
                 let ops = thread.ops.clone();
                 main.spawn::<B, _>(&thread.name, 0, move |t| {
-                    for op in ops {
-                        w.run_op(t, op);
+                    let mut gets = Gets::new();
+                    for (o, op) in ops.into_iter().enumerate() {
+                        w.run_op(t, op, &mut gets);
+                        for &(mm, _) in held.iter().filter(|h| h.1 == o) {
+                            w.k.mmput(t, w.mms[mm]);
+                        }
                     }
+                    gets
                 })
             })
             .collect();
-        for t in threads {
-            t.join();
+        // What the threads got and did not put, main puts (the process closes its files).
+        let unput: Vec<Gets> = threads.into_iter().map(|t| t.join()).collect();
+        for (_, mn) in unput.into_iter().flatten() {
+            if let Some(mn) = mn {
+                k.mmu_notifier_put(main, mn);
+            }
         }
         for (i, n) in s.notifiers.iter().enumerate() {
             if let (false, Some(kind)) = (n.torn_down_by_op, n.driver.teardown()) {
@@ -163,7 +199,9 @@ impl Model for DataModel {
             }
         }
         k.srcu.stop_worker();
-        worker.join();
+        for worker in workers {
+            worker.join();
+        }
         for &mm in &w.mms {
             world::unpin_for_walker(main, &k, mm);
         }

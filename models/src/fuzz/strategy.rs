@@ -11,8 +11,8 @@
 //! The shuttle seed and scheduler are part of the case and never shrunk, so shrinking changes
 //! the scenario but keeps the schedule stream it is explored with.
 
-use super::format::{Driver, NotifierDecl, OpDecl, ScenarioFile, ThreadDecl};
-use super::validate::{MAX_NOTIFIERS, MAX_THREADS, MMS};
+use super::format::{Driver, NotifierDecl, OpDecl, ScenarioFile, TeardownKind, ThreadDecl};
+use super::validate::{MAX_ALLOCATIONS, MAX_NOTIFIERS, MAX_THREADS, MMS};
 use crate::scenario::CheckerKind;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -34,6 +34,9 @@ enum RawOp {
     Invalidate(usize),
     Exit(usize),
     Teardown(usize),
+    Get(usize),
+    Put(usize),
+    ModuleUnload(usize),
     Synchronize,
     SrcuBarrier,
 }
@@ -42,26 +45,33 @@ enum RawOp {
 struct RawNotifier {
     mm: usize,
     driver: Driver,
-    /// Registered by this thread (modulo the thread count), or by `main`.
+    /// Registered by the thread in this slot, or by `main`.
     registered_by: Option<usize>,
 }
 
+/// Notifiers and threads sit in fixed slots, absent or present, and operations name
+/// notifier slots: shrinking a slot to absent removes that notifier or thread without
+/// renumbering the others (removing an element of a list would re-target every operation
+/// that names a later one, and shrinking would test a different scenario).
 #[derive(Debug, Clone)]
 struct Raw {
     mms: usize,
-    notifiers: Vec<RawNotifier>,
-    threads: Vec<Vec<RawOp>>,
+    notifiers: [Option<RawNotifier>; MAX_NOTIFIERS],
+    threads: [Option<Vec<RawOp>>; MAX_THREADS],
 }
 
 /// Operations per generated thread.
 const MAX_GENERATED_OPS: usize = 3;
 
-fn raw_op() -> impl Strategy<Value = RawOp> {
+fn raw_op() -> impl Strategy<Value = RawOp> + Clone {
     // Walkers and exits first: shrinking moves towards earlier choices.
     prop_oneof![
         3 => (0..MMS.len()).prop_map(RawOp::Invalidate),
         3 => (0..MMS.len()).prop_map(RawOp::Exit),
         3 => (0..MAX_NOTIFIERS).prop_map(RawOp::Teardown),
+        3 => (0..MAX_NOTIFIERS).prop_map(RawOp::Get),
+        3 => (0..MAX_NOTIFIERS).prop_map(RawOp::Put),
+        1 => (0..MAX_NOTIFIERS).prop_map(RawOp::ModuleUnload),
         1 => Just(RawOp::Synchronize),
         1 => Just(RawOp::SrcuBarrier),
     ]
@@ -78,13 +88,18 @@ fn raw(drivers: Vec<Driver>) -> impl Strategy<Value = Raw> {
             driver,
             registered_by,
         });
+    let notifier = prop::option::weighted(0.5, notifier);
+    let thread =
+        prop::option::weighted(0.6, prop::collection::vec(raw_op(), 1..=MAX_GENERATED_OPS));
     (
         1..=MMS.len(),
-        prop::collection::vec(notifier, 1..=3),
-        prop::collection::vec(
-            prop::collection::vec(raw_op(), 1..=MAX_GENERATED_OPS),
-            1..=MAX_THREADS,
-        ),
+        [
+            notifier.clone(),
+            notifier.clone(),
+            notifier.clone(),
+            notifier,
+        ],
+        [thread.clone(), thread.clone(), thread.clone(), thread],
     )
         .prop_map(|(mms, notifiers, threads)| Raw {
             mms,
@@ -111,27 +126,74 @@ pub fn cases(drivers: &[Driver]) -> impl Strategy<Value = FuzzCase> {
 
 const NAMES: [&str; MAX_NOTIFIERS] = ["A", "B", "C", "D"];
 
+/// Keeps a `module_unload X` only where a module may unload: it is the first unload of X,
+/// every get and put of X is in its thread before it, all put; and `mmu_notifier_synchronize`
+/// is inserted after the last put if the thread has none there.
+fn keep_valid_unloads(threads: &mut [Vec<OpDecl>]) {
+    let mut unloaded: Vec<String> = Vec::new();
+    for t in 0..threads.len() {
+        let mut o = 0;
+        while o < threads[t].len() {
+            let OpDecl::ModuleUnload(x) = threads[t][o].clone() else {
+                o += 1;
+                continue;
+            };
+            let uses = |op: &OpDecl| matches!(op, OpDecl::Get(y) | OpDecl::Put(y) if *y == x);
+            let gets = threads[t][..o]
+                .iter()
+                .filter(|op| matches!(op, OpDecl::Get(y) if *y == x))
+                .count();
+            let puts = threads[t][..o]
+                .iter()
+                .filter(|op| matches!(op, OpDecl::Put(y) if *y == x))
+                .count();
+            let elsewhere = threads
+                .iter()
+                .enumerate()
+                .any(|(u, ops)| u != t && ops.iter().any(uses))
+                || threads[t][o + 1..].iter().any(uses);
+            if unloaded.contains(&x) || elsewhere || gets != puts {
+                threads[t].remove(o);
+                continue;
+            }
+            if let Some(last_put) = threads[t][..o].iter().rposition(uses) {
+                if !threads[t][last_put..o].contains(&OpDecl::Synchronize) {
+                    threads[t].insert(o, OpDecl::Synchronize);
+                    o += 1;
+                }
+            }
+            unloaded.push(x);
+            o += 1;
+        }
+    }
+}
+
 /// Any raw shape as a valid scenario (see the module documentation).
 fn normalize(raw: &Raw) -> ScenarioFile {
     let mms = raw.mms;
-    let nthreads = raw.threads.len();
-    let notifiers: Vec<RawNotifier> = raw
-        .notifiers
-        .iter()
-        .map(|n| RawNotifier {
-            mm: n.mm % mms,
-            driver: n.driver,
-            registered_by: n.registered_by.map(|t| t % nthreads),
-        })
+    // Present notifiers keep their slot; names follow slot order among the present ones.
+    let slots: Vec<usize> = (0..MAX_NOTIFIERS)
+        .filter(|&n| raw.notifiers[n].is_some())
         .collect();
-    let mut exited = vec![false; MMS.len()];
-    let mut torn_down = vec![false; notifiers.len()];
-    // (thread, op) positions of each mm's exit and each notifier's teardown.
-    let mut exit_at: Vec<Option<usize>> = vec![None; MMS.len()];
-    let mut teardown_at: Vec<Option<usize>> = vec![None; notifiers.len()];
-    let mut threads: Vec<Vec<OpDecl>> = Vec::new();
+    let name = |slot: usize| -> Option<String> {
+        slots
+            .iter()
+            .position(|&s| s == slot)
+            .map(|i| NAMES[i].to_string())
+    };
+    let notifier = |slot: usize| raw.notifiers[slot].as_ref();
+    let mut exited = [false; MMS.len()];
+    let mut exit_at: [Option<usize>; MMS.len()] = [None; MMS.len()];
+    let mut teardown_at: [Option<usize>; MAX_NOTIFIERS] = [None; MAX_NOTIFIERS];
+    // Registered notifiers, plus one per get (the model's slab is bounded).
+    let mut allocations = slots
+        .iter()
+        .filter(|&&n| notifier(n).is_some_and(|x| !x.driver.uses_get_put()))
+        .count();
+    let mut threads: Vec<Vec<OpDecl>> = vec![Vec::new(); MAX_THREADS];
     for (t, ops) in raw.threads.iter().enumerate() {
-        let mut out = Vec::new();
+        let Some(ops) = ops else { continue };
+        let out = &mut threads[t];
         for op in ops {
             match *op {
                 RawOp::Invalidate(m) => out.push(OpDecl::Invalidate(MMS[m % mms].into())),
@@ -144,39 +206,70 @@ fn normalize(raw: &Raw) -> ScenarioFile {
                     }
                 }
                 RawOp::Teardown(n) => {
-                    let n = n % notifiers.len();
-                    let name = NAMES[n].to_string();
-                    match notifiers[n].driver.teardown() {
-                        Some(kind) if !torn_down[n] => {
-                            torn_down[n] = true;
-                            teardown_at[n] = Some(t);
-                            out.push(match kind {
-                                super::format::TeardownKind::Unregister => OpDecl::Unregister(name),
-                                super::format::TeardownKind::UnregisterNoRelease => {
-                                    OpDecl::UnregisterNoRelease(name)
-                                }
-                            });
-                        }
-                        _ => {}
+                    let (Some(x), Some(nm)) = (notifier(n), name(n)) else {
+                        continue;
+                    };
+                    if let (Some(kind), None) = (x.driver.teardown(), teardown_at[n]) {
+                        teardown_at[n] = Some(t);
+                        out.push(match kind {
+                            TeardownKind::Unregister => OpDecl::Unregister(nm),
+                            TeardownKind::UnregisterNoRelease => OpDecl::UnregisterNoRelease(nm),
+                        });
+                    }
+                }
+                // get/put only of get/put notifiers; a put only of a get of this thread.
+                RawOp::Get(n) => {
+                    let (Some(x), Some(nm)) = (notifier(n), name(n)) else {
+                        continue;
+                    };
+                    if x.driver.uses_get_put() && allocations < MAX_ALLOCATIONS {
+                        allocations += 1;
+                        out.push(OpDecl::Get(nm));
+                    }
+                }
+                RawOp::Put(n) => {
+                    let Some(nm) = name(n) else { continue };
+                    let gets = out
+                        .iter()
+                        .filter(|o| **o == OpDecl::Get(nm.clone()))
+                        .count();
+                    let puts = out
+                        .iter()
+                        .filter(|o| **o == OpDecl::Put(nm.clone()))
+                        .count();
+                    if puts < gets {
+                        out.push(OpDecl::Put(nm));
+                    }
+                }
+                RawOp::ModuleUnload(n) => {
+                    let (Some(x), Some(nm)) = (notifier(n), name(n)) else {
+                        continue;
+                    };
+                    if x.driver.uses_get_put() {
+                        out.push(OpDecl::ModuleUnload(nm));
                     }
                 }
                 RawOp::Synchronize => out.push(OpDecl::Synchronize),
                 RawOp::SrcuBarrier => out.push(OpDecl::SrcuBarrier),
             }
         }
-        threads.push(out);
     }
+    keep_valid_unloads(&mut threads);
     // A thread may register a notifier (first, before its other operations) if only it tears
     // the notifier down and no other thread exits its mm; an exit in the same thread comes
-    // after the registration, as the rules want.
-    for (n, notifier) in notifiers.iter().enumerate() {
-        let Some(t) = notifier.registered_by else {
+    // after the registration, as the rules want. Get/put notifiers are registered by get.
+    for &n in &slots {
+        let (Some(x), Some(nm)) = (notifier(n), name(n)) else {
             continue;
         };
-        let ok =
-            teardown_at[n].is_none_or(|u| u == t) && exit_at[notifier.mm].is_none_or(|e| e == t);
+        let Some(t) = x.registered_by else { continue };
+        let present = raw.threads[t].is_some();
+        let ok = present
+            && !x.driver.uses_get_put()
+            && teardown_at[n].is_none_or(|u| u == t)
+            && exit_at[x.mm % mms].is_none_or(|e| e == t);
         if ok {
-            threads[t].insert(0, OpDecl::Register(NAMES[n].into()));
+            threads[t].insert(0, OpDecl::Register(nm));
         }
     }
     let mut threads: Vec<ThreadDecl> = threads
@@ -195,12 +288,12 @@ fn normalize(raw: &Raw) -> ScenarioFile {
         });
     }
     ScenarioFile {
-        notifiers: notifiers
+        notifiers: slots
             .iter()
-            .enumerate()
-            .map(|(n, x)| NotifierDecl {
-                name: NAMES[n].into(),
-                mm: MMS[x.mm].into(),
+            .filter_map(|&n| notifier(n).zip(name(n)))
+            .map(|(x, nm)| NotifierDecl {
+                name: nm,
+                mm: MMS[x.mm % mms].into(),
                 driver: x.driver,
             })
             .collect(),

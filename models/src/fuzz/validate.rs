@@ -13,6 +13,9 @@ pub const MAX_THREADS: usize = 4;
 pub const MAX_NOTIFIERS: usize = 4;
 /// At most this many operations per thread.
 pub const MAX_OPS: usize = 8;
+/// At most this many notifier allocations per execution (the kernel model's slab holds 8):
+/// the notifiers of drivers that register, plus one per `get`.
+pub const MAX_ALLOCATIONS: usize = 8;
 
 /// One operation, resolved: mms and notifiers by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +28,12 @@ pub enum Op {
     Register(usize),
     /// The notifier's teardown (its driver says which).
     Teardown(usize, TeardownKind),
+    /// `mmu_notifier_get` of notifier `.0`'s ops on its mm.
+    Get(usize),
+    /// `mmu_notifier_put` of this thread's latest get of notifier `.0` not yet put.
+    Put(usize),
+    /// Notifier `.0`'s driver module is unloaded.
+    ModuleUnload(usize),
     /// `mmu_notifier_synchronize()`.
     Synchronize,
     /// `srcu_barrier()`.
@@ -40,7 +49,8 @@ pub struct Notifier {
     pub mm: usize,
     /// Its driver.
     pub driver: Driver,
-    /// Whether a thread registers it (otherwise `main` does, before the threads start).
+    /// Whether a thread registers it (otherwise `main` does, before the threads start; a
+    /// get/put notifier is registered by its first `get`).
     pub registered_by_op: bool,
     /// Whether a thread tears it down (otherwise `main` does after joining them, if its
     /// driver has a teardown).
@@ -84,6 +94,13 @@ impl Scenario {
                 return Err(format!("{here}: the name is declared twice"));
             }
             let mm = mm_index(&n.mm).map_err(|e| format!("{here}: {e}"))?;
+            if kernel != KernelVersion::V5_4 && n.driver.uses_get_put() {
+                return Err(format!(
+                    "{here}: driver {} uses mmu_notifier_get/mmu_notifier_put, which arrived in \
+                     v5.4 (commit 2c7933f53f6b)",
+                    n.driver.as_str()
+                ));
+            }
             if kernel == KernelVersion::V5_4 && n.driver.uses_2014_api() {
                 return Err(format!(
                     "{here}: driver {} uses mmu_notifier_call_srcu or \
@@ -118,6 +135,8 @@ impl Scenario {
         // Where each mm is exited and each notifier registered: (thread, op).
         let mut exits: Vec<Option<(usize, usize)>> = vec![None; MMS.len()];
         let mut registers: Vec<Option<(usize, usize)>> = vec![None; notifiers.len()];
+        // Where each notifier's module is unloaded: (thread, op).
+        let mut unloads: Vec<Option<(usize, usize)>> = vec![None; notifiers.len()];
         let mut threads = Vec::new();
         for (t, decl) in file.threads.iter().enumerate() {
             let name = &decl.name;
@@ -171,6 +190,12 @@ impl Scenario {
                     }
                     OpDecl::Register(x) => {
                         let n = notifier(x)?;
+                        if notifiers[n].driver.uses_get_put() {
+                            return Err(format!(
+                                "{here}: notifier {x} is a get/put notifier: mmu_notifier_get \
+                                 registers it"
+                            ));
+                        }
                         if registers[n].is_some() {
                             return Err(format!("{here}: notifier {x} is registered twice"));
                         }
@@ -186,6 +211,12 @@ impl Scenario {
                             TeardownKind::UnregisterNoRelease
                         };
                         let driver = notifiers[n].driver;
+                        if driver.uses_get_put() {
+                            return Err(format!(
+                                "{here}: notifier {x} comes from mmu_notifier_get; it must be \
+                                 ended with put, never with unregister (kernel-notes §5)"
+                            ));
+                        }
                         match driver.teardown() {
                             None => {
                                 return Err(format!(
@@ -211,6 +242,42 @@ impl Scenario {
                         }
                         notifiers[n].torn_down_by_op = true;
                         Op::Teardown(n, wanted)
+                    }
+                    OpDecl::Get(x) | OpDecl::Put(x) | OpDecl::ModuleUnload(x) => {
+                        let n = notifier(x)?;
+                        if !notifiers[n].driver.uses_get_put() {
+                            return Err(format!(
+                                "{here}: driver {} does not use get/put (its notifier is \
+                                 registered)",
+                                notifiers[n].driver.as_str()
+                            ));
+                        }
+                        if let Some((ut, uo)) = unloads[n] {
+                            return Err(format!(
+                                "{here}: the module of notifier {x} is already unloaded by \
+                                 thread '{}', op {}",
+                                file.threads[ut].name,
+                                uo + 1
+                            ));
+                        }
+                        match op {
+                            OpDecl::Get(_) => Op::Get(n),
+                            OpDecl::Put(_) => {
+                                let gets = ops.iter().filter(|o| **o == Op::Get(n)).count();
+                                let puts = ops.iter().filter(|o| **o == Op::Put(n)).count();
+                                if puts >= gets {
+                                    return Err(format!(
+                                        "{here}: put without get (this thread has no get of \
+                                         {x} left to put)"
+                                    ));
+                                }
+                                Op::Put(n)
+                            }
+                            _ => {
+                                unloads[n] = Some((t, o));
+                                Op::ModuleUnload(n)
+                            }
+                        }
                     }
                     OpDecl::Synchronize => Op::Synchronize,
                     OpDecl::SrcuBarrier => Op::SrcuBarrier,
@@ -261,6 +328,66 @@ impl Scenario {
                 }
             }
         }
+        // A module unload ends its driver (module_exit): every get and put of the notifier is
+        // in the unloading thread, before it, all put, and mmu_notifier_synchronize follows
+        // the last put (the deferred free runs the module's free_notifier).
+        for (n, unload) in unloads.iter().enumerate() {
+            let Some((ut, uo)) = *unload else { continue };
+            let x = &file.notifiers[n].name;
+            let here = format!(
+                "thread '{}', op {} (module_unload {x})",
+                threads[ut].name,
+                uo + 1
+            );
+            for (t, thread) in threads.iter().enumerate() {
+                if t != ut
+                    && thread
+                        .ops
+                        .iter()
+                        .any(|op| matches!(op, Op::Get(m) | Op::Put(m) if *m == n))
+                {
+                    return Err(format!(
+                        "{here}: thread '{}' also uses notifier {x}; a module is unloaded after \
+                         every user of its code has finished, so its gets and puts must be in \
+                         the unloading thread",
+                        thread.name
+                    ));
+                }
+            }
+            let before = &threads[ut].ops[..uo];
+            let gets = before.iter().filter(|op| **op == Op::Get(n)).count();
+            let puts = before.iter().filter(|op| **op == Op::Put(n)).count();
+            if gets != puts {
+                return Err(format!(
+                    "{here}: {} get(s) of {x} are not put before the module unloads",
+                    gets - puts
+                ));
+            }
+            if let Some(last_put) = before.iter().rposition(|op| *op == Op::Put(n)) {
+                if !before[last_put..].contains(&Op::Synchronize) {
+                    return Err(format!(
+                        "{here}: the module unloads without mmu_notifier_synchronize after its \
+                         last put (op {}): its deferred free may still be queued",
+                        last_put + 1
+                    ));
+                }
+            }
+        }
+        let allocations = notifiers
+            .iter()
+            .filter(|n| !n.driver.uses_get_put())
+            .count()
+            + threads
+                .iter()
+                .flat_map(|t| &t.ops)
+                .filter(|op| matches!(op, Op::Get(_)))
+                .count();
+        if allocations > MAX_ALLOCATIONS {
+            return Err(format!(
+                "{allocations} notifier allocations (registered notifiers plus gets): the \
+                 model holds at most {MAX_ALLOCATIONS}"
+            ));
+        }
         let used = |mm: usize| {
             notifiers.iter().any(|n| n.mm == mm)
                 || threads
@@ -276,6 +403,23 @@ impl Scenario {
             notifiers,
             threads,
         })
+    }
+
+    /// The mms thread `t` gets notifiers on, each with the index of its last `get` there: the
+    /// thread holds a user of that mm (`mm_users`) until then, as a process in a system call
+    /// does for its own mm.
+    pub fn users_held(&self, t: usize) -> Vec<(usize, usize)> {
+        let mut held: Vec<(usize, usize)> = Vec::new();
+        for (o, op) in self.threads[t].ops.iter().enumerate() {
+            if let Op::Get(n) = op {
+                let mm = self.notifiers[*n].mm;
+                match held.iter_mut().find(|h| h.0 == mm) {
+                    Some(h) => h.1 = o,
+                    None => held.push((mm, o)),
+                }
+            }
+        }
+        held
     }
 
     /// Whether any thread exits `mm` (otherwise `main` does, after joining the threads).
