@@ -3,14 +3,40 @@
 use super::args::CheckArgs;
 use super::output::{print, print_json, Report};
 use super::{current_exe, exit};
-use crate::registry::{default_spec, target};
-use crate::runner::check_in_child;
-use crate::scenario::{CheckSpec, CheckerKind};
+use crate::fuzz::engine::{file_replay_command, file_token};
+use crate::fuzz::format::ExpectDecl;
+use crate::kernel::KernelVersion;
+use crate::registry::{default_spec, target, DEFAULT_SEED};
+use crate::runner::{check_file_in_child, check_in_child};
+use crate::scenario::{CheckSpec, CheckerKind, Expectation, ExpectedViolation, Outcome, Verdict};
+use std::path::Path;
 use std::process::ExitCode;
+
+/// The default budget of a scenario file: loom at preemption bound 2, shuttle 2,000
+/// iterations, PCT depth 3.
+fn file_spec(checker: CheckerKind) -> CheckSpec {
+    CheckSpec {
+        checker,
+        preemption_bound: Some(2),
+        iterations: 2_000,
+        seed: DEFAULT_SEED,
+        pct_depth: 3,
+    }
+}
+
+/// loom runs at most this many threads besides `main`: the scenario's and the SRCU worker.
+const LOOM_THREADS: usize = 4;
 
 /// Runs the check; exit status 0 iff it observed what the scenario expects.
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    let scenario = target(&args.scenario, args.kernel)?;
+    if let Some(file) = &args.scenario_file {
+        return run_file(file, &args);
+    }
+    let id = args
+        .scenario
+        .as_deref()
+        .ok_or("--scenario or --scenario-file is required")?;
+    let scenario = target(id, args.kernel)?;
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
     let outcome = check_in_child(&current_exe()?, scenario.id, args.kernel, &spec);
     let expect = (scenario.expect)(args.kernel, args.checker);
@@ -21,6 +47,70 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         print(&report.human());
     }
     Ok(exit(report.matches))
+}
+
+/// `check --scenario-file`: validates the file, runs the check in a child process, and
+/// compares with the file's `[expect]` (default: safe).
+fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
+    let scenario = crate::fuzz::load(file, args.kernel)?;
+    if args.checker == CheckerKind::Loom && scenario.threads.len() + 1 > LOOM_THREADS {
+        return Err(format!(
+            "{}: loom runs at most {LOOM_THREADS} threads besides main, and this scenario has \
+             {} plus the SRCU worker; use shuttle",
+            file.display(),
+            scenario.threads.len()
+        ));
+    }
+    let expect = expectation(scenario.file.expect.as_ref())
+        .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
+    let spec = spec(args, file_spec(args.checker))?;
+    let outcome = check_file_in_child(&current_exe()?, file, args.kernel, &spec);
+    let outcome = with_file_replay(outcome, file, args.kernel);
+    let name = file.display().to_string();
+    let report = Report::new(&name, args.kernel, args.checker, expect, outcome);
+    if args.json {
+        print_json(&report);
+    } else {
+        print(&report.human());
+    }
+    Ok(exit(report.matches))
+}
+
+/// The outcome with its replay (the checker's part) turned into the full command.
+pub(super) fn with_file_replay(
+    mut outcome: Outcome,
+    file: &Path,
+    kernel: KernelVersion,
+) -> Outcome {
+    outcome.replay = outcome
+        .replay
+        .as_deref()
+        .and_then(|part| file_token(kernel, part))
+        .map(|token| file_replay_command(file, &token));
+    outcome
+}
+
+/// A scenario file's `[expect]` as an expectation (absent: safe). The CLI checks one file per
+/// process, so its strings are leaked to the `'static` lifetime the catalogue's use.
+pub(super) fn expectation(decl: Option<&ExpectDecl>) -> Result<Expectation, String> {
+    let Some(d) = decl else {
+        return Ok(Expectation::safe());
+    };
+    if d.verdict == Verdict::Safe {
+        return Ok(Expectation::safe());
+    }
+    let (Some(kind), Some(function)) = (d.kind, d.function.as_ref()) else {
+        return Err(format!("a {} needs kind and function", d.verdict));
+    };
+    let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
+    let mut e = Expectation::violation(ExpectedViolation {
+        kind,
+        function: leak(function),
+        site: d.site.as_ref().map(leak),
+        object: None,
+    });
+    e.verdict = d.verdict;
+    Ok(e)
 }
 
 /// The scenario's default budget with the flags applied. A flag that means nothing to the

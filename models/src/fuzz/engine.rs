@@ -16,7 +16,7 @@ use crate::scenario::{CheckSpec, Outcome};
 use notifier_core::ViolationKind;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -88,7 +88,7 @@ pub fn drivers_of(kernel: KernelVersion, wanted: &[Driver]) -> Vec<Driver> {
 }
 
 /// What identifies a failure: its violation kind, function and site.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FailureKey {
     /// The violation's kind.
     pub kind: ViolationKind,
@@ -113,7 +113,7 @@ fn key(o: &Outcome) -> Option<FailureKey> {
 }
 
 /// A distinct failure: where it was first found, and its shrunk scenario.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Found {
     /// What failed.
     pub key: FailureKey,
@@ -133,26 +133,50 @@ pub struct Found {
     pub minimal_size: usize,
     /// Shrinking steps tried.
     pub shrink_steps: u32,
-    /// The outcome of the shrunk scenario's failing check (trace, violation, replay part).
+    /// The outcome of the shrunk scenario's failing check: its violation, trace, and the
+    /// checker's part of its replay token (the recorded schedule).
     pub outcome: Outcome,
-    /// The checker's part of the shrunk scenario's replay token (its recorded schedule).
-    #[serde(skip)]
-    pub replay: Option<CheckerReplay>,
 }
 
 impl Found {
     /// The full replay token of the shrunk scenario.
     pub fn token(&self, kernel: KernelVersion) -> Option<ReplayToken> {
-        self.replay.clone().map(|checker| ReplayToken {
-            scenario: FILE_TOKEN.to_string(),
-            kernel,
-            checker,
-        })
+        file_token(kernel, self.outcome.replay.as_deref()?)
     }
 }
 
+/// The command that replays `token` on the scenario file `file`.
+pub fn file_replay_command(file: &std::path::Path, token: &ReplayToken) -> String {
+    format!(
+        "{} replay --scenario-file {} {token}",
+        crate::runner::replay::PROGRAM,
+        shell_word(&file.display().to_string())
+    )
+}
+
+/// `s` as one shell word: as it is when it is safe, else in single quotes.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./+:@%".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The replay token of a scenario file's failure, from the checker's part an in-process
+/// outcome carries (`shuttle-pct/<schedule>`, `loom/pb=2/exec=7`).
+pub fn file_token(kernel: KernelVersion, checker_part: &str) -> Option<ReplayToken> {
+    let checker: CheckerReplay = checker_part.parse().ok()?;
+    Some(ReplayToken {
+        scenario: FILE_TOKEN.to_string(),
+        kernel,
+        checker,
+    })
+}
+
 /// What a fuzzing run did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FuzzReport {
     /// The kernel version.
     pub kernel: KernelVersion,
@@ -259,7 +283,6 @@ pub fn fuzz(
                 let steps = steps + more_steps;
                 let executions = executions + more_executions;
                 report.shrink_executions += executions;
-                let replay = outcome.replay.as_deref().and_then(|r| r.parse().ok());
                 let mut file = minimal.scenario;
                 file.expect = Some(super::format::ExpectDecl {
                     verdict: outcome.observed,
@@ -278,7 +301,6 @@ pub fn fuzz(
                     minimal: file,
                     shrink_steps: steps,
                     outcome,
-                    replay,
                 });
             }
         }

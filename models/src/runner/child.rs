@@ -8,6 +8,7 @@
 //! last such line; if there is none, the child died, and that is the check's result.
 
 use super::replay::ReplayToken;
+use crate::fuzz::DataModel;
 use crate::kernel::KernelVersion;
 use crate::registry;
 use crate::scenario::{CheckSpec, Outcome, Verdict};
@@ -16,6 +17,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The prefix of the child's result line.
@@ -65,6 +67,45 @@ pub fn check_in_child(
     args.extend(["--seed".to_string(), spec.seed.to_string()]);
     args.extend(["--pct-depth".to_string(), spec.pct_depth.to_string()]);
     run(exe, &args, super::bound_text(spec))
+}
+
+/// Runs one check of the scenario file `file` in a child process. The outcome's replay is the
+/// checker's part of the token (see [`crate::fuzz::engine::file_token`]).
+pub fn check_file_in_child(
+    exe: &Path,
+    file: &Path,
+    kernel: KernelVersion,
+    spec: &CheckSpec,
+) -> Outcome {
+    let mut args: Vec<String> = vec![
+        "__child".into(),
+        "--scenario-file".into(),
+        file.display().to_string(),
+        "--kernel".into(),
+        kernel.as_str().into(),
+        "--checker".into(),
+        spec.checker.to_string(),
+    ];
+    if let Some(pb) = spec.preemption_bound {
+        args.extend(["--preemption-bound".to_string(), pb.to_string()]);
+    }
+    args.extend(["--iterations".to_string(), spec.iterations.to_string()]);
+    args.extend(["--seed".to_string(), spec.seed.to_string()]);
+    args.extend(["--pct-depth".to_string(), spec.pct_depth.to_string()]);
+    run(exe, &args, super::bound_text(spec))
+}
+
+/// Replays `token` (whose scenario part is `file`) on the scenario file `file` in a child
+/// process.
+pub fn replay_file_in_child(exe: &Path, file: &Path, token: &ReplayToken) -> Outcome {
+    let args = [
+        "__child".to_string(),
+        "--scenario-file".to_string(),
+        file.display().to_string(),
+        "--replay".to_string(),
+        token.to_string(),
+    ];
+    run(exe, &args, format!("replay of {}", token.short()))
 }
 
 /// Replays `token` in a child process.
@@ -142,6 +183,30 @@ pub fn serve_check(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> R
 pub fn serve_replay(token: &ReplayToken) -> Result<(), String> {
     CHILD_MODE.store(true, Ordering::Relaxed);
     let outcome = registry::replay(token)?;
+    emit(&outcome);
+    Ok(())
+}
+
+/// Child side: runs one check of the scenario file `file` in this process and prints its
+/// result line.
+pub fn serve_check_file(
+    file: &Path,
+    kernel: KernelVersion,
+    spec: &CheckSpec,
+) -> Result<(), String> {
+    let model = DataModel::new(crate::fuzz::load(file, kernel)?);
+    CHILD_MODE.store(true, Ordering::Relaxed);
+    let outcome = super::check_in_process(Arc::new(model), spec);
+    emit(&outcome);
+    Ok(())
+}
+
+/// Child side: replays `token` on the scenario file `file` in this process and prints its
+/// result line.
+pub fn serve_replay_file(file: &Path, token: &ReplayToken) -> Result<(), String> {
+    let model = DataModel::new(crate::fuzz::load(file, token.kernel)?);
+    CHILD_MODE.store(true, Ordering::Relaxed);
+    let outcome = super::replay_in_process(Arc::new(model), &token.checker);
     emit(&outcome);
     Ok(())
 }

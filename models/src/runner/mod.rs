@@ -18,7 +18,9 @@ pub mod replay;
 mod shuttle_run;
 mod stress;
 
-pub use child::{check_in_child, replay_in_child, RESULT_MARKER};
+pub use child::{
+    check_file_in_child, check_in_child, replay_file_in_child, replay_in_child, RESULT_MARKER,
+};
 pub use replay::{CheckerReplay, ReplayToken};
 pub use stress::stress_std;
 
