@@ -207,6 +207,24 @@ fn case_rng(seed: u64, i: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
+/// The case indices of shard `(index, count)`, in order: `index`, `index + count`, ... Shards
+/// of one count partition the indices.
+pub fn shard_indices((index, count): (u64, u64)) -> impl Iterator<Item = u64> {
+    (index..).step_by(usize::try_from(count.max(1)).unwrap_or(usize::MAX))
+}
+
+/// Case `i` of `seed`: the same value tree on every machine and in every shard.
+pub fn draw<S: Strategy<Value = FuzzCase>>(
+    strategy: &S,
+    seed: u64,
+    i: u64,
+) -> Result<S::Tree, String> {
+    let mut runner = TestRunner::new_with_rng(Config::default(), case_rng(seed, i));
+    strategy
+        .new_tree(&mut runner)
+        .map_err(|e| format!("proptest could not draw a case: {e}"))
+}
+
 /// Runs one case: validates its scenario and checks it with shuttle.
 pub fn run_case(
     case: &FuzzCase,
@@ -255,8 +273,7 @@ pub fn fuzz(
         seconds: 0.0,
         failures: Vec::new(),
     };
-    let mut i = index;
-    loop {
+    for i in shard_indices(config.shard) {
         let done = match config.stop {
             Stop::Cases(n) => report.cases >= n,
             Stop::Time(d) => start.elapsed() >= d,
@@ -264,10 +281,7 @@ pub fn fuzz(
         if done {
             break;
         }
-        let mut runner = TestRunner::new_with_rng(Config::default(), case_rng(config.seed, i));
-        let mut tree = strategy
-            .new_tree(&mut runner)
-            .map_err(|e| format!("proptest could not draw a case: {e}"))?;
+        let mut tree = draw(&strategy, config.seed, i)?;
         let case = tree.current();
         let outcome = run_case(&case, config.kernel, config.iterations, config.pct_depth)?;
         report.cases += 1;
@@ -305,7 +319,6 @@ pub fn fuzz(
             }
         }
         progress(report.cases, report.executions, report.failures.len());
-        i += count;
     }
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
