@@ -315,3 +315,47 @@ proptest! {
         prop_assert!(o.violation.is_none(), "{}\n{:?}", case.scenario.render(), o.violation);
     }
 }
+
+/// The strategy reaches every operation and driver a kernel has within the evidence budget's
+/// number of cases (a generator that never produced, say, `module_unload` would leave it
+/// untested).
+#[test]
+fn generation_covers_every_operation_and_driver() {
+    for kernel in KernelVersion::ALL {
+        let drivers = drivers_of(kernel, &Driver::ALL);
+        let strategy = cases(&drivers);
+        let mut verbs = std::collections::BTreeSet::new();
+        let mut used = std::collections::BTreeSet::new();
+        for i in 0..CASES {
+            let case = draw(&strategy, 1, i).expect("draws").current();
+            used.extend(case.scenario.notifiers.iter().map(|n| n.driver));
+            verbs.extend(
+                case.scenario
+                    .threads
+                    .iter()
+                    .flat_map(|t| &t.ops)
+                    .map(|op| op.verb()),
+            );
+        }
+        let mut wanted = vec![
+            "exit",
+            "invalidate",
+            "register",
+            "unregister",
+            "mmu_notifier_synchronize",
+            "srcu_barrier",
+        ];
+        if kernel == KernelVersion::V5_4 {
+            wanted.extend(["get", "put", "module_unload"]);
+        } else {
+            wanted.push("unregister_no_release");
+        }
+        for verb in wanted {
+            assert!(
+                verbs.contains(verb),
+                "{kernel}: no '{verb}' in {CASES} cases"
+            );
+        }
+        assert_eq!(used.len(), drivers.len(), "{kernel}: {used:?}");
+    }
+}

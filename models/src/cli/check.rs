@@ -61,7 +61,7 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
             scenario.threads.len()
         ));
     }
-    let expect = expectation(scenario.file.expect.as_ref())
+    let expect = expectation(scenario.file.expect.as_ref(), args.kernel)
         .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
     let spec = spec(args, file_spec(args.checker))?;
     let outcome = check_file_in_child(&current_exe()?, file, args.kernel, &spec);
@@ -90,13 +90,18 @@ pub(super) fn with_file_replay(
     outcome
 }
 
-/// A scenario file's `[expect]` as an expectation (absent: safe). The CLI checks one file per
-/// process, so its strings are leaked to the `'static` lifetime the catalogue's use.
-pub(super) fn expectation(decl: Option<&ExpectDecl>) -> Result<Expectation, String> {
+/// A scenario file's `[expect]` as an expectation on `kernel` (absent, or for other kernels:
+/// safe). The CLI checks one file per process, so its strings are leaked to the `'static`
+/// lifetime the catalogue's use.
+pub(super) fn expectation(
+    decl: Option<&ExpectDecl>,
+    kernel: KernelVersion,
+) -> Result<Expectation, String> {
     let Some(d) = decl else {
         return Ok(Expectation::safe());
     };
-    if d.verdict == Verdict::Safe {
+    let elsewhere = d.kernels.as_ref().is_some_and(|ks| !ks.contains(&kernel));
+    if d.verdict == Verdict::Safe || elsewhere {
         return Ok(Expectation::safe());
     }
     let (Some(kind), Some(function)) = (d.kind, d.function.as_ref()) else {

@@ -36,7 +36,7 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
                 ));
             }
             let scenario = crate::fuzz::load(file, token.kernel)?;
-            let expect = expectation(scenario.file.expect.as_ref())
+            let expect = expectation(scenario.file.expect.as_ref(), token.kernel)
                 .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
             let outcome = replay_file_in_child(&current_exe()?, file, &token);
             let outcome = with_file_replay(outcome, file, token.kernel);

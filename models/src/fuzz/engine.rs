@@ -303,6 +303,7 @@ pub fn fuzz(
                     kind: Some(k.kind),
                     function: Some(k.function.clone()),
                     site: Some(k.site.clone()),
+                    kernels: Some(vec![config.kernel]),
                 });
                 report.failures.push(Found {
                     key: k,

@@ -16,6 +16,7 @@
 //! kind = "use-after-free"
 //! function = "__mmu_notifier_release"
 //! site = "hlist_del_init_rcu"
+//! kernels = ["v3.16"]  # optional: on other kernels the scenario is expected safe
 //! ```
 //!
 //! A file is only text and names; [`super::validate`] turns it into a [`super::Scenario`] or
@@ -77,6 +78,10 @@ pub struct ExpectDecl {
     /// The innermost operation (`hlist_del_init_rcu`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// The kernels this expectation is for; on the others the scenario is expected safe
+    /// (absent: every kernel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<Vec<crate::kernel::KernelVersion>>,
 }
 
 /// The drivers a notifier can belong to: the behaviours of real drivers in `->release`,
