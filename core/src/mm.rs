@@ -45,7 +45,7 @@ impl<B: Backend> MmStruct<B> {
             mm_count: B::AtomicUsize::new(1),
             list: HlistHead::default(),
             lock: SpinLock::default(),
-            mmap_sem: RwSemaphore::new("mm->mmap_sem"),
+            mmap_sem: RwSemaphore::new("mmap_sem"),
         }
     }
 

@@ -328,6 +328,16 @@ impl<B: Backend> SrcuStruct<B> {
         self.queues.len()
     }
 
+    /// The lists that have callbacks queued (and not yet taken by their worker). The kernel
+    /// schedules a list's work item when a callback is queued on it: a scenario that starts
+    /// its workers after its `call_srcu`s starts these (an idle worker polling an empty list
+    /// only multiplies loom's interleavings).
+    pub fn lists_with_callbacks(&self) -> Vec<usize> {
+        (0..self.queues.len())
+            .filter(|&i| !self.queues[i].lock().pending.is_empty())
+            .collect()
+    }
+
     /// The list the current CPU queues on, and the one its worker works.
     fn queue_of(&self, cur: &Task) -> &B::Mutex<CallbackQueue> {
         &self.queues[cur.cpu() % self.queues.len()]

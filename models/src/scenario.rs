@@ -91,7 +91,8 @@ pub struct ExpectedViolation {
     pub function: &'static str,
     /// The innermost operation, if it matters.
     pub site: Option<&'static str>,
-    /// The object, if it matters ("notifier A").
+    /// The object, if it matters ("notifier A"); `a|b` accepts either, for scenarios in
+    /// which either of two objects may be the one the violation concerns.
     pub object: Option<&'static str>,
 }
 
@@ -101,7 +102,9 @@ impl ExpectedViolation {
         v.kind == self.kind
             && self.function.split('|').any(|f| v.function == f)
             && self.site.is_none_or(|s| v.site == s)
-            && self.object.is_none_or(|o| v.object.as_deref() == Some(o))
+            && self
+                .object
+                .is_none_or(|o| o.split('|').any(|o| v.object.as_deref() == Some(o)))
     }
 }
 

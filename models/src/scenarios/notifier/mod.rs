@@ -1,10 +1,13 @@
-//! The mmu_notifier scenarios of kernel-notes §7 (S1–S6) and the deadlocking placement of
-//! `__mmu_notifier_release`'s `srcu_read_unlock`, with the verdict each kernel version must
-//! get.
+//! The mmu_notifier scenarios of kernel-notes §7 (S1–S6, and in [`v5_4`] G1, G2, P1, S6's
+//! fixes and the get/put misuse) and the deadlocking placement of `__mmu_notifier_release`'s
+//! `srcu_read_unlock`, with the verdict each kernel version must get.
 
 pub mod drivers;
 pub mod exit_release;
+pub mod getput;
+pub mod publication;
 pub mod unregister;
+pub mod v5_4;
 pub mod world;
 
 use crate::kernel::KernelVersion;
@@ -61,6 +64,13 @@ fn three_threads(_: KernelVersion, _: CheckerKind) -> Budget {
 
 /// The notifier scenarios.
 pub fn catalog() -> Vec<Scenario> {
+    let mut all = v3_catalog();
+    all.extend(v5_4::catalog());
+    all
+}
+
+/// The scenarios of the 2014 ordering issue (S1–S6 on v3.16/v3.17).
+fn v3_catalog() -> Vec<Scenario> {
     vec![
         Scenario {
             id: "S1",

@@ -47,6 +47,22 @@ pub fn spawn_workers<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::Join
         .collect()
 }
 
+/// Spawns the workers of the callback lists that have callbacks queued (`G<cpu>`, on that
+/// CPU): the kernel schedules a list's work item when a callback is queued on it.
+pub fn spawn_workers_for_queued<B: Backend>(
+    main: &Task,
+    k: &Arc<Kernel<B>>,
+) -> Vec<B::JoinHandle<()>> {
+    k.srcu
+        .lists_with_callbacks()
+        .into_iter()
+        .map(|cpu| {
+            let k = Arc::clone(k);
+            main.spawn::<B, _>(&format!("G{cpu}"), cpu, move |t| k.srcu.srcu_worker(t))
+        })
+        .collect()
+}
+
 /// Joins the callers, then lets every worker drain its list and stop.
 pub fn join_then_stop_workers<B: Backend>(
     k: &Kernel<B>,
