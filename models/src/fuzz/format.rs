@@ -57,10 +57,18 @@ pub struct NotifierDecl {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadDecl {
-    /// Its name in the trace (not `main`, not `G`: those are the harness's).
+    /// Its name in the trace (not `main`, `G`, `G0`, `G1`: those are the harness's).
     pub name: String,
+    /// The CPU it runs on, 0 or 1 (default 0): its SRCU read-side counters and, with Tree
+    /// SRCU's per-CPU callback lists (v5.4), the list its `call_srcu`s queue on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu: usize,
     /// Its operations, in program order.
     pub ops: Vec<OpDecl>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The optional `[expect]` table.

@@ -129,7 +129,9 @@ impl Model for DataModel {
             .iter()
             .map(|o| Arc::clone(o) as Arc<dyn MmuNotifierOps<B>>)
             .collect();
-        let k = Kernel::<B>::new(world::config(s.kernel), ops);
+        let mut config = world::config(s.kernel);
+        config.srcu_cpus = config.srcu_cpus.max(s.cpus());
+        let k = Kernel::<B>::new(config, ops);
         let mms: Vec<MmRef> = MMS[..s.mms].iter().map(|m| k.mm_alloc(main, m)).collect();
         for &mm in &mms {
             world::pin_for_walker(main, &k, mm);
@@ -169,7 +171,7 @@ impl Model for DataModel {
             .map(|(thread, held)| {
                 let w = Arc::clone(&w);
                 let ops = thread.ops.clone();
-                main.spawn::<B, _>(&thread.name, 0, move |t| {
+                main.spawn::<B, _>(&thread.name, thread.cpu, move |t| {
                     let mut gets = Gets::new();
                     for (o, op) in ops.into_iter().enumerate() {
                         w.run_op(t, op, &mut gets);

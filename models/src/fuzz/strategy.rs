@@ -35,6 +35,7 @@ enum RawOp {
     Exit(usize),
     Teardown(usize),
     Get(usize),
+    /// Puts one of the thread's open gets (an index, cyclically), if it has one.
     Put(usize),
     ModuleUnload(usize),
     Synchronize,
@@ -57,7 +58,8 @@ struct RawNotifier {
 struct Raw {
     mms: usize,
     notifiers: [Option<RawNotifier>; MAX_NOTIFIERS],
-    threads: [Option<Vec<RawOp>>; MAX_THREADS],
+    /// Each present thread: its CPU and its operations.
+    threads: [Option<(usize, Vec<RawOp>)>; MAX_THREADS],
 }
 
 /// Operations per generated thread.
@@ -89,8 +91,12 @@ fn raw(drivers: Vec<Driver>) -> impl Strategy<Value = Raw> {
             registered_by,
         });
     let notifier = prop::option::weighted(0.5, notifier);
-    let thread =
-        prop::option::weighted(0.6, prop::collection::vec(raw_op(), 1..=MAX_GENERATED_OPS));
+    // CPU 0 first: shrinking moves a thread back to CPU 0.
+    let cpu = prop_oneof![3 => Just(0usize), 1 => Just(1usize)];
+    let thread = prop::option::weighted(
+        0.6,
+        (cpu, prop::collection::vec(raw_op(), 1..=MAX_GENERATED_OPS)),
+    );
     (
         1..=MMS.len(),
         [
@@ -191,8 +197,8 @@ fn normalize(raw: &Raw) -> ScenarioFile {
         .filter(|&&n| notifier(n).is_some_and(|x| !x.driver.uses_get_put()))
         .count();
     let mut threads: Vec<Vec<OpDecl>> = vec![Vec::new(); MAX_THREADS];
-    for (t, ops) in raw.threads.iter().enumerate() {
-        let Some(ops) = ops else { continue };
+    for (t, thread) in raw.threads.iter().enumerate() {
+        let Some((_, ops)) = thread else { continue };
         let out = &mut threads[t];
         for op in ops {
             match *op {
@@ -227,18 +233,23 @@ fn normalize(raw: &Raw) -> ScenarioFile {
                         out.push(OpDecl::Get(nm));
                     }
                 }
+                // A put of one of this thread's gets not yet put (the n-th, cyclically).
                 RawOp::Put(n) => {
-                    let Some(nm) = name(n) else { continue };
-                    let gets = out
-                        .iter()
-                        .filter(|o| **o == OpDecl::Get(nm.clone()))
-                        .count();
-                    let puts = out
-                        .iter()
-                        .filter(|o| **o == OpDecl::Put(nm.clone()))
-                        .count();
-                    if puts < gets {
-                        out.push(OpDecl::Put(nm));
+                    let mut open: Vec<String> = Vec::new();
+                    for o in out.iter() {
+                        match o {
+                            OpDecl::Get(x) => open.push(x.clone()),
+                            OpDecl::Put(x) => {
+                                if let Some(i) = open.iter().position(|y| y == x) {
+                                    open.remove(i);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if !open.is_empty() {
+                        let x = open[n % open.len()].clone();
+                        out.push(OpDecl::Put(x));
                     }
                 }
                 RawOp::ModuleUnload(n) => {
@@ -274,16 +285,19 @@ fn normalize(raw: &Raw) -> ScenarioFile {
     }
     let mut threads: Vec<ThreadDecl> = threads
         .into_iter()
-        .filter(|ops| !ops.is_empty())
+        .zip(&raw.threads)
+        .filter(|(ops, _)| !ops.is_empty())
         .enumerate()
-        .map(|(i, ops)| ThreadDecl {
+        .map(|(i, (ops, raw))| ThreadDecl {
             name: format!("T{}", i + 1),
+            cpu: raw.as_ref().map_or(0, |r| r.0),
             ops,
         })
         .collect();
     if threads.is_empty() {
         threads.push(ThreadDecl {
             name: "T1".into(),
+            cpu: 0,
             ops: vec![OpDecl::Invalidate(MMS[0].into())],
         });
     }

@@ -7,7 +7,9 @@ use crate::kernel::KernelVersion;
 
 /// The address spaces a scenario can name.
 pub const MMS: [&str; 2] = ["mm0", "mm1"];
-/// At most this many threads (besides `main` and the SRCU worker `G`).
+/// The CPUs a thread can run on.
+pub const CPUS: usize = 2;
+/// At most this many threads (besides `main` and the SRCU workers).
 pub const MAX_THREADS: usize = 4;
 /// At most this many notifiers (the kernel model's slab holds 8).
 pub const MAX_NOTIFIERS: usize = 4;
@@ -62,6 +64,8 @@ pub struct Notifier {
 pub struct Thread {
     /// Its name.
     pub name: String,
+    /// Its CPU.
+    pub cpu: usize,
     /// Its operations.
     pub ops: Vec<Op>,
 }
@@ -143,11 +147,18 @@ impl Scenario {
             if name.is_empty() || name.chars().any(|c| c.is_whitespace()) {
                 return Err(format!("thread {}: a name is one word", t + 1));
             }
-            if name == "main" || name == "G" {
+            if ["main", "G", "G0", "G1"].contains(&name.as_str()) {
                 return Err(format!(
                     "thread {} ('{name}'): the name is the harness's (main runs set-up and \
-                     teardown, G is the SRCU worker)",
+                     teardown, G, G0 and G1 are SRCU callback workers)",
                     t + 1
+                ));
+            }
+            if decl.cpu >= CPUS {
+                return Err(format!(
+                    "thread '{name}': cpu {} (the model has CPUs 0 to {})",
+                    decl.cpu,
+                    CPUS - 1
                 ));
             }
             if file.threads[..t].iter().any(|u| &u.name == name) {
@@ -286,6 +297,7 @@ impl Scenario {
             }
             threads.push(Thread {
                 name: name.clone(),
+                cpu: decl.cpu,
                 ops,
             });
         }
@@ -420,6 +432,11 @@ impl Scenario {
             }
         }
         held
+    }
+
+    /// The CPU slots SRCU needs: one more than the highest CPU a thread runs on.
+    pub fn cpus(&self) -> usize {
+        self.threads.iter().map(|t| t.cpu + 1).max().unwrap_or(1)
     }
 
     /// Whether any thread exits `mm` (otherwise `main` does, after joining the threads).
