@@ -15,7 +15,10 @@ pub enum KernelVersion {
     /// `mmu_notifier_unregister_no_release`.
     #[serde(rename = "v3.17")]
     V3_17,
-    /// v5.4: `mmu_notifier_get`/`mmu_notifier_put` (commit 2c7933f53f6b), Tree SRCU.
+    /// v5.4: `mmu_notifier_get`/`mmu_notifier_put` (commit 2c7933f53f6b), registration with
+    /// `hlist_add_head_rcu`, `mmu_notifier_synchronize` = `synchronize_srcu`, and Tree SRCU's
+    /// per-CPU callback lists (over the classic grace-period algorithm: see
+    /// `notifier_core::KernelConfig::v5_4`).
     #[serde(rename = "v5.4")]
     V5_4,
 }

@@ -2,9 +2,22 @@
 //! the scenarios G1, G2, S6's variants and P1 through the catalogue, every check in a child
 //! process of its own (a loom abort cannot hide the other checks).
 
-use notifier_core::{Errno, Execution, Kernel, KernelConfig, OpsId, Std, USERS_MAX_V5_4};
+use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmRef, MmuNotifierOps};
+use notifier_core::{MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
+use notifier_models::registry;
+use notifier_models::runner::{check_in_child, check_in_process, replay_in_child, ReplayToken};
+use notifier_models::scenarios::notifier;
 use notifier_models::scenarios::notifier::drivers::HmmMirror;
+use notifier_models::scenarios::notifier::publication::publish_while_walking;
+use notifier_models::{CheckSpec, CheckerKind, KernelVersion, Model, Outcome, Verdict};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
 
 /// On one thread: `get` registers one notifier and then finds it, up to the maximum of users;
 /// one more `get` returns `-EOVERFLOW`; the puts free it once, after the worker's grace
@@ -43,4 +56,194 @@ fn get_counts_users_up_to_the_maximum_then_overflows() {
         1,
         "{trace:#?}"
     );
+}
+
+/// Checks one scenario on every kernel it is defined for, with every checker, at its default
+/// budget, and asserts each outcome against the catalogue's expectation (for a violation:
+/// kind, function, site and object), as `notifier.rs` does for S1–S6.
+fn check_scenario(id: &str) {
+    let scenario = notifier::catalog()
+        .into_iter()
+        .find(|s| s.id == id)
+        .expect("scenario");
+    for &kernel in scenario.kernels {
+        for checker in CheckerKind::ALL {
+            let spec = registry::default_spec(&scenario, kernel, checker);
+            let o = check_in_child(Path::new(EXE), id, kernel, &spec);
+            let expected = (scenario.expect)(kernel, checker);
+            eprintln!("{id} {kernel} {checker}: {}", o.summary());
+            assert!(
+                expected.matches(&o),
+                "{id} {kernel} {checker}: expected {expected:?}, observed {o:#?}"
+            );
+            assert!(
+                o.executions > 0,
+                "{id} {kernel} {checker}: nothing explored"
+            );
+            if o.observed != Verdict::Safe {
+                assert!(o.replay.is_some(), "{id} {kernel} {checker}: no replay");
+                assert!(!o.trace.is_empty(), "{id} {kernel} {checker}: no trace");
+            }
+        }
+    }
+}
+
+/// G1: two drivers get and put hmm's notifier while exit and a walker run: one notifier,
+/// `users` exact, `free_notifier` once, after the last put and a grace period.
+#[test]
+fn g1_concurrent_get_put_with_exit_and_walker_is_safe() {
+    check_scenario("G1");
+}
+
+/// Without `mmap_sem`, two gets both miss and register a notifier each: the get/put oracle
+/// reports two notifiers for one (mm, ops).
+#[test]
+fn g1_without_mmap_sem_links_two_notifiers_for_one_ops() {
+    check_scenario("G1-no-mmap-sem");
+}
+
+/// G2 on v5.4 (`synchronize_srcu`, per-CPU callback lists): the put's `free_notifier` runs
+/// after the module is unloaded, in G1's `mmu_notifier_free_rcu`.
+#[test]
+fn g2_synchronize_srcu_with_per_cpu_lists_calls_free_notifier_after_unload() {
+    check_scenario("G2");
+}
+
+/// G2 without the unload: the get/put oracle reports the free that starts after
+/// `mmu_notifier_synchronize` returned, although its last put came before the call.
+#[test]
+fn g2_without_unload_breaks_mmu_notifier_synchronize_promise() {
+    check_scenario("G2-no-unload");
+}
+
+/// G2 with `srcu_barrier`, or with one FIFO callback queue: safe.
+#[test]
+fn g2_srcu_barrier_or_one_fifo_queue_is_safe() {
+    check_scenario("G2-srcu-barrier");
+    check_scenario("G2-fifo");
+}
+
+/// S6's two fixes: the free through `mmu_notifier_call_srcu` (v3.17), and get/put (v5.4).
+#[test]
+fn s6_fixed_by_call_srcu_or_by_get_put_is_safe() {
+    check_scenario("S6-call-srcu");
+    check_scenario("S6-getput");
+}
+
+/// P1: the plain `hlist_add_head` lets the walker read `A->ops` unordered with its
+/// initialisation (loom: data race; shuttle: blind); `hlist_add_head_rcu` (v5.4) is safe.
+#[test]
+fn p1_plain_publication_is_a_race_only_loom_sees() {
+    check_scenario("P1");
+}
+
+/// Misuse: a put without a get is the kernel's `WARN_ON`, reported at the warning; a get at
+/// the maximum of users returns `-EOVERFLOW`, which the driver handles.
+#[test]
+fn misuse_warns_or_returns_the_error() {
+    check_scenario("G-put-without-get");
+    check_scenario("G-overflow");
+}
+
+/// hmm's mirror that counts the walks reaching its notifier (a harness counter, not a step of
+/// the model).
+struct CountingMirror;
+
+static WALKS_REACHING_A: AtomicUsize = AtomicUsize::new(0);
+
+impl<B: Backend> MmuNotifierOps<B> for CountingMirror {
+    fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, _: MmRef) {
+        k.notifier(mn).obj().touch(cur, "hmm->mirrors_sem", true);
+        WALKS_REACHING_A.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct CountedPublication;
+
+impl Model for CountedPublication {
+    fn run<B: Backend>(&self, main: &Task) {
+        publish_while_walking::<B>(KernelConfig::v5_4(), main, Arc::new(CountingMirror));
+    }
+}
+
+/// Runs the test `name` of this binary in a child process (loom may abort the process it runs
+/// in), which runs `check` and prints its result; returns that result.
+fn in_child<T: Serialize + DeserializeOwned>(name: &str, check: impl FnOnce() -> T) -> T {
+    const MARK: &str = "GETPUT-TEST-OUTCOME ";
+    if std::env::var_os("GETPUT_CHILD").is_some() {
+        let o = check();
+        println!("{MARK}{}", serde_json::to_string(&o).expect("serialisable"));
+        return o;
+    }
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("GETPUT_CHILD", "1")
+        .output()
+        .expect("the child runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once(MARK).map(|(_, json)| json.to_string()))
+        .unwrap_or_else(|| {
+            panic!(
+                "the child died ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    serde_json::from_str(&line).expect("the child's result parses")
+}
+
+/// loom can silently collapse its exploration when a spawned thread loads before it stores
+/// (loom#392), which `hlist_add_head_rcu` does. P1's pass on v5.4 is not such a collapse: in
+/// the same exploration, some executions have the walker reach A (and read `A->ops`) after the
+/// release store, and others not.
+#[test]
+fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
+    let (o, reached): (Outcome, u64) =
+        in_child("p1_v5_4_loom_pass_explores_the_walker_reaching_a", || {
+            let spec = CheckSpec {
+                checker: CheckerKind::Loom,
+                preemption_bound: None,
+                iterations: 1,
+                seed: 1,
+                pct_depth: 1,
+            };
+            let o = check_in_process(Arc::new(CountedPublication), &spec);
+            (o, WALKS_REACHING_A.load(Ordering::Relaxed) as u64)
+        });
+    assert_eq!(o.observed, Verdict::Safe, "{o:#?}");
+    eprintln!(
+        "P1 v5.4 loom: {} executions, {reached} with the walker on A",
+        o.executions
+    );
+    assert!(reached > 0, "loom never let the walker see A");
+    assert!(reached < o.executions, "loom never let the walker miss A");
+}
+
+/// G2's counterexample replays to the same call after unload, at the same step, with the same
+/// trace, from the command its check printed (loom and shuttle-random).
+#[test]
+fn g2_counterexample_replays_exactly() {
+    let scenario = registry::scenario("G2").expect("G2");
+    for checker in [CheckerKind::Loom, CheckerKind::ShuttleRandom] {
+        let spec = registry::default_spec(&scenario, KernelVersion::V5_4, checker);
+        let first = check_in_child(Path::new(EXE), "G2", KernelVersion::V5_4, &spec);
+        let v = first.violation.clone().expect("G2 fails on v5.4");
+        let token: ReplayToken = first
+            .replay
+            .as_deref()
+            .and_then(|c| c.split_whitespace().last())
+            .expect("a replay command")
+            .parse()
+            .expect("the printed token parses");
+        let again = replay_in_child(Path::new(EXE), &token);
+        let w = again.violation.clone().expect("the replay fails too");
+        assert_eq!(
+            (w.kind, &w.function, &w.site, &w.object, w.step),
+            (v.kind, &v.function, &v.site, &v.object, v.step),
+            "{checker}"
+        );
+        assert_eq!(again.trace, first.trace, "{checker}: the same execution");
+    }
 }

@@ -7,7 +7,7 @@
 //! standing on it is safe by construction. `users` and the list are serialised by
 //! `mm->mmu_notifier_mm->lock`; concurrent gets by `mm->mmap_sem` (held for write).
 
-use super::{Kernel, MnRef, OpsId};
+use super::{Kernel, MnRef, OpsId, Publish};
 use crate::backend::{Backend, RaceCell};
 use crate::exec::Task;
 use crate::hlist::hlist_for_each_entry_rcu;
@@ -18,8 +18,6 @@ use crate::spinlock::spin_unlock;
 use crate::trace::Op;
 use std::fmt;
 use std::sync::Arc;
-
-use super::Publish;
 
 /// An error a kernel API returns (`ERR_PTR(-E...)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,8 +128,8 @@ impl<B: Backend> Kernel<B> {
         found
     }
 
-    /// `__mmu_notifier_register(mn, mm)` as of v5.4: `mmgrab`, `mn->mm = mm`,
-    /// `mn->users = 1`, then link under the lock (`hlist_add_head_rcu`, or the plain
+    /// `__mmu_notifier_register(mn, mm)` as of v5.4: `mn->mm = mm`, `mn->users = 1`,
+    /// `mmgrab`, then link under the lock (`hlist_add_head_rcu`, or the plain
     /// `hlist_add_head` when the knob says so).
     fn __mmu_notifier_register(&self, cur: &Task, mn: MnRef, mm: MmRef, ops: OpsId) {
         let _f = cur.enter_helper("__mmu_notifier_register");
@@ -139,12 +137,12 @@ impl<B: Backend> Kernel<B> {
         let n = self.notifier(mn);
         // BUG_ON(atomic_read(&mm->mm_users) <= 0)
         m.bug_on_no_users(cur);
-        // Pairs with the mmdrop in mmu_notifier_free_rcu.
-        m.mmgrab(cur);
         n.obj
             .access(cur, "mm", true, || n.mm.with_mut(|p| *p = Some(mm)));
         n.obj
             .access(cur, "users", true, || n.users.with_mut(|u| *u = 1));
+        // Pairs with the mmdrop in mmu_notifier_free_rcu.
+        m.mmgrab(cur);
         let lock = m.lock.spin_lock(cur, &m.obj);
         match self.config.publish {
             Publish::Plain => hlist_add_head(cur, &self.list(m), mn.0),

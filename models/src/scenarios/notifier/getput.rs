@@ -83,6 +83,8 @@ impl Model for ConcurrentGetPut {
 pub struct PutThenUnload {
     /// The kernel's knobs (two CPU slots: the put and the unload run on different CPUs).
     pub config: KernelConfig,
+    /// Whether the module is unloaded after `mmu_notifier_synchronize` returns.
+    pub unload: bool,
 }
 
 impl Model for PutThenUnload {
@@ -107,7 +109,9 @@ impl Model for PutThenUnload {
             let _f = main.enter("module_exit");
             k.mmu_notifier_synchronize(main);
         }
-        k.module_unload(main, HMM);
+        if self.unload {
+            k.module_unload(main, HMM);
+        }
         k.mmput(main, mm);
         join_then_stop_workers(&k, Vec::new(), workers);
     }

@@ -18,6 +18,14 @@ use std::sync::Arc;
 use unregister::{NoReleaseFree, UnlinkNoRelease, UnregisterThenFree};
 
 const V3: &[KernelVersion] = &[KernelVersion::V3_16, KernelVersion::V3_17];
+/// S4 only uses `mmu_notifier_register`/`mmu_notifier_unregister`, which v5.4 kept; the other
+/// S scenarios use `mmu_notifier_unregister_no_release` or `mmu_notifier_call_srcu`, which
+/// v5.4 removed (commit c96245148c1e): their v5.4 counterparts are in [`v5_4`].
+const V3_AND_V5_4: &[KernelVersion] = &[
+    KernelVersion::V3_16,
+    KernelVersion::V3_17,
+    KernelVersion::V5_4,
+];
 const WALKER: &str = "__mmu_notifier_invalidate_range_start";
 
 fn uaf(
@@ -145,7 +153,7 @@ fn v3_catalog() -> Vec<Scenario> {
         Scenario {
             id: "S4",
             summary: "E, U: mmu_notifier_unregister(A) then kfree(A); A flushes in ->release",
-            kernels: V3,
+            kernels: V3_AND_V5_4,
             build: |v| {
                 Arc::new(UnregisterThenFree {
                     config: world::config(v),

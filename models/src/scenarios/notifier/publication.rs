@@ -22,24 +22,33 @@ pub struct PublishWhileWalking {
 
 impl Model for PublishWhileWalking {
     fn run<B: Backend>(&self, main: &Task) {
-        let ops: Arc<dyn MmuNotifierOps<B>> = Arc::new(HmmMirror);
-        let k = Kernel::<B>::new(self.config, vec![ops]);
-        let mm = k.mm_alloc(main, "mm");
-        pin_for_walker(main, &k, mm);
-        let r = {
-            let k = Arc::clone(&k);
-            main.spawn::<B, _>("R", 0, move |t| {
-                let a = k.alloc_notifier(t, "notifier A", OpsId(0));
-                k.mmu_notifier_register(t, a, mm);
-                a
-            })
-        };
-        let w = spawn_walker(main, &k, mm);
-        let a = r.join();
-        w.join();
-        unpin_for_walker(main, &k, mm);
-        k.mmu_notifier_unregister(main, a, mm);
-        k.kfree_notifier(main, a);
-        k.mmput(main, mm);
+        publish_while_walking::<B>(self.config, main, Arc::new(HmmMirror));
     }
+}
+
+/// The body of [`PublishWhileWalking`] with any driver (a test counts the walks that reach
+/// A, to show that loom's pass on `hlist_add_head_rcu` is not a collapsed exploration).
+pub fn publish_while_walking<B: Backend>(
+    config: KernelConfig,
+    main: &Task,
+    ops: Arc<dyn MmuNotifierOps<B>>,
+) {
+    let k = Kernel::<B>::new(config, vec![ops]);
+    let mm = k.mm_alloc(main, "mm");
+    pin_for_walker(main, &k, mm);
+    let r = {
+        let k = Arc::clone(&k);
+        main.spawn::<B, _>("R", 0, move |t| {
+            let a = k.alloc_notifier(t, "notifier A", OpsId(0));
+            k.mmu_notifier_register(t, a, mm);
+            a
+        })
+    };
+    let w = spawn_walker(main, &k, mm);
+    let a = r.join();
+    w.join();
+    unpin_for_walker(main, &k, mm);
+    k.mmu_notifier_unregister(main, a, mm);
+    k.kfree_notifier(main, a);
+    k.mmput(main, mm);
 }
