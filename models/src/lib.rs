@@ -2,6 +2,7 @@
 //! checker, and the `notifier-check` command line.
 
 pub mod cli;
+pub mod fuzz;
 pub mod kernel;
 pub mod model;
 pub mod registry;

@@ -49,12 +49,19 @@ pub enum Command {
     /// Replays a failure from the token its check printed.
     Replay {
         /// The token: `<scenario>/<kernel>/loom/pb=<N>/exec=<E>` (or `loom/unbounded/...`), or
-        /// `<scenario>/<kernel>/shuttle-{random,pct}/<schedule>`.
+        /// `<scenario>/<kernel>/shuttle-{random,pct}/<schedule>`; for a scenario file, the
+        /// scenario part is `file`.
         token: String,
+        /// The scenario file the token's failure was found in (its scenario part is `file`).
+        #[arg(long, value_name = "FILE")]
+        scenario_file: Option<PathBuf>,
         /// Print JSON instead of the trace.
         #[arg(long)]
         json: bool,
     },
+    /// Generates scenarios with proptest, checks each with shuttle and every oracle, and
+    /// shrinks every new kind of failure to a minimal scenario, saved to a file.
+    Fuzz(FuzzArgs),
     /// Runs every scenario × kernel × checker (the default command).
     Campaign {
         /// Only this scenario (repeat for several; default: every scenario).
@@ -119,14 +126,57 @@ pub enum Command {
     /// `check`, `replay` and `campaign`).
     #[command(name = "__child", hide = true)]
     Child(ChildArgs),
+    /// Runs the fuzzing loop in this process, reporting progress and the result as lines on
+    /// stdout (the parent's side of `fuzz`).
+    #[command(name = "__fuzz", hide = true)]
+    FuzzChild(FuzzArgs),
+}
+
+/// `fuzz`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct FuzzArgs {
+    /// The kernel version: v3.16, v3.17 or v5.4.
+    #[arg(long, value_name = "VERSION")]
+    pub kernel: KernelVersion,
+    /// Stop after N cases (default: 1000 when --seconds is not given).
+    #[arg(long, value_name = "N", conflicts_with = "seconds", value_parser = clap::value_parser!(u64).range(1..))]
+    pub cases: Option<u64>,
+    /// Stop after N seconds (the running case finishes).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seconds: Option<u64>,
+    /// The base seed: case i is drawn from (seed, i).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Run shard I of N (0-based): the cases i with i mod N = I, so that N jobs cover the
+    /// seed space with no duplicate work.
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: String,
+    /// shuttle executions per case.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    pub iterations: u64,
+    /// Only these drivers (repeat; default: every driver the kernel has). `correct` stands
+    /// for the drivers that follow the API's rules.
+    #[arg(long, value_name = "NAME")]
+    pub driver: Vec<String>,
+    /// Where to save the minimal scenarios (created if missing; existing files are never
+    /// overwritten).
+    #[arg(long, value_name = "DIR", default_value = "fuzz-failures")]
+    pub out: PathBuf,
+    /// Print one JSON object instead of the report (no progress bar).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `check`'s arguments. Budget flags left out take the scenario's default budget.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The scenario id (see `list`).
-    #[arg(long, value_name = "ID")]
-    pub scenario: String,
+    #[arg(long, value_name = "ID", required_unless_present = "scenario_file")]
+    pub scenario: Option<String>,
+    /// A scenario file instead (see the README's fuzzing section); its `[expect]` table says
+    /// what the check must observe (default: safe).
+    #[arg(long, value_name = "FILE", conflicts_with = "scenario")]
+    pub scenario_file: Option<PathBuf>,
     /// The kernel version: v3.16, v3.17 or v5.4.
     #[arg(long, value_name = "VERSION")]
     pub kernel: KernelVersion,
@@ -174,8 +224,11 @@ pub struct ChildArgs {
     #[arg(long, conflicts_with_all = ["scenario", "kernel", "checker"])]
     pub replay: Option<String>,
     /// The scenario id.
-    #[arg(long, required_unless_present = "replay")]
+    #[arg(long, required_unless_present_any = ["replay", "scenario_file"])]
     pub scenario: Option<String>,
+    /// A scenario file instead of a scenario id.
+    #[arg(long, conflicts_with = "scenario")]
+    pub scenario_file: Option<PathBuf>,
     /// The kernel version.
     #[arg(long, required_unless_present = "replay")]
     pub kernel: Option<KernelVersion>,

@@ -9,6 +9,7 @@ mod bench;
 mod campaign;
 mod check;
 mod explore;
+mod fuzz;
 pub mod html;
 mod list;
 pub mod output;
@@ -42,7 +43,13 @@ pub fn main() -> ExitCode {
     let result = match command {
         Command::List { json } => Ok(list::run(json)),
         Command::Check(args) => check::run(args),
-        Command::Replay { token, json } => replay::run(&token, json),
+        Command::Replay {
+            token,
+            scenario_file,
+            json,
+        } => replay::run(&token, scenario_file.as_deref(), json),
+        Command::Fuzz(args) => fuzz::run(args),
+        Command::FuzzChild(args) => fuzz::serve(args),
         Command::Campaign {
             scenario,
             jobs,
@@ -117,22 +124,36 @@ fn clap_error(e: &clap::Error) -> ExitCode {
 
 /// `__child`: one check or replay in this process, reported as one result line on stdout.
 fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
+    placement::set_override(Placements {
+        release: args.release_unlock,
+        unregister: args.unregister_unlock,
+    });
+    runner::set_instrumentation(!args.untraced);
+    let spec = |checker| CheckSpec {
+        checker,
+        preemption_bound: args.preemption_bound,
+        iterations: args.iterations,
+        seed: args.seed,
+        pct_depth: args.pct_depth,
+    };
+    if let Some(file) = &args.scenario_file {
+        match (&args.replay, args.kernel, args.checker) {
+            (Some(token), ..) => child::serve_replay_file(file, &token.parse()?)?,
+            (None, Some(kernel), Some(checker)) => {
+                child::serve_check_file(file, kernel, &spec(checker))?
+            }
+            _ => {
+                return Err(
+                    "__child --scenario-file needs --replay, or --kernel and --checker".into(),
+                )
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     match (args.replay, args.scenario, args.kernel, args.checker) {
         (Some(token), ..) => child::serve_replay(&token.parse()?)?,
         (None, Some(scenario), Some(kernel), Some(checker)) => {
-            placement::set_override(Placements {
-                release: args.release_unlock,
-                unregister: args.unregister_unlock,
-            });
-            runner::set_instrumentation(!args.untraced);
-            let spec = CheckSpec {
-                checker,
-                preemption_bound: args.preemption_bound,
-                iterations: args.iterations,
-                seed: args.seed,
-                pct_depth: args.pct_depth,
-            };
-            child::serve_check(&scenario, kernel, &spec)?
+            child::serve_check(&scenario, kernel, &spec(checker))?
         }
         _ => return Err("__child needs --replay, or --scenario, --kernel and --checker".into()),
     }

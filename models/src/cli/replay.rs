@@ -1,11 +1,14 @@
 //! `notifier-check replay <token>`: run a failing execution again, in a child process.
 
+use super::check::{expectation, with_file_replay};
 use super::output::{print, print_json, Report};
 use super::{current_exe, exit};
+use crate::fuzz::engine::FILE_TOKEN;
 use crate::registry::target;
-use crate::runner::{replay_in_child, CheckerReplay, ReplayToken};
+use crate::runner::{replay_file_in_child, replay_in_child, CheckerReplay, ReplayToken};
 use crate::scenario::{Outcome, Verdict};
 use serde::Serialize;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// `replay --json`: the check's report plus whether the failure came back.
@@ -19,15 +22,50 @@ struct ReplayReport {
     report: Report,
 }
 
-/// Replays `token`; exit status 0 iff the failure came back as the token says.
-pub fn run(token: &str, json: bool) -> Result<ExitCode, String> {
+/// Replays `token` (on the scenario file `file`, if given); exit status 0 iff the failure
+/// came back as the token says.
+pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, String> {
     let token: ReplayToken = token.parse()?;
-    let scenario = target(&token.scenario, token.kernel)?;
-    let outcome = replay_in_child(&current_exe()?, &token);
-    let divergence = divergence(&token.checker, &outcome);
     let checker = token.checker.checker();
-    let expect = (scenario.expect)(token.kernel, checker);
-    let report = Report::new(scenario.id, token.kernel, checker, expect, outcome);
+    let (outcome, report_of): (Outcome, Box<dyn FnOnce(Outcome) -> Report>) = match file {
+        Some(file) => {
+            if token.scenario != FILE_TOKEN {
+                return Err(format!(
+                    "with --scenario-file the token's scenario part is '{FILE_TOKEN}', not '{}'",
+                    token.scenario
+                ));
+            }
+            let scenario = crate::fuzz::load(file, token.kernel)?;
+            let expect = expectation(scenario.file.expect.as_ref(), token.kernel)
+                .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
+            let outcome = replay_file_in_child(&current_exe()?, file, &token);
+            let outcome = with_file_replay(outcome, file, token.kernel);
+            let name = file.display().to_string();
+            let kernel = token.kernel;
+            (
+                outcome,
+                Box::new(move |o| Report::new(&name, kernel, checker, expect, o)),
+            )
+        }
+        None => {
+            if token.scenario == FILE_TOKEN {
+                return Err(format!(
+                    "token '{}' names a scenario file: pass it with --scenario-file FILE",
+                    token.short()
+                ));
+            }
+            let scenario = target(&token.scenario, token.kernel)?;
+            let outcome = replay_in_child(&current_exe()?, &token);
+            let expect = (scenario.expect)(token.kernel, checker);
+            let (id, kernel) = (scenario.id, token.kernel);
+            (
+                outcome,
+                Box::new(move |o| Report::new(id, kernel, checker, expect, o)),
+            )
+        }
+    };
+    let divergence = divergence(&token.checker, &outcome);
+    let report = report_of(outcome);
     let reproduced = divergence.is_none();
     if json {
         print_json(&ReplayReport {

@@ -8,6 +8,7 @@
 //! last such line; if there is none, the child died, and that is the check's result.
 
 use super::replay::ReplayToken;
+use crate::fuzz::DataModel;
 use crate::kernel::KernelVersion;
 use crate::registry;
 use crate::scenario::{CheckSpec, Outcome, Verdict};
@@ -17,6 +18,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The prefix of the child's result line.
@@ -90,15 +92,14 @@ pub fn check_in_child_with(
 }
 
 fn check_args(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "__child",
-        "--scenario",
-        scenario,
-        "--kernel",
-        kernel.as_str(),
-    ]
-    .map(String::from)
-    .to_vec();
+    child_args(["--scenario", scenario], kernel, spec)
+}
+
+/// The arguments of a `__child` check of `target` (`--scenario ID` or `--scenario-file F`).
+fn child_args(target: [&str; 2], kernel: KernelVersion, spec: &CheckSpec) -> Vec<String> {
+    let mut args: Vec<String> = ["__child", target[0], target[1], "--kernel", kernel.as_str()]
+        .map(String::from)
+        .to_vec();
     args.extend(["--checker".to_string(), spec.checker.to_string()]);
     if let Some(pb) = spec.preemption_bound {
         args.extend(["--preemption-bound".to_string(), pb.to_string()]);
@@ -107,6 +108,35 @@ fn check_args(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> Vec<St
     args.extend(["--seed".to_string(), spec.seed.to_string()]);
     args.extend(["--pct-depth".to_string(), spec.pct_depth.to_string()]);
     args
+}
+
+/// Runs one check of the scenario file `file` in a child process. The outcome's replay is the
+/// checker's part of the token (see [`crate::fuzz::engine::file_token`]).
+pub fn check_file_in_child(
+    exe: &Path,
+    file: &Path,
+    kernel: KernelVersion,
+    spec: &CheckSpec,
+) -> Outcome {
+    let args = child_args(
+        ["--scenario-file", &file.display().to_string()],
+        kernel,
+        spec,
+    );
+    run(exe, &args, super::bound_text(spec))
+}
+
+/// Replays `token` (whose scenario part is `file`) on the scenario file `file` in a child
+/// process.
+pub fn replay_file_in_child(exe: &Path, file: &Path, token: &ReplayToken) -> Outcome {
+    let args = [
+        "__child".to_string(),
+        "--scenario-file".to_string(),
+        file.display().to_string(),
+        "--replay".to_string(),
+        token.to_string(),
+    ];
+    run(exe, &args, format!("replay of {}", token.short()))
 }
 
 /// Replays `token` in a child process.
@@ -249,6 +279,30 @@ pub fn serve_check(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> R
 pub fn serve_replay(token: &ReplayToken) -> Result<(), String> {
     CHILD_MODE.store(true, Ordering::Relaxed);
     let outcome = registry::replay(token)?;
+    emit(&outcome);
+    Ok(())
+}
+
+/// Child side: runs one check of the scenario file `file` in this process and prints its
+/// result line.
+pub fn serve_check_file(
+    file: &Path,
+    kernel: KernelVersion,
+    spec: &CheckSpec,
+) -> Result<(), String> {
+    let model = DataModel::new(crate::fuzz::load(file, kernel)?);
+    CHILD_MODE.store(true, Ordering::Relaxed);
+    let outcome = super::check_in_process(Arc::new(model), spec);
+    emit(&outcome);
+    Ok(())
+}
+
+/// Child side: replays `token` on the scenario file `file` in this process and prints its
+/// result line.
+pub fn serve_replay_file(file: &Path, token: &ReplayToken) -> Result<(), String> {
+    let model = DataModel::new(crate::fuzz::load(file, token.kernel)?);
+    CHILD_MODE.store(true, Ordering::Relaxed);
+    let outcome = super::replay_in_process(Arc::new(model), &token.checker);
     emit(&outcome);
     Ok(())
 }

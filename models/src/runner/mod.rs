@@ -19,7 +19,8 @@ mod shuttle_run;
 mod stress;
 
 pub use child::{
-    check_in_child, check_in_child_with, replay_in_child, ChildOptions, RESULT_MARKER,
+    check_file_in_child, check_in_child, check_in_child_with, replay_file_in_child,
+    replay_in_child, ChildOptions, RESULT_MARKER,
 };
 pub use replay::{CheckerReplay, ReplayToken};
 pub use stress::stress_std;
