@@ -28,6 +28,10 @@ struct Tracked {
     linked: bool,
     /// The put that took `users` to 0.
     last_put: Option<usize>,
+    /// The return of that put (after its `call_srcu`): `mmu_notifier_synchronize` promises
+    /// the completion of frees whose put returned before it was called, not of a put still
+    /// running.
+    put_returned: Option<usize>,
     /// The `free_notifier` call (its `MethodStart` event).
     free_started: Option<usize>,
     free_done: bool,
@@ -108,6 +112,7 @@ impl GetPutOracle {
                     puts: 0,
                     linked: true,
                     last_put: None,
+                    put_returned: None,
                     free_started: None,
                     free_done: false,
                     promised_by: None,
@@ -185,7 +190,7 @@ impl GetPutOracle {
         if let Some((call, ret)) = t.promised_by {
             let msg = format!(
                 "free_notifier of {name} starts after mmu_notifier_synchronize (called at {}) \
-                 returned at {}, although its last put ({}) came before that call",
+                 returned at {}, although its last put ({}) had returned before that call",
                 log.cite(call),
                 log.cite(ret),
                 log.cite(last_put)
@@ -203,7 +208,7 @@ impl GetPutOracle {
         start: usize,
     ) -> Result<(), Violation> {
         for (&notifier, t) in self.notifiers.iter_mut() {
-            let outstanding = t.last_put.is_some_and(|p| p < start) && !t.free_done;
+            let outstanding = t.put_returned.is_some_and(|p| p < start) && !t.free_done;
             if !outstanding {
                 continue;
             }
@@ -264,6 +269,14 @@ impl Oracle for GetPutOracle {
                 }
             }
             Op::NotifierSynchronizeDone { start } => self.on_synchronize_done(at, log, start)?,
+            Op::Return {
+                function: "mmu_notifier_put",
+                obj,
+            } => {
+                if let Some(t) = self.notifiers.get_mut(&obj) {
+                    t.put_returned = Some(at);
+                }
+            }
             Op::Warn { obj, .. } => {
                 self.first_warn.get_or_insert((at, obj));
             }
@@ -335,8 +348,20 @@ mod tests {
         })
     }
 
+    /// A whole put: its event and, for the last one, its return (after its `call_srcu`).
     fn put(t: &Task, n: ObjId, users: usize) -> usize {
-        t.record(Op::NotifierPut { notifier: n, users })
+        let at = t.record(Op::NotifierPut { notifier: n, users });
+        if users == 0 {
+            put_returns(t, n);
+        }
+        at
+    }
+
+    fn put_returns(t: &Task, n: ObjId) {
+        t.record(Op::Return {
+            function: "mmu_notifier_put",
+            obj: n,
+        });
     }
 
     fn free(t: &Task, n: ObjId) {
@@ -457,6 +482,20 @@ mod tests {
             free(t, a);
         });
         assert_eq!(clean, None);
+        // Nor a put that dropped the last user but had not returned (not yet queued its free)
+        // when the call began: the fuzzer's `[get A, put A] || [mmu_notifier_synchronize]`.
+        let running = judged(|t, mm, a, _| {
+            get(t, mm, a, 1, true);
+            t.record(Op::NotifierPut {
+                notifier: a,
+                users: 0,
+            });
+            let s = t.record(Op::NotifierSynchronize);
+            t.record(Op::NotifierSynchronizeDone { start: s });
+            put_returns(t, a);
+            free(t, a);
+        });
+        assert_eq!(running, None);
     }
 
     #[test]

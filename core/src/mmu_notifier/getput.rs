@@ -200,6 +200,11 @@ impl<B: Backend> Kernel<B> {
         let k = Arc::clone(self);
         self.srcu
             .call_srcu(cur, Box::new(move |cur| k.mmu_notifier_free_rcu(cur, mn)));
+        // The last put has returned: from here on, mmu_notifier_synchronize promises its free.
+        cur.record(Op::Return {
+            function: "mmu_notifier_put",
+            obj: n.obj.id(),
+        });
     }
 
     /// `mmu_notifier_free_rcu` (the SRCU callback queued by the last put):
