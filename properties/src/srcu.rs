@@ -1,7 +1,7 @@
 //! The SRCU oracle: the three guarantees of kernel-notes §6, judged from the trace.
 //!
 //! "Before" is the order in which events were recorded, and the SRCU model records each event
-//! where that order is implied by the algorithm's own synchronisation (see `core/src/srcu.rs`):
+//! where that order is implied by the algorithm's own synchronisation (see `core/src/srcu/`):
 //! - `SrcuReadLock` is recorded *after* the reader's increments and barrier B, so a section
 //!   recorded before `SynchronizeSrcu` is one whose increment every summation of that grace
 //!   period must see (B precedes the updater's barrier A);
