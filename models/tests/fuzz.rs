@@ -78,6 +78,18 @@ fn figures(what: &str, f: &Found) {
     );
 }
 
+/// The driver of the notifier whose use-after-free the minimal scenario shows.
+fn culprit(f: &Found) -> Driver {
+    let v = f.outcome.violation.as_ref().expect("violation");
+    let object = v.object.as_deref().expect("an object");
+    f.minimal
+        .notifiers
+        .iter()
+        .find(|n| format!("notifier {}", n.name) == object)
+        .expect("the freed object is a notifier of the scenario")
+        .driver
+}
+
 /// Hazard A on v3.16 (kernel-notes §4): found from random generation, shrunk to a scenario no
 /// larger than S2, and still the same use-after-free in exit's unlink loop, of a notifier
 /// whose driver defers its free while linked.
@@ -96,15 +108,7 @@ fn random_generation_rediscovers_hazard_a_on_v3_16() {
         "{}",
         f.minimal.render()
     );
-    let v = f.outcome.violation.as_ref().expect("violation");
-    let object = v.object.as_deref().expect("an object");
-    let culprit = f
-        .minimal
-        .notifiers
-        .iter()
-        .find(|n| format!("notifier {}", n.name) == object)
-        .expect("the freed object is a notifier of the scenario");
-    assert_eq!(culprit.driver, Driver::DeferFreeWhileLinked);
+    assert_eq!(culprit(f), Driver::DeferFreeWhileLinked);
     assert!(f
         .outcome
         .replay
@@ -130,15 +134,7 @@ fn random_generation_rediscovers_the_hmm_use_after_free() {
         "{}",
         f.minimal.render()
     );
-    let v = f.outcome.violation.as_ref().expect("violation");
-    let object = v.object.as_deref().expect("an object");
-    let culprit = f
-        .minimal
-        .notifiers
-        .iter()
-        .find(|n| format!("notifier {}", n.name) == object)
-        .expect("the freed object is a notifier of the scenario");
-    assert_eq!(culprit.driver, Driver::Hmm);
+    assert_eq!(culprit(f), Driver::Hmm);
 }
 
 /// The same budget with the drivers that follow the API's rules finds nothing on v3.17 (kvm,

@@ -165,11 +165,7 @@ fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
             r.scenario,
             r.kernel,
             r.checker,
-            if r.matches {
-                "as expected"
-            } else {
-                "NOT as expected"
-            },
+            r.match_text(),
             r.mark()
         ));
         s.push_str(&format!("  expected: {}\n", r.expected_text()));

@@ -138,11 +138,7 @@ fn counterexample(i: usize, r: &Report) -> String {
         esc(&r.scenario),
         r.kernel,
         r.checker,
-        if r.matches {
-            "as expected"
-        } else {
-            "NOT as expected"
-        }
+        r.match_text()
     );
     s.push_str(&format!(
         "<p>expected: {}<br>observed: {} after {} executions ({})</p>\n",

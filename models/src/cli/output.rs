@@ -69,6 +69,15 @@ impl Report {
         }
     }
 
+    /// "as expected" or "NOT as expected".
+    pub fn match_text(&self) -> &'static str {
+        if self.matches {
+            "as expected"
+        } else {
+            "NOT as expected"
+        }
+    }
+
     /// `✓` or `✗`.
     pub fn mark(&self) -> &'static str {
         if self.matches {
@@ -87,13 +96,9 @@ impl Report {
     /// the replay command.
     pub fn human(&self) -> String {
         let mut s = format!(
-            "{} {} {} on {} with {}: expected {}, observed {}\n",
+            "{} {}: {} on {} with {}: expected {}, observed {}\n",
             self.mark(),
-            if self.matches {
-                "as expected:"
-            } else {
-                "NOT as expected:"
-            },
+            self.match_text(),
             self.scenario,
             self.kernel,
             self.checker,
