@@ -11,7 +11,6 @@ use super::world::spawn_workers_for_queued;
 use super::world::unpin_for_walker;
 use super::world::{join_then_stop_workers, pin_for_walker, spawn_walker, spawn_workers};
 use crate::model::Model;
-use notifier_core::backend::JoinOps;
 use notifier_core::{Backend, Errno, Kernel, KernelConfig, MmuNotifierOps, Op, OpsId, Task};
 use std::sync::Arc;
 
@@ -198,11 +197,7 @@ impl Model for GetPutMisuse {
                 let workers = spawn_workers(main, &k);
                 k.mmu_notifier_put(main, a);
                 k.mmu_notifier_put(main, b);
-                d.join();
-                k.srcu.stop_worker();
-                for w in workers {
-                    w.join();
-                }
+                join_then_stop_workers(&k, vec![d], workers);
             }
         }
         k.mmput(main, mm);

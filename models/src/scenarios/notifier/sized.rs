@@ -4,19 +4,10 @@
 
 use super::exit_release::{ExitRelease, ReleaseBehaviour};
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
-use super::{uaf, world, V3};
+use super::{small, uaf, world, V3};
 use crate::kernel::KernelVersion;
-use crate::scenario::{Budget, CheckerKind, Expectation, Scenario};
+use crate::scenario::{CheckerKind, Expectation, Scenario};
 use std::sync::Arc;
-
-/// Exhaustive loom; shuttle as for the two-thread scenarios.
-fn unbounded(_: KernelVersion, _: CheckerKind) -> Budget {
-    Budget {
-        preemption_bound: None,
-        iterations: 2_000,
-        pct_depth: 3,
-    }
-}
 
 /// Hazard A as in S2, with `notifiers` notifiers.
 fn hazard_a(notifiers: usize) -> impl Fn(KernelVersion) -> Arc<ExitRelease> {
@@ -46,7 +37,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V3,
             build: |v| hazard_a(1)(v),
             expect: hazard_a_expect,
-            budget: unbounded,
+            budget: small,
         },
         Scenario {
             id: "S2-3n",
@@ -54,7 +45,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V3,
             build: |v| hazard_a(3)(v),
             expect: hazard_a_expect,
-            budget: unbounded,
+            budget: small,
         },
         Scenario {
             id: "S5-no-exit",
@@ -68,7 +59,7 @@ pub fn catalog() -> Vec<Scenario> {
                 })
             },
             expect: |_, _| Expectation::safe(),
-            budget: unbounded,
+            budget: small,
         },
     ]
 }
