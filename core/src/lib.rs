@@ -31,5 +31,5 @@ pub use mmu_notifier::{
     Errno, Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock, Synchronize,
     UnregisterUnlock, USERS_MAX_V5_4,
 };
-pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
+pub use trace::{Event, ObjId, Op, ResolvedOp, ThreadId, TraceEvent};
 pub use violation::{Violation, ViolationKind};
