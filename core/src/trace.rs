@@ -41,11 +41,7 @@ pub enum Op<Obj = ObjId, Name = &'static str> {
     /// `kfree` (or the last `mmdrop`): the object is poisoned.
     Free { obj: Obj },
     /// A load or store of a field of a kernel object.
-    Access {
-        obj: Obj,
-        field: Name,
-        write: bool,
-    },
+    Access { obj: Obj, field: Name, write: bool },
     /// `spin_lock(lock)`, acquired.
     SpinLock { obj: Obj },
     /// `spin_unlock(lock)`.
@@ -257,9 +253,7 @@ impl Op {
                 users: *users,
             },
             Op::NotifierSynchronize => Op::NotifierSynchronize,
-            Op::NotifierSynchronizeDone { start } => {
-                Op::NotifierSynchronizeDone { start: *start }
-            }
+            Op::NotifierSynchronizeDone { start } => Op::NotifierSynchronizeDone { start: *start },
             Op::ModuleUnload { ops } => Op::ModuleUnload { ops: *ops },
             Op::Note { text } => Op::Note { text: text.clone() },
         }

@@ -49,7 +49,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
     let result = run_in_child(&current_exe()?, &plan, None);
     let expect = (scenario.expect)(args.kernel, args.checker);
-    let report = Report::new(scenario.id, target, args.kernel, args.checker, expect, result);
+    let report = Report::new(
+        scenario.id,
+        target,
+        args.kernel,
+        args.checker,
+        expect,
+        result,
+    );
     finish(&args, &report, scenario.summary)
 }
 

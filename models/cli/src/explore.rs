@@ -251,7 +251,7 @@ pub fn run(
                     // A replay token does not carry the placement: it would replay another
                     // model.
                     o.replay = None;
-                    Observed::Outcome(o)
+                    Observed::Outcome(Box::new(o))
                 }
                 Err(crash) => Observed::Crash(crash),
             }

@@ -37,7 +37,7 @@ pub struct Report {
 #[serde(rename_all = "kebab-case")]
 pub enum Observed {
     /// The check ran to a verdict.
-    Outcome(Outcome),
+    Outcome(Box<Outcome>),
     /// Its process died (or was stopped) without a verdict.
     Crash(Crash),
 }
@@ -58,7 +58,11 @@ impl Report {
                     .replay
                     .clone()
                     .map(|r| ReplayToken::new(&target, kernel, r));
-                (expect.matches(&outcome), Observed::Outcome(outcome), token)
+                (
+                    expect.matches(&outcome),
+                    Observed::Outcome(Box::new(outcome)),
+                    token,
+                )
             }
             Err(crash) => (false, Observed::Crash(crash), None),
         };
@@ -77,7 +81,7 @@ impl Report {
     /// The outcome, if the check ran to one.
     pub fn outcome(&self) -> Option<&Outcome> {
         match &self.result {
-            Observed::Outcome(o) => Some(o),
+            Observed::Outcome(o) => Some(o.as_ref()),
             Observed::Crash(_) => None,
         }
     }
@@ -207,12 +211,17 @@ pub fn failure_details(outcome: &Outcome, replay: Option<&str>) -> String {
 
 /// The trace as columns, the violating step marked (empty when there is no trace).
 pub fn trace_text(trace: &[TraceEvent], v: &Violation) -> String {
+    let note = format!("{} here", v.kind);
+    let mark = v.step.map(|step| (step, note.as_str()));
+    columns("trace (one column per thread)", trace, mark)
+}
+
+/// `trace` as columns under `title`, `mark`'s step marked (empty when there is no trace).
+pub fn columns(title: &str, trace: &[TraceEvent], mark: Option<(usize, &str)>) -> String {
     if trace.is_empty() {
         return String::new();
     }
-    let note = format!("{} here", v.kind);
-    let mark = v.step.map(|step| (step, note.as_str()));
-    let mut s = String::from("\n  trace (one column per thread):\n");
+    let mut s = format!("\n  {title}:\n");
     for line in render_columns(trace, mark).lines() {
         s.push_str(&format!("    {}\n", line.trim_end()));
     }

@@ -7,7 +7,7 @@
 //! the replay's process crashed; 2 a usage error.
 
 use crate::check::expectation;
-use crate::output::{print, print_json, Report};
+use crate::output::{columns, print, print_json, Report};
 use crate::{current_exe, CRASHED, DIVERGED};
 use notifier_catalog::child::run_in_child;
 use notifier_catalog::registry;
@@ -72,6 +72,13 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
         let mut s = format!("replay of {}: {said}\n", token.short());
         s.push_str(&report.explored());
         s.push_str(&report.failure_details());
+        if matches!(verdict, Some(ReplayVerdict::Diverged { .. })) {
+            s.push_str(&columns(
+                "the execution as far as it followed the schedule",
+                report.trace(),
+                None,
+            ));
+        }
         print(&s);
     }
     Ok(code)

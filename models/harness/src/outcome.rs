@@ -148,3 +148,109 @@ impl fmt::Display for Bound {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notifier_core::{Op, ViolationKind};
+
+    /// What a child sends its parent comes back exactly, floats included. Without serde_json's
+    /// `float_roundtrip`, about one `Duration::as_secs_f64` in 18 came back different (the
+    /// second below, 2.7778914820000002 s, came back as 2.777891482), and a test comparing a
+    /// child's outcome with the one it printed failed on some runs.
+    #[test]
+    fn an_outcome_round_trips_exactly_through_json() {
+        let trace = vec![TraceEvent {
+            step: 0,
+            thread: "E".to_string(),
+            function: "__mmu_notifier_release".to_string(),
+            site: "hlist_del_init_rcu".to_string(),
+            op: Op::Access {
+                obj: "notifier A".to_string(),
+                field: "hlist.pprev".to_string(),
+                write: true,
+            },
+        }];
+        let violation = Violation {
+            kind: ViolationKind::UseAfterFree,
+            object: Some("notifier A".to_string()),
+            function: "__mmu_notifier_release".to_string(),
+            site: "hlist_del_init_rcu".to_string(),
+            thread: "E".to_string(),
+            step: Some(0),
+            message: "an access to a freed object".to_string(),
+        };
+        let replay: CheckerReplay = "loom/pb=3/exec=7/use-after-free@0/in=__mmu_notifier_release/at=hlist_del_init_rcu/of=notifier+A"
+            .parse()
+            .unwrap();
+        let timed = |secs, nanos| std::time::Duration::new(secs, nanos).as_secs_f64();
+        for seconds in [
+            timed(1, 356_709_069),
+            timed(2, 777_891_482),
+            timed(3, 542_505_810),
+            0.1 + 0.2,
+            f64::MIN_POSITIVE,
+        ] {
+            let outcome = Outcome {
+                observed: Verdict::Violation,
+                violation: Some(violation.clone()),
+                executions: 7,
+                bound: Bound::Preemption { value: 3 },
+                seconds,
+                trace: trace.clone(),
+                replay: Some(replay.clone()),
+                divergence: None,
+            };
+            let json = serde_json::to_string(&outcome).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Outcome>(&json).unwrap(),
+                outcome,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn bounds_are_tagged_values() {
+        for (bound, json) in [
+            (Bound::Exhaustive, r#"{"kind":"exhaustive"}"#),
+            (
+                Bound::Preemption { value: 3 },
+                r#"{"kind":"preemption","value":3}"#,
+            ),
+            (
+                Bound::Iterations {
+                    value: 2000,
+                    seed: 1,
+                    pct_depth: Some(3),
+                },
+                r#"{"kind":"iterations","value":2000,"seed":1,"pct_depth":3}"#,
+            ),
+            (
+                Bound::Iterations {
+                    value: 300,
+                    seed: 5,
+                    pct_depth: None,
+                },
+                r#"{"kind":"iterations","value":300,"seed":5}"#,
+            ),
+            (
+                Bound::LoomReplay {
+                    preemption_bound: None,
+                    execution: 13,
+                },
+                r#"{"kind":"loom-replay","preemption_bound":null,"execution":13}"#,
+            ),
+            (
+                Bound::ScheduleReplay {
+                    checker: CheckerKind::ShuttlePct,
+                    steps: 61,
+                },
+                r#"{"kind":"schedule-replay","checker":"shuttle-pct","steps":61}"#,
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&bound).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Bound>(json).unwrap(), bound);
+        }
+    }
+}

@@ -173,7 +173,11 @@ macro_rules! by_name_serde {
 }
 
 by_name_serde!(release, notifier_core::ReleaseUnlock, super::release_unlock);
-by_name_serde!(unregister, notifier_core::UnregisterUnlock, super::unregister_unlock);
+by_name_serde!(
+    unregister,
+    notifier_core::UnregisterUnlock,
+    super::unregister_unlock
+);
 
 #[cfg(test)]
 mod tests {
@@ -194,7 +198,12 @@ mod tests {
             traced: false,
         };
         let json = serde_json::to_string(&plan).unwrap();
-        assert!(json.contains(r#""placements":{"release":"after-spin-lock","unregister":"after-unlink"}"#), "{json}");
+        assert!(
+            json.contains(
+                r#""placements":{"release":"after-spin-lock","unregister":"after-unlink"}"#
+            ),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
         let config = plan.kernel.config();
         assert_eq!(config.release_unlock, ReleaseUnlock::AfterSpinLock);
@@ -204,7 +213,9 @@ mod tests {
     #[test]
     fn unknown_placements_and_fields_are_refused() {
         let bad = r#"{"version":"v3.17","placements":{"release":"nowhere"}}"#;
-        let e = serde_json::from_str::<KernelPlan>(bad).unwrap_err().to_string();
+        let e = serde_json::from_str::<KernelPlan>(bad)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown placement 'nowhere'"), "{e}");
         let extra = r#"{"version":"v3.17","placement":{}}"#;
         assert!(serde_json::from_str::<KernelPlan>(extra).is_err());

@@ -143,7 +143,8 @@ fn install(state: &mut Installed) {
     state.previous = Some(previous);
 }
 
-/// Puts back the hook that was set before ours.
+/// Puts back the hook that was set before ours (a hook someone else set while checks ran is
+/// replaced by it too: checks own the hook while they run).
 fn uninstall(state: &mut Installed) {
     let Some(previous) = state.previous.take() else {
         return;

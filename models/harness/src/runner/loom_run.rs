@@ -41,7 +41,11 @@ pub(crate) fn check<M: Model>(
         // `checkpoint_interval` (no checkpoint file is written without `checkpoint_file`):
         // every execution, so that it stops before execution `last + 1`.
         builder.checkpoint_interval = 1;
-        builder.max_permutations = Some(usize::try_from(last).unwrap_or(usize::MAX).saturating_add(1));
+        builder.max_permutations = Some(
+            usize::try_from(last)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1),
+        );
     }
     let p = probe.clone();
     let explored = panic::catch_unwind(AssertUnwindSafe(|| {

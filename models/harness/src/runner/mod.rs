@@ -93,19 +93,22 @@ pub fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) 
                 _ => shuttle_run::check(model, spec, options),
             }
         }
-        Run::Replay(replay) => match (&replay.path, replay.loom_spec(), replay.schedule()) {
-            (ReplayPath::Loom { execution, .. }, Some(spec), _) => loom_run::check(
+        Run::Replay(replay) => match &replay.path {
+            ReplayPath::Loom {
+                preemption_bound,
+                execution,
+            } => loom_run::check(
                 model,
-                spec.preemption_bound,
+                *preemption_bound,
                 Some(*execution),
                 replay.bound(),
                 options,
             ),
             // A `CheckerReplay` only holds a schedule that decodes (checked when parsed).
-            (_, _, schedule) => shuttle_run::replay(
+            ReplayPath::Shuttle { checker, .. } => shuttle_run::replay(
                 model,
-                replay.checker(),
-                schedule.unwrap_or_default(),
+                *checker,
+                replay.schedule().unwrap_or_default(),
                 options,
             ),
         },

@@ -207,8 +207,12 @@ impl Probe {
         }
     }
 
-    /// How to find the current (failing) execution again.
+    /// How to find the current (failing) execution again (nothing when the checker failed
+    /// before its first execution: there is no execution to find).
     fn replay(&self, violation: &Violation) -> Option<CheckerReplay> {
+        if self.executions() == 0 {
+            return None;
+        }
         let path = match self.mode {
             Mode::Loom(preemption_bound) => ReplayPath::Loom {
                 preemption_bound,

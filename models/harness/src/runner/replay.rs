@@ -16,7 +16,7 @@
 //! exploration has no such execution).
 
 use super::hook;
-use crate::check::{CheckSpec, CheckerKind, MAX_PREEMPTION_BOUND};
+use crate::check::{CheckerKind, MAX_PREEMPTION_BOUND};
 use crate::outcome::{Bound, Outcome};
 use notifier_core::{Violation, ViolationKind};
 use serde::de::IntoDeserializer;
@@ -184,18 +184,22 @@ pub fn judge(replay: &CheckerReplay, outcome: &Outcome) -> ReplayVerdict {
                         .to_string(),
                 };
             };
-            if let Some(ReplayPath::Shuttle { schedule: ran, .. }) =
-                outcome.replay.as_ref().map(|r| &r.path)
-            {
-                let (ran, token) = (steps_of(ran), steps_of(schedule));
-                if ran < token {
-                    return ReplayVerdict::NotReproduced {
-                        reason: format!(
-                            "it failed after {ran} of the schedule's {token} steps ({})",
-                            Signature::of(v).describe()
-                        ),
-                    };
-                }
+            // Followed step by step (no divergence), the recorded schedule is a prefix of the
+            // token's: a shorter one stopped with steps of the schedule left over.
+            let ran = match outcome.replay.as_ref().map(|r| &r.path) {
+                Some(ReplayPath::Shuttle { schedule: ran, .. }) => steps_of(ran),
+                _ => 0,
+            };
+            let token = steps_of(schedule);
+            if ran != token {
+                return ReplayVerdict::Diverged {
+                    step: ran as u64,
+                    reason: format!(
+                        "the execution failed after {ran} of the schedule's {token} steps, with \
+                         {}",
+                        Signature::of(v).describe()
+                    ),
+                };
             }
             compare(expected, v)
         }
@@ -244,22 +248,6 @@ impl CheckerReplay {
                 checker: *checker,
                 steps: steps_of(schedule),
             },
-        }
-    }
-
-    /// The loom exploration a loom replay runs again (`None` for shuttle).
-    pub(crate) fn loom_spec(&self) -> Option<CheckSpec> {
-        match self.path {
-            ReplayPath::Loom {
-                preemption_bound, ..
-            } => Some(CheckSpec {
-                checker: CheckerKind::Loom,
-                preemption_bound,
-                iterations: 1,
-                seed: 0,
-                pct_depth: 1,
-            }),
-            ReplayPath::Shuttle { .. } => None,
         }
     }
 
@@ -527,10 +515,12 @@ pub(crate) fn decode_schedule(encoded: &str) -> Result<Schedule, String> {
         return Err(bad("it is empty"));
     }
     let hex_bytes = encoded.as_bytes().chunks(2);
-    if !hex_bytes
-        .clone()
-        .all(|pair| pair.len() == 2 && pair.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)))
-    {
+    if !hex_bytes.clone().all(|pair| {
+        pair.len() == 2
+            && pair
+                .iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    }) {
         return Err(bad("a schedule is an even number of lower-case hex digits"));
     }
     let schedule = hook::quietly(|| deserialize_schedule(encoded))
@@ -619,6 +609,40 @@ mod tests {
         }
     }
 
+    fn schedules() -> impl Strategy<Value = Schedule> {
+        (
+            any::<u64>(),
+            prop::collection::vec(proptest::option::of(0..8usize), 1..300),
+        )
+            .prop_map(|(seed, steps)| {
+                let mut schedule = Schedule::new(seed);
+                for step in steps {
+                    match step {
+                        Some(task) => schedule.push_task(task.into()),
+                        None => schedule.push_random(),
+                    }
+                }
+                schedule
+            })
+    }
+
+    proptest! {
+        /// And every shuttle path the recording wrapper can write.
+        #[test]
+        fn every_shuttle_replay_round_trips(schedule in schedules(), sig in signatures()) {
+            let r = CheckerReplay {
+                path: ReplayPath::Shuttle {
+                    checker: CheckerKind::ShuttlePct,
+                    schedule: encode_schedule(&schedule),
+                },
+                failure: sig,
+            };
+            let back = r.to_string().parse::<CheckerReplay>();
+            prop_assert_eq!(back.as_ref(), Ok(&r));
+            prop_assert_eq!(back.unwrap().schedule().map(|s| s.len()), Some(schedule.len()));
+        }
+    }
+
     #[test]
     fn a_signature_reads_as_a_person_would_write_it() {
         let sig = Signature {
@@ -637,19 +661,19 @@ mod tests {
     #[test]
     fn what_a_token_never_holds_is_refused() {
         for bad in [
-            "loom/pb=2/exec=7",                     // no failure part
-            "loom/pb=256/exec=7/leak",              // beyond loom's bound
-            "loom/pb=02/exec=7/leak",               // not canonical
-            "loom/pb=2/exec=0/leak",                // executions count from 1
-            "loom/pb=2/exec=7/leak@x",              // no step number
-            "loom/pb=2/exec=7/leakage",             // no such kind
-            "loom/pb=2/exec=7/leak/at=x/in=y",      // out of order
-            "loom/pb=2/exec=7/leak/in=x/in=y",      // repeated
-            "loom/pb=2/exec=7/leak/in=",            // empty function
-            "loom/pb=2/exec=7/leak/of=a%2",         // malformed escape
-            "loom/pb=2/exec=7/leak/of=a%20b",       // a space is written '+'
-            "loom/pb=2/exec=7/leak/of=a b",         // not encoded
-            "shuttle-pct/zz/leak",                  // not a schedule
+            "loom/pb=2/exec=7",                // no failure part
+            "loom/pb=256/exec=7/leak",         // beyond loom's bound
+            "loom/pb=02/exec=7/leak",          // not canonical
+            "loom/pb=2/exec=0/leak",           // executions count from 1
+            "loom/pb=2/exec=7/leak@x",         // no step number
+            "loom/pb=2/exec=7/leakage",        // no such kind
+            "loom/pb=2/exec=7/leak/at=x/in=y", // out of order
+            "loom/pb=2/exec=7/leak/in=x/in=y", // repeated
+            "loom/pb=2/exec=7/leak/in=",       // empty function
+            "loom/pb=2/exec=7/leak/of=a%2",    // malformed escape
+            "loom/pb=2/exec=7/leak/of=a%20b",  // a space is written '+'
+            "loom/pb=2/exec=7/leak/of=a b",    // not encoded
+            "shuttle-pct/zz/leak",             // not a schedule
         ] {
             assert!(bad.parse::<CheckerReplay>().is_err(), "{bad} was accepted");
         }

@@ -8,7 +8,9 @@ use crate::check::{CheckSpec, CheckerKind};
 use crate::model::Model;
 use crate::outcome::{Bound, Outcome};
 use notifier_core::Shuttle;
-use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler};
+use shuttle::scheduler::{
+    PctScheduler, RandomScheduler, ReplayScheduler, RoundRobinScheduler, Schedule, Scheduler,
+};
 use shuttle::{Config, FailurePersistence, MaxSteps};
 use shuttle_engine::scheduler::{ScheduleStep, Task, TaskId};
 use std::panic::{self, AssertUnwindSafe};
@@ -97,6 +99,7 @@ fn run<M: Model>(
             inner: Some(scheduler),
             probe: probe.clone(),
             replaying,
+            teardown: RoundRobinScheduler::new(1),
             executions: 0,
         },
         config(),
@@ -187,12 +190,16 @@ impl Scheduler for Explorer {
 /// has a random value (or the reverse), a schedule that runs out, or one with steps left when
 /// the execution ends, stops the execution there as a [`Divergence`] (where
 /// `ReplayScheduler` would panic with its internal state, or silently follow another
-/// execution).
+/// execution). Once the replayed execution has failed, the schedule (recorded up to the
+/// failure) has nothing more to say: the rest of the execution, its threads unwinding, is
+/// scheduled by shuttle's round-robin scheduler.
 struct Recording {
     /// `None` once dropped on purpose (see `Drop`).
     inner: Option<Box<dyn Scheduler + Send>>,
     probe: Arc<Probe>,
     replaying: Option<Schedule>,
+    /// A replay, after its failure.
+    teardown: RoundRobinScheduler,
     executions: usize,
 }
 
@@ -209,7 +216,10 @@ impl Recording {
             reason,
         };
         let runnable_ids = || {
-            let ids: Vec<String> = runnable.iter().map(|t| usize::from(t.id()).to_string()).collect();
+            let ids: Vec<String> = runnable
+                .iter()
+                .map(|t| usize::from(t.id()).to_string())
+                .collect();
             ids.join(", ")
         };
         match (schedule.steps.get(at), want_task) {
@@ -231,9 +241,7 @@ impl Recording {
                 "the schedule has a scheduling decision here, the execution draws a random value"
                     .to_string(),
             )),
-            (Some(ScheduleStep::Task(task)), true)
-                if !runnable.iter().any(|t| t.id() == *task) =>
-            {
+            (Some(ScheduleStep::Task(task)), true) if !runnable.iter().any(|t| t.id() == *task) => {
                 Err(diverged(format!(
                     "the schedule runs task {}, which is not runnable here (runnable: {})",
                     usize::from(*task),
@@ -280,6 +288,9 @@ impl Scheduler for Recording {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
+        if self.replaying.is_some() && self.probe.failed() {
+            return self.teardown.next_task(runnable, current, is_yielding);
+        }
         if self.probe.diverged() {
             return None;
         }
@@ -296,6 +307,9 @@ impl Scheduler for Recording {
     }
 
     fn next_u64(&mut self) -> u64 {
+        if self.replaying.is_some() && self.probe.failed() {
+            return self.teardown.next_u64();
+        }
         if !self.probe.diverged() {
             if let Err(d) = self.follows(false, &[]) {
                 // A value must be returned: the execution stops at its next scheduling point.

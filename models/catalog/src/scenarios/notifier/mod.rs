@@ -179,11 +179,7 @@ fn v3_catalog() -> Vec<Scenario> {
             id: "S4",
             summary: "E, U: mmu_notifier_unregister(A) then kfree(A); A flushes in ->release",
             kernels: V3_AND_V5_4,
-            build: Build::Config(|config| {
-                Arc::new(UnregisterThenFree {
-                    config,
-                })
-            }),
+            build: Build::Config(|config| Arc::new(UnregisterThenFree { config })),
             expect: |v, c| match (v, c) {
                 // Hazard B: exit's unlink-loop accesses to A, after its srcu_read_unlock, are
                 // not ordered before U's grace period and kfree (U saw A unhashed through a

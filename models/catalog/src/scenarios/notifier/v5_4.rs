@@ -3,8 +3,8 @@
 
 use super::getput::{ConcurrentGetPut, GetPutMisuse, Misuse, PutThenUnload, PutWhileWalking};
 use super::publication::PublishWhileWalking;
-use super::unregister::{NoReleaseFree, UnlinkNoRelease};
 use super::small;
+use super::unregister::{NoReleaseFree, UnlinkNoRelease};
 use crate::scenario::{Build, Scenario};
 use notifier_core::srcu::CallbackQueues;
 use notifier_core::KernelVersion;
@@ -204,11 +204,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "S6 with hmm converted to get/put (v5.4): D's last put unlinks A and frees \
                       it after a grace period; W walks; G runs the callbacks",
             kernels: V5_4,
-            build: Build::Config(|config| {
-                Arc::new(PutWhileWalking {
-                    config,
-                })
-            }),
+            build: Build::Config(|config| Arc::new(PutWhileWalking { config })),
             expect: |_, _| Expectation::safe(),
             budget: three_threads,
         },
@@ -217,11 +213,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R registers notifier A while W walks the list and reads A->ops: plain \
                       hlist_add_head (before 543bdb2d825f) vs hlist_add_head_rcu (v5.4)",
             kernels: ALL,
-            build: Build::Config(|config| {
-                Arc::new(PublishWhileWalking {
-                    config,
-                })
-            }),
+            build: Build::Config(|config| Arc::new(PublishWhileWalking { config })),
             expect: |v, c| match (v, c) {
                 (KernelVersion::V5_4, _) => Expectation::safe(),
                 // W's read of A->ops (in the walk, before the method) is not ordered after

@@ -223,7 +223,9 @@ pub fn catalog() -> Vec<Scenario> {
             id: "srcu-callback-without-gp",
             summary: "srcu-call with a worker that invokes callbacks without a grace period",
             kernels: KERNELS,
-            build: Build::Version(|_| Arc::new(with(CALL, SrcuVariant::CallbackWithoutGracePeriod))),
+            build: Build::Version(|_| {
+                Arc::new(with(CALL, SrcuVariant::CallbackWithoutGracePeriod))
+            }),
             expect: |_, checker| match checker {
                 // loom's first failing execution has R's section already over when G frees
                 // A, but nothing (no grace period) orders R's access before the free.
