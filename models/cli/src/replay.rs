@@ -21,8 +21,9 @@ use std::process::ExitCode;
 /// `replay --json`: what the replay showed, and the check's report.
 #[derive(Debug, Serialize)]
 struct ReplayReport {
-    /// The token replayed.
-    token: ReplayToken,
+    /// The token replayed (the report's own `token` is that of the failure the replay found,
+    /// if any).
+    replayed: ReplayToken,
     /// Reproduced, not reproduced or diverged (`null` when the replay's process crashed).
     result: Option<ReplayVerdict>,
     #[serde(flatten)]
@@ -60,7 +61,7 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
     };
     if json {
         print_json(&ReplayReport {
-            token,
+            replayed: token,
             result: verdict,
             report,
         });

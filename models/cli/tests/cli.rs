@@ -209,7 +209,7 @@ fn replay_reproduces_loom_and_pct_failures_exactly() {
         let (code, again) = replay(token);
         assert_eq!(code, 0, "{again:#}");
         assert_eq!(again["result"], serde_json::json!({"kind": "reproduced"}));
-        assert_eq!(again["token"], token);
+        assert_eq!(again["replayed"], token);
         let (first, o) = (&r["outcome"], &again["outcome"]);
         assert_eq!(
             o["violation"], first["violation"],
