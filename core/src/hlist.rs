@@ -157,17 +157,18 @@ pub fn hlist_add_head_rcu<B: Backend, T: HlistNodes<B>>(
 
 /// `hlist_del_init_rcu(n)`: unlinks `n` if it is hashed and marks it unhashed. `n->next` is
 /// left alone so that a walker standing on `n` can continue. A second call is harmless.
+/// Returns whether this call unlinked `n` (the kernel returns nothing; the model records it).
 pub fn hlist_del_init_rcu<B: Backend, T: HlistNodes<B>>(
     cur: &Task,
     list: &Hlist<'_, B, T>,
     n: NodePtr,
-) {
+) -> bool {
     let _f = cur.enter_helper("hlist_del_init_rcu");
     // !hlist_unhashed(n). `__hlist_del` reads n->pprev again; under the lock it cannot have
     // changed, so the model reads it once (the compiler may do the same).
     let pprev = list.load_pprev(cur, n);
     if pprev == PPREV_NULL {
-        return;
+        return false;
     }
     // __hlist_del(n)
     let next = list.load_next(cur, n, Ordering::Relaxed);
@@ -177,6 +178,7 @@ pub fn hlist_del_init_rcu<B: Backend, T: HlistNodes<B>>(
     }
     // WRITE_ONCE(n->pprev, NULL): what hlist_unhashed() sees without the lock.
     list.store_pprev(cur, n, PPREV_NULL);
+    true
 }
 
 /// `hlist_unhashed(n)`: `!n->pprev`, read without the lock.

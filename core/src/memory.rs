@@ -75,6 +75,35 @@ impl<B: Backend> KObj<B> {
         r
     }
 
+    /// A read or write of a plain field of this object (a race-checked cell; no scheduling
+    /// point): like [`KObj::access`], but a race loom reports inside `op` itself (the field
+    /// not ordered after an earlier write of it) is also named as this access.
+    pub fn access_plain<R>(
+        &self,
+        cur: &Task,
+        field: &'static str,
+        write: bool,
+        op: impl FnOnce() -> R,
+    ) -> R {
+        let pending = PendingAccess {
+            obj: self.id,
+            field,
+            write,
+        };
+        cur.pending_access(Some(pending));
+        self.live.with(|_| ());
+        // No scheduling point inside a plain access: the marker cannot be seen by another
+        // thread of the model.
+        let r = op();
+        cur.pending_access(None);
+        cur.record(Op::Access {
+            obj: self.id,
+            field,
+            write,
+        });
+        r
+    }
+
     /// An access that is driver code touching its own object (no operation of the model).
     pub fn touch(&self, cur: &Task, field: &'static str, write: bool) {
         self.access(cur, field, write, || ());
