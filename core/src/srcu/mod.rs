@@ -37,7 +37,7 @@ use callbacks::CallbackList;
 pub use callbacks::{CallbackQueues, SrcuCallback};
 
 /// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
-/// must be caught by a specific check (see the SRCU scenarios in `notifier-models`).
+/// must be caught by a specific check (see the SRCU scenarios in `notifier-catalog`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SrcuVariant {
     /// The algorithm as in the kernel.
