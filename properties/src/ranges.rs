@@ -7,8 +7,9 @@
 //! For every range a walker opened (`mmu_notifier_range_init` .. the caller done with it):
 //! 1. a notifier whose `invalidate_range_start` succeeded in the range gets its
 //!    `invalidate_range_end` in the same range, unless it was unlinked (unregistered, put for
-//!    the last time, or released by exit) before the range was over: then no method of it may
-//!    run any more, and the driver is tearing it down;
+//!    the last time, or released by exit) before the range was over: the driver is tearing it
+//!    down, and a walker may still meet it on the list it loaded before the unlink (even a
+//!    walker whose range began after the unlink, when nothing orders its loads after it);
 //! 2. a notifier gets no `invalidate_range_end` in a range whose start it did not see (one
 //!    registered between the two walks, which registration's `mm_take_all_locks` prevents for
 //!    the walkers that hold an rmap lock or `mmap_sem`).
@@ -23,7 +24,7 @@
 //! A start-only walker opens no range and is not judged.
 
 use notifier_core::{Log, ObjId, Op, Oracle, ThreadId, Violation, ViolationKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One open range.
 #[derive(Debug, Default)]
@@ -32,8 +33,6 @@ struct Range {
     started: Vec<(ObjId, usize, bool)>,
     /// Notifiers whose end was called.
     ended: Vec<ObjId>,
-    /// Notifiers unlinked while the range was open.
-    unlinked: Vec<ObjId>,
 }
 
 /// Judges the start/end pairing (see the module documentation).
@@ -42,6 +41,8 @@ pub struct RangeOracle {
     /// The range each thread has open, by the index of its `RangeInit` event.
     open: HashMap<ThreadId, usize>,
     ranges: HashMap<usize, Range>,
+    /// Notifiers unlinked so far.
+    unlinked: HashSet<ObjId>,
 }
 
 // A violation ends the execution, so the large `Err` is built at most once per execution.
@@ -93,7 +94,7 @@ impl RangeOracle {
         let unpaired = range
             .started
             .iter()
-            .find(|(n, _, ok)| *ok && !range.ended.contains(n) && !range.unlinked.contains(n));
+            .find(|(n, _, ok)| *ok && !range.ended.contains(n) && !self.unlinked.contains(n));
         let Some(&(notifier, start, _)) = unpaired else {
             return Ok(());
         };
@@ -132,9 +133,7 @@ impl Oracle for RangeOracle {
                 }
             }
             Op::NotifierUnlinked { notifier } => {
-                for range in self.ranges.values_mut() {
-                    range.unlinked.push(notifier);
-                }
+                self.unlinked.insert(notifier);
             }
             Op::RangeDone { range, .. } => self.on_done(at, log, range)?,
             _ => {}
