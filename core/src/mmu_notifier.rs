@@ -700,13 +700,12 @@ impl<B: Backend> Kernel<B> {
 
     // ---- teardown ---------------------------------------------------------------------------
 
-    /// Records that `hlist_del_init_rcu` unlinked `mn` (it returned true).
-    pub(super) fn unlinked(&self, cur: &Task, mn: MnRef, unlinked: bool) {
-        if unlinked {
-            cur.record(Op::NotifierUnlinked {
-                notifier: self.notifier(mn).obj.id(),
-            });
-        }
+    /// Records that `hlist_del_init_rcu` is unlinking `mn`: from its next store on, no new
+    /// walk reaches `mn`.
+    pub(super) fn unlinked(&self, cur: &Task, mn: MnRef) {
+        cur.record(Op::NotifierUnlinked {
+            notifier: self.notifier(mn).obj.id(),
+        });
     }
 
     /// `__mmu_notifier_release(mm)`, called by `exit_mmap` once `mm_users` is 0. Exit holds an
@@ -747,8 +746,9 @@ impl<B: Backend> Kernel<B> {
             }
             // We arrived before mmu_notifier_unregister, which will only wait for ->release
             // to finish.
-            let unlinked = hlist_del_init_rcu(cur, &self.list(m), first);
-            self.unlinked(cur, MnRef(first), unlinked);
+            hlist_del_init_rcu(cur, &self.list(m), first, || {
+                self.unlinked(cur, MnRef(first))
+            });
         }
         unlock_if(ReleaseUnlock::AfterUnlinkLoop, &mut id);
         spin_unlock(cur, lock);
@@ -796,8 +796,7 @@ impl<B: Backend> Kernel<B> {
             // Unlocking here also blocks exit's grace period while we wait for the lock.
             unlock_if(UnregisterUnlock::AfterSpinLock, &mut id);
             // Not list_del_rcu: __mmu_notifier_release can delete it before we hold the lock.
-            let unlinked = hlist_del_init_rcu(cur, &self.list(m), mn.0);
-            self.unlinked(cur, mn, unlinked);
+            hlist_del_init_rcu(cur, &self.list(m), mn.0, || self.unlinked(cur, mn));
             // Unlocking here blocks every grace period begun since our srcu_read_lock (and the
             // callbacks behind it) until our unlink is done.
             unlock_if(UnregisterUnlock::AfterUnlink, &mut id);
@@ -826,8 +825,7 @@ impl<B: Backend> Kernel<B> {
         let m = self.mm(mm);
         let lock = m.lock.spin_lock(cur, &m.obj);
         // Not list_del_rcu: __mmu_notifier_release can delete it before we hold the lock.
-        let unlinked = hlist_del_init_rcu(cur, &self.list(m), mn.0);
-        self.unlinked(cur, mn, unlinked);
+        hlist_del_init_rcu(cur, &self.list(m), mn.0, || self.unlinked(cur, mn));
         spin_unlock(cur, lock);
         // BUG_ON(atomic_read(&mm->mm_count) <= 0)
         m.bug_on_mm_count(cur);

@@ -125,8 +125,8 @@ pub enum Op {
         ops: usize,
         users: Option<usize>,
     },
-    /// `hlist_del_init_rcu` unlinked `notifier` from its list (exit's unlink loop, unregister,
-    /// the last put).
+    /// `hlist_del_init_rcu` unlinks `notifier` from its list (exit's unlink loop, unregister,
+    /// the last put): recorded just before the store that makes it unreachable.
     NotifierUnlinked { notifier: ObjId },
     /// `mmu_notifier_put` dropped a user of `notifier`; `users` is the count after it (0: the
     /// put unlinks it and queues its free).

@@ -182,8 +182,7 @@ impl<B: Backend> Kernel<B> {
             spin_unlock(cur, lock);
             return;
         }
-        let unlinked = hlist_del_init_rcu(cur, &self.list(m), mn.0);
-        self.unlinked(cur, mn, unlinked);
+        hlist_del_init_rcu(cur, &self.list(m), mn.0, || self.unlinked(cur, mn));
         spin_unlock(cur, lock);
         let k = Arc::clone(self);
         self.srcu

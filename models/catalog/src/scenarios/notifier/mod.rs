@@ -167,7 +167,8 @@ fn v3_catalog() -> Vec<Scenario> {
             },
             expect: |v, c| match (v, c) {
                 (KernelVersion::V3_16, _) => uaf(
-                    "__mmu_notifier_release|__mmu_notifier_invalidate_range_start",
+                    "__mmu_notifier_release|__mmu_notifier_invalidate_range_start|\
+                     __mmu_notifier_invalidate_range_end",
                     None,
                     Some("notifier A"),
                 ),

@@ -24,7 +24,7 @@ use super::drivers::HmmMirror;
 use super::world::{pin_for_walker, spawn_invalidator, unpin_for_walker};
 use notifier_core::backend::JoinOps;
 use notifier_core::{
-    Backend, Invalidator, Kernel, KernelConfig, MmuNotifierOps, OpsId, Task, WalkerLock,
+    Backend, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, OpsId, Task, WalkerLock,
 };
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ pub fn publish_while_walking<B: Backend>(
     k.mmu_notifier_register(main, earlier, mm);
     k.mmu_notifier_unregister(main, earlier, mm);
     k.kfree_notifier(main, earlier);
-    register_while_walking(&k, main, UNLOCKED_START_ONLY);
+    register_while_walking(&k, main, mm, UNLOCKED_START_ONLY);
 }
 
 /// P2: R makes the mm's first registration (notifier A, with `mmu_notifier_register`) while W
@@ -92,14 +92,19 @@ pub struct FirstRegistration {
 impl Model for FirstRegistration {
     fn run<B: Backend>(&self, main: &Task) {
         let k = Kernel::<B>::new(self.config, vec![Arc::new(HmmMirror)]);
-        register_while_walking(&k, main, self.walker);
+        let mm = k.mm_alloc(main, "mm");
+        register_while_walking(&k, main, mm, self.walker);
     }
 }
 
-/// R registers notifier A on the kernel's first mm while W walks it; then `main` unregisters
-/// and frees A and exits the mm.
-fn register_while_walking<B: Backend>(k: &Arc<Kernel<B>>, main: &Task, walker: Invalidator) {
-    let mm = k.mm_alloc(main, "mm");
+/// R registers notifier A on `mm` while W walks it; then `main` unregisters and frees A and
+/// exits the mm.
+fn register_while_walking<B: Backend>(
+    k: &Arc<Kernel<B>>,
+    main: &Task,
+    mm: MmRef,
+    walker: Invalidator,
+) {
     pin_for_walker(main, k, mm);
     let r = {
         let k = Arc::clone(k);
@@ -109,7 +114,7 @@ fn register_while_walking<B: Backend>(k: &Arc<Kernel<B>>, main: &Task, walker: I
             a
         })
     };
-    let w = spawn_invalidator(main, k, mm, walker);
+    let w = spawn_invalidator(main, k, mm, "W", walker);
     let a = r.join();
     w.join();
     unpin_for_walker(main, k, mm);

@@ -51,8 +51,9 @@ impl Model for UnregisterWhileWalking {
 }
 
 /// `main` registers notifier A (KVM-style: start and end) and then notifier B (its start fails
-/// with `-EAGAIN` in a non-blockable range; no end), so the list is B, A; W, the OOM reaper
-/// (v5.4 `__oom_reap_task_mm`, `mmap_sem` held for read), runs a non-blockable range.
+/// with `-EAGAIN` in a non-blockable range; no end), so the list is B, A; O, the OOM reaper
+/// (v5.4 `__oom_reap_task_mm`, `mmap_sem` held for read), runs a non-blockable range while W,
+/// an rmap walker, runs a blockable one (B's start succeeds there).
 #[derive(Debug, Clone, Copy)]
 pub struct OomReaper {
     /// The kernel's knobs (`failed_start` is the one that matters).
@@ -70,7 +71,10 @@ impl Model for OomReaper {
         let b = k.alloc_notifier(main, "notifier B", OpsId(1));
         k.mmu_notifier_register(main, b, mm);
         pin_for_walker(main, &k, mm);
-        spawn_invalidator(main, &k, mm, Invalidator::OOM_REAPER).join();
+        let o = spawn_invalidator(main, &k, mm, "O", Invalidator::OOM_REAPER);
+        let w = spawn_walker(main, &k, mm);
+        o.join();
+        w.join();
         unpin_for_walker(main, &k, mm);
         for mn in [a, b] {
             k.mmu_notifier_unregister(main, mn, mm);

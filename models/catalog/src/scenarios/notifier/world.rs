@@ -92,18 +92,19 @@ pub fn join_then_stop_workers<B: Backend>(
 /// `main` after W is joined ([`unpin_for_walker`]): the same lifetime, without one more
 /// `mm_count` update for every other `mmget`/`mmdrop` to interleave with.
 pub fn spawn_walker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::JoinHandle<()> {
-    spawn_invalidator(main, k, mm, Invalidator::RMAP)
+    spawn_invalidator(main, k, mm, "W", Invalidator::RMAP)
 }
 
-/// Spawns W, a walker of the given kind (see [`Invalidator`]).
+/// Spawns a walker called `name` of the given kind (see [`Invalidator`]).
 pub fn spawn_invalidator<B: Backend>(
     main: &Task,
     k: &Arc<Kernel<B>>,
     mm: MmRef,
+    name: &str,
     walker: Invalidator,
 ) -> B::JoinHandle<()> {
     let k = Arc::clone(k);
-    main.spawn::<B, _>("W", 0, move |t| {
+    main.spawn::<B, _>(name, 0, move |t| {
         // A failed non-blockable start is the walker's to handle (the OOM reaper skips the
         // vma); the model has nothing more to do with it.
         let _ = k.invalidate_range(t, mm, walker);
