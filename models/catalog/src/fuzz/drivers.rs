@@ -3,7 +3,7 @@
 
 use super::format::Driver;
 use crate::scenarios::notifier::drivers::{
-    DeferFreeWhileLinked, FlushOnly, HmmMirror, UnlinkThenDefer,
+    AmdkfdPut, DeferFreeWhileLinked, FailsNonBlocking, FlushOnly, HmmMirror, UnlinkThenDefer,
 };
 use notifier_core::{
     Backend, Errno, Kernel, MmRef, MmuNotifierOps, MmuNotifierRange, MnRef, OpsId, Task,
@@ -29,6 +29,8 @@ impl<B: Backend> NotifierOps<B> {
             Driver::Amdkfd => Arc::new(UnlinkThenDefer),
             Driver::Hmm | Driver::HmmSrcu | Driver::GetPut => Arc::new(HmmMirror),
             Driver::DeferFreeWhileLinked => Arc::new(DeferFreeWhileLinked),
+            Driver::AmdkfdPut => Arc::new(AmdkfdPut::Correct),
+            Driver::I915 => Arc::new(FailsNonBlocking),
         };
         NotifierOps {
             behaviour,

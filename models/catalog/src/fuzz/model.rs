@@ -79,8 +79,12 @@ impl<B: Backend> World<B> {
             }
             Op::ModuleUnload(n) => k.module_unload(t, OpsId(n)),
             Op::Exit(mm) => k.mmput(t, self.mms[mm]),
+            // A failed non-blockable start is the walker's to handle; nothing more to model.
             Op::Invalidate(mm) => {
                 let _ = k.invalidate_range(t, self.mms[mm], Invalidator::RMAP);
+            }
+            Op::InvalidateNonblock(mm) => {
+                let _ = k.invalidate_range(t, self.mms[mm], Invalidator::OOM_REAPER);
             }
             Op::Register(n) => {
                 let mm = self.mms[self.scenario.notifiers[n].mm];
