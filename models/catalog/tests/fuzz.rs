@@ -171,7 +171,7 @@ fn correct_drivers_show_only_the_v5_4_core_defects_within_the_same_budget() {
             "{kernel}"
         );
         let unpaired = found(
-            r,
+            &r,
             ViolationKind::Contract,
             "__oom_reap_task_mm",
             "__oom_reap_task_mm",
@@ -197,7 +197,7 @@ fn correct_drivers_show_only_the_v5_4_core_defects_within_the_same_budget() {
             "the unpaired one has an end"
         );
         let promise = found(
-            r,
+            &r,
             ViolationKind::Contract,
             "process_srcu",
             "mmu_notifier_free_rcu",
