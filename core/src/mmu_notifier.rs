@@ -470,7 +470,7 @@ impl<B: Backend> Kernel<B> {
         let m = self.mm(mm);
         if m.mm_count_dec_and_test(cur) {
             // __mmdrop -> mmu_notifier_mm_destroy: if (mm_has_notifiers(mm))
-            // __mmu_notifier_mm_destroy(mm) (v5.4 l.414-419): BUG_ON(!hlist_empty(...)), then
+            // __mmu_notifier_mm_destroy(mm) (v5.4 l.411-416): BUG_ON(!hlist_empty(...)), then
             // kfree(mm->mmu_notifier_mm), freed here with the mm (see crate::mm).
             if m.mm_has_notifiers(cur) && !hlist_empty(cur, &self.list(m)) {
                 cur.bug(
@@ -555,7 +555,7 @@ impl<B: Backend> Kernel<B> {
     /// `mm`. The caller holds a user of `mm` (`mm_users > 0`) and neither `mmap_sem` nor any
     /// other VM lock.
     ///
-    /// v3.x: `do_mmu_notifier_register(mn, mm, 1)` (v3.16 l.183-238, l.252-255). v5.4
+    /// v3.x: `do_mmu_notifier_register(mn, mm, 1)` (v3.16 l.183-238). v5.4
     /// (l.333-341): `down_write(&mm->mmap_sem)`, `__mmu_notifier_register`, `up_write`.
     pub fn mmu_notifier_register(&self, cur: &Task, mn: MnRef, mm: MmRef) {
         let _f = cur.enter("mmu_notifier_register");

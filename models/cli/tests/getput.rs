@@ -72,8 +72,10 @@ fn g1_concurrent_get_put_with_exit_and_walker_is_safe() {
     check_scenario("G1");
 }
 
-/// Without `mmap_sem`, two gets both miss and register a notifier each: the get/put oracle
-/// reports two notifiers for one (mm, ops).
+/// Without `mmap_sem`, two gets both miss and register a notifier each, each first
+/// allocating and initialising the mm's `mmu_notifier_mm`: loom reports the second
+/// initialisation racing the first; shuttle, the get/put oracle's two notifiers for one
+/// (mm, ops).
 #[test]
 fn g1_without_mmap_sem_links_two_notifiers_for_one_ops() {
     check_scenario("G1-no-mmap-sem");

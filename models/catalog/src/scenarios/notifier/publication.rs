@@ -91,10 +91,21 @@ pub struct FirstRegistration {
 
 impl Model for FirstRegistration {
     fn run<B: Backend>(&self, main: &Task) {
-        let k = Kernel::<B>::new(self.config, vec![Arc::new(HmmMirror)]);
-        let mm = k.mm_alloc(main, "mm");
-        register_while_walking(&k, main, mm, self.walker);
+        first_registration::<B>(self.config, main, Arc::new(HmmMirror), self.walker);
     }
+}
+
+/// The body of [`FirstRegistration`] with any driver (a test counts the walks that reach A,
+/// to show that loom's pass with the rmap-locked walker explores both orders).
+pub fn first_registration<B: Backend>(
+    config: KernelConfig,
+    main: &Task,
+    ops: Arc<dyn MmuNotifierOps<B>>,
+    walker: Invalidator,
+) {
+    let k = Kernel::<B>::new(config, vec![ops]);
+    let mm = k.mm_alloc(main, "mm");
+    register_while_walking(&k, main, mm, walker);
 }
 
 /// R registers notifier A on `mm` while W walks it; then `main` unregisters and frees A and
