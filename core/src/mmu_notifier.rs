@@ -268,7 +268,7 @@ pub enum WalkerLock {
     /// reasons about one ("Once mmu_notifier_register() releases the mm locks, another thread
     /// can invalidate a range"); which kernel path walks without either lock is not
     /// established here (see the README).
-    None,
+    Unlocked,
 }
 
 /// A caller of the invalidate walkers: the lock it holds, whether its range may sleep, and
@@ -307,7 +307,7 @@ impl Invalidator {
             (_, false) => "__oom_reap_task_mm",
             (WalkerLock::Rmap, true) => "try_to_unmap_one",
             (WalkerLock::MmapSem, true) => "zap_page_range",
-            (WalkerLock::None, true) => "unlocked invalidate",
+            (WalkerLock::Unlocked, true) => "unlocked invalidate",
         }
     }
 }
@@ -875,7 +875,7 @@ impl<B: Backend> Kernel<B> {
             match walker.lock {
                 WalkerLock::Rmap => (Some(m.rmap_locks.down_read(cur, &m.obj)), None),
                 WalkerLock::MmapSem => (None, Some(m.mmap_sem.down_read(cur, &m.obj))),
-                WalkerLock::None => (None, None),
+                WalkerLock::Unlocked => (None, None),
             }
         };
         let range = MmuNotifierRange {

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 /// A walker that holds no lock registration takes (see the module documentation).
 pub const UNLOCKED: Invalidator = Invalidator {
-    lock: WalkerLock::None,
+    lock: WalkerLock::Unlocked,
     blockable: true,
     range_end: true,
 };

@@ -51,8 +51,8 @@ fn bound_3(_: KernelVersion, _: CheckerKind) -> Budget {
     }
 }
 
-/// Three threads (a walker, a driver, the worker).
-fn three_threads(_: KernelVersion, _: CheckerKind) -> Budget {
+/// Three threads (a walker, a driver, the worker; amdkfd-v5.4's exit, walker and worker).
+pub(super) fn three_threads(_: KernelVersion, _: CheckerKind) -> Budget {
     Budget {
         preemption_bound: Some(2),
         iterations: 5_000,

@@ -10,7 +10,7 @@ use super::amdkfd::AmdkfdExit;
 use super::drivers::AmdkfdPut;
 use super::publication::{FirstRegistration, UNLOCKED};
 use super::ranges::{OomReaper, UnregisterWhileWalking};
-use super::world;
+use super::{small, world};
 use crate::scenario::Scenario;
 use notifier_core::{FailedStart, Invalidator, KernelConfig, KernelVersion, ViolationKind};
 use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
@@ -25,25 +25,10 @@ const ALL: &[KernelVersion] = &[
 /// A walker's two walks: a violation in a walker may be found in either.
 const WALKS: &str = "__mmu_notifier_invalidate_range_start|__mmu_notifier_invalidate_range_end";
 
-/// Two threads besides `main`: loom exhaustive.
-fn exhaustive(_: KernelVersion, _: CheckerKind) -> Budget {
-    Budget {
-        preemption_bound: None,
-        iterations: 2_000,
-        pct_depth: 3,
-    }
-}
-
 /// E, W and the SRCU worker (amdkfd-v5.4, the S1W shape with a whole range): loom at
 /// preemption bound 2 (4,000 executions); bound 3 takes 51,643 (13 s under load), bound 4
 /// 480,677 (180 s): both safe, measured apart.
-fn three_threads(_: KernelVersion, _: CheckerKind) -> Budget {
-    Budget {
-        preemption_bound: Some(2),
-        iterations: 5_000,
-        pct_depth: 3,
-    }
-}
+use super::v5_4::three_threads;
 
 /// W and U (range-unregister): loom at preemption bound 3 (1,437 executions). Exhaustive takes
 /// 122,117 executions (30-41 s under load per kernel), safe on every kernel, measured apart.
@@ -87,7 +72,7 @@ pub fn catalog() -> Vec<Scenario> {
             // write from before the publication to after the link, so W sees either no
             // mmu_notifier_mm (no walk) or everything published, on every kernel.
             expect: |_, _| Expectation::safe(),
-            budget: exhaustive,
+            budget: small,
         },
         Scenario {
             id: "P2-unlocked",
@@ -119,7 +104,7 @@ pub fn catalog() -> Vec<Scenario> {
                     "notifier A",
                 ),
             },
-            budget: exhaustive,
+            budget: small,
         },
         Scenario {
             id: "amdkfd-v5.4",
@@ -224,7 +209,7 @@ pub fn catalog() -> Vec<Scenario> {
                     "notifier A",
                 )
             },
-            budget: exhaustive,
+            budget: small,
         },
         Scenario {
             id: "range-oom-eagain-fixed",
@@ -240,7 +225,7 @@ pub fn catalog() -> Vec<Scenario> {
                 })
             },
             expect: |_, _| Expectation::safe(),
-            budget: exhaustive,
+            budget: small,
         },
     ]
 }
