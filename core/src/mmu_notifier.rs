@@ -449,6 +449,7 @@ impl<B: Backend> Kernel<B> {
 
     /// `mm_alloc`: a new address space with one user.
     pub fn mm_alloc(&self, cur: &Task, name: &str) -> MmRef {
+        let _f = cur.enter("mm_alloc");
         MmRef(self.mms.insert(MmStruct::new(cur, name)))
     }
 

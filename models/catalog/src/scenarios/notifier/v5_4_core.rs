@@ -165,7 +165,7 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Leak,
-                    function: "",
+                    function: "mm_alloc",
                     site: None,
                     object: Some("mm"),
                 })
