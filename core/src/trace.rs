@@ -91,6 +91,16 @@ pub enum Op<Obj = ObjId, Name = &'static str> {
     },
     /// The driver method called at event `start` returns.
     MethodDone { start: usize },
+    /// The driver method called at event `start` returned an error (`-EAGAIN`).
+    MethodError { start: usize, errno: Name },
+    /// A caller of the invalidate walkers begins a range (`mmu_notifier_range_init`) on `mm`;
+    /// the event index names the range. `blockable`: whether its callbacks may sleep (v5.4's
+    /// non-blocking ranges come from the OOM reaper).
+    RangeInit { mm: Obj, blockable: bool },
+    /// The caller of the range begun at event `range` is done with it; `ended` says whether it
+    /// called `mmu_notifier_invalidate_range_end` (the OOM reaper does not after a failed
+    /// start).
+    RangeDone { range: usize, ended: bool },
     /// A kernel API function the notifier contracts speak of returns (`obj` is its notifier
     /// or `mm_struct`).
     Return { function: Name, obj: Obj },
@@ -109,6 +119,17 @@ pub enum Op<Obj = ObjId, Name = &'static str> {
         users: usize,
         registered: bool,
     },
+    /// `mmu_notifier_register` linked `notifier` (driver `ops`) on `mm`; `users` is the count
+    /// it set (v5.4 sets `users = 1` on every registration; v3.x has no count).
+    NotifierRegistered {
+        notifier: Obj,
+        mm: Obj,
+        ops: usize,
+        users: Option<usize>,
+    },
+    /// `hlist_del_init_rcu` unlinks `notifier` from its list (exit's unlink loop, unregister,
+    /// the last put): recorded just before the store that makes it unreachable.
+    NotifierUnlinked { notifier: Obj },
     /// `mmu_notifier_put` dropped a user of `notifier`; `users` is the count after it (0: the
     /// put unlinks it and queues its free).
     NotifierPut { notifier: Obj, users: usize },
@@ -222,6 +243,18 @@ impl Op {
                 ops: *ops,
             },
             Op::MethodDone { start } => Op::MethodDone { start: *start },
+            Op::MethodError { start, errno } => Op::MethodError {
+                start: *start,
+                errno: name(errno),
+            },
+            Op::RangeInit { mm, blockable } => Op::RangeInit {
+                mm: obj(mm),
+                blockable: *blockable,
+            },
+            Op::RangeDone { range, ended } => Op::RangeDone {
+                range: *range,
+                ended: *ended,
+            },
             Op::Return { function, obj: o } => Op::Return {
                 function: name(function),
                 obj: obj(o),
@@ -247,6 +280,20 @@ impl Op {
                 ops: *ops,
                 users: *users,
                 registered: *registered,
+            },
+            Op::NotifierRegistered {
+                notifier,
+                mm,
+                ops,
+                users,
+            } => Op::NotifierRegistered {
+                notifier: obj(notifier),
+                mm: obj(mm),
+                ops: *ops,
+                users: *users,
+            },
+            Op::NotifierUnlinked { notifier } => Op::NotifierUnlinked {
+                notifier: obj(notifier),
             },
             Op::NotifierPut { notifier, users } => Op::NotifierPut {
                 notifier: obj(notifier),
@@ -294,6 +341,18 @@ impl ResolvedOp {
                 notifier, method, ..
             } => format!("{notifier}->ops->{method}({notifier})"),
             Op::MethodDone { .. } => "method returns".to_string(),
+            Op::MethodError { errno, .. } => format!("method returns {errno}"),
+            Op::RangeInit { mm, blockable } => {
+                let how = if *blockable { "" } else { ", non-blockable" };
+                format!("mmu_notifier_range_init({mm}{how})")
+            }
+            Op::RangeDone { ended, .. } => {
+                if *ended {
+                    "range done".to_string()
+                } else {
+                    "range done without invalidate_range_end".to_string()
+                }
+            }
             Op::Return { function, obj } => format!("{function}({obj}) returns"),
             Op::Bug { text } => format!("BUG: {text}"),
             Op::Warn { obj, text } => match obj {
@@ -310,6 +369,13 @@ impl ResolvedOp {
                 let how = if *registered { "registered" } else { "found" };
                 format!("{how} {notifier}: users = {users}")
             }
+            Op::NotifierRegistered {
+                notifier, users, ..
+            } => match users {
+                Some(u) => format!("registered {notifier}: users = {u}"),
+                None => format!("registered {notifier}"),
+            },
+            Op::NotifierUnlinked { notifier } => format!("unlinked {notifier}"),
             Op::NotifierPut { notifier, users } => format!("{notifier}: users = {users}"),
             Op::NotifierSynchronize => "mmu_notifier_synchronize: begin".to_string(),
             Op::NotifierSynchronizeDone { .. } => "mmu_notifier_synchronize: return".to_string(),
