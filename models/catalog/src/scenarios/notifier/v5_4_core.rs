@@ -177,11 +177,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "W, an rmap walker, runs a range over A (KVM-style: start raises a count \
                       in A, end lowers it); U: mmu_notifier_unregister(A), then kfree(A)",
             kernels: ALL,
-            build: Build::Config(|config| {
-                Arc::new(UnregisterWhileWalking {
-                    config,
-                })
-            }),
+            build: Build::Config(|config| Arc::new(UnregisterWhileWalking { config })),
             // A gets start and end, or is unlinked between them (its end excused); unregister's
             // synchronize_srcu waits for every section of W that can reach A, so the kfree
             // follows every method.
@@ -194,11 +190,7 @@ pub fn catalog() -> Vec<Scenario> {
                       with -EAGAIN) and A (KVM-style): the start walk fails, the reaper skips \
                       the end, and A's range stays open; W, an rmap walker, runs a blockable one",
             kernels: V5_4,
-            build: Build::Config(|config| {
-                Arc::new(OomReaper {
-                    config,
-                })
-            }),
+            build: Build::Config(|config| Arc::new(OomReaper { config })),
             // __oom_reap_task_mm: if (mmu_notifier_invalidate_range_start_nonblock(&range))
             // { ...; continue; }: no end for A, whose start succeeded. Sequential: every
             // checker, every execution.
