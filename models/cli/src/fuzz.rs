@@ -7,15 +7,13 @@
 //! lines on stdout; the parent draws the progress bar and writes the files.
 
 use crate::args::FuzzArgs;
-use crate::output::{print, print_json};
+use crate::output::{print, print_json, trace_text};
 use crate::{current_exe, exit};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use notifier_catalog::fuzz::engine::{
-    drivers_of, file_replay_command, fuzz, FuzzConfig, FuzzReport, Stop,
-};
+use notifier_catalog::fuzz::engine::{drivers_of, fuzz, FuzzConfig, FuzzReport, Stop};
 use notifier_catalog::fuzz::Driver;
-use notifier_core::trace::render_columns;
 use notifier_harness::runner::RESULT_MARKER;
+use notifier_harness::Target;
 use serde::Serialize;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
@@ -219,7 +217,7 @@ fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> 
         let (path, mut file) = create_fresh(&args.out, &base)?;
         let replay = f
             .token(report.kernel)
-            .map(|t| file_replay_command(&path, &t));
+            .map(|t| t.command(&Target::File(path.clone())));
         let mut text = format!(
             "# Found by notifier-check fuzz --kernel {} --seed {} --shard {} (case {}), shrunk \
              to size {} (threads + operations + notifiers) from {}.\n",
@@ -234,9 +232,8 @@ fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> 
             report.kernel,
             f.outcome
                 .replay
-                .as_deref()
-                .and_then(|r| r.split('/').next())
-                .unwrap_or("shuttle-pct")
+                .as_ref()
+                .map_or(notifier_harness::CheckerKind::ShuttlePct, |r| r.checker())
         ));
         text.push_str(&f.minimal.render());
         file.write_all(text.as_bytes())
@@ -303,12 +300,7 @@ fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
         }
         if let Some(v) = &f.outcome.violation {
             s.push_str(&format!("\n  violation: {v}\n"));
-            let note = format!("{} here", v.kind);
-            let mark = v.step.map(|step| (step, note.as_str()));
-            s.push_str("\n  trace (one column per thread):\n");
-            for line in render_columns(&f.outcome.trace, mark).lines() {
-                s.push_str(&format!("    {}\n", line.trim_end()));
-            }
+            s.push_str(&trace_text(&f.outcome.trace, v));
         }
         if let Some(r) = &saved.replay {
             s.push_str(&format!("\n  replay: {r}\n"));

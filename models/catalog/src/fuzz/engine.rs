@@ -10,20 +10,16 @@ use super::format::{Driver, ScenarioFile};
 use super::model::DataModel;
 use super::strategy::{cases, FuzzCase};
 use super::validate::Scenario;
-use crate::token::ReplayToken;
+use crate::token::{ReplayToken, FILE_TOKEN};
 use notifier_core::KernelVersion;
 use notifier_core::ViolationKind;
-use notifier_harness::runner::{check_in_process, CheckerReplay};
+use notifier_harness::runner::check_in_process;
 use notifier_harness::{CheckSpec, Outcome};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The scenario part of a replay token that names a scenario file (`notifier-check replay
-/// --scenario-file F file/<kernel>/<checker>/<schedule>`).
-pub const FILE_TOKEN: &str = "file";
 
 /// When to stop.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,40 +136,14 @@ pub struct Found {
 }
 
 impl Found {
-    /// The full replay token of the shrunk scenario.
+    /// The full replay token of the shrunk scenario (its scenario part is `file`).
     pub fn token(&self, kernel: KernelVersion) -> Option<ReplayToken> {
-        file_token(kernel, self.outcome.replay.as_deref()?)
+        Some(ReplayToken {
+            scenario: FILE_TOKEN.to_string(),
+            kernel,
+            checker: self.outcome.replay.clone()?,
+        })
     }
-}
-
-/// The command that replays `token` on the scenario file `file`.
-pub fn file_replay_command(file: &std::path::Path, token: &ReplayToken) -> String {
-    format!(
-        "{} replay --scenario-file {} {token}",
-        crate::token::PROGRAM,
-        shell_word(&file.display().to_string())
-    )
-}
-
-/// `s` as one shell word: as it is when it is safe, else in single quotes.
-fn shell_word(s: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./+:@%".contains(c);
-    if !s.is_empty() && s.chars().all(safe) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// The replay token of a scenario file's failure, from the checker's part an in-process
-/// outcome carries (`shuttle-pct/<schedule>`, `loom/pb=2/exec=7`).
-pub fn file_token(kernel: KernelVersion, checker_part: &str) -> Option<ReplayToken> {
-    let checker: CheckerReplay = checker_part.parse().ok()?;
-    Some(ReplayToken {
-        scenario: FILE_TOKEN.to_string(),
-        kernel,
-        checker,
-    })
 }
 
 /// What a fuzzing run did.
@@ -246,7 +216,8 @@ pub fn run_case(
         seed: case.seed,
         pct_depth,
     };
-    Ok(check_in_process(Arc::new(DataModel::new(scenario)), &spec))
+    let model = DataModel::new(scenario, kernel.config());
+    Ok(check_in_process(Arc::new(model), &spec))
 }
 
 /// Fuzzes as `config` says; `progress` is called after every case with (cases run,
