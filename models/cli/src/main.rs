@@ -1,22 +1,32 @@
 //! `notifier-check`: the command line of the notifier-check harness.
 //!
-//! Exit status: 0 when every check observed what its scenario expects (for `replay`: the
-//! failure came back), 1 when one did not, 2 for a usage error (bad arguments, unknown scenario,
-//! kernel or checker, malformed replay token), which is reported as one line on stderr; for
-//! `replay` also 3 when the token's schedule does not fit the model (diverged) and 4 when the
-//! replay's process crashed.
+//! Exit status (listed by every `--help`, see [`args::EXIT_STATUS`]): 0 when every check
+//! observed what its scenario expects (replay: the failure came back); 1 when one did not
+//! (replay: not reproduced); 2 for a usage error, reported as one line on stderr and refused
+//! before anything runs; 3 when a replay's schedule does not fit the model (diverged); 4 when
+//! a checker's process crashed without a verdict (and nothing observed something else); 5 when
+//! an output could not be written.
 
 mod args;
 mod bench;
 mod campaign;
 mod check;
+mod docs;
 mod explore;
+mod files;
 mod fuzz;
 mod html;
+mod junit;
 mod list;
+mod merge;
 mod output;
+mod partition;
 mod pool;
+mod record;
 mod replay;
+mod report;
+mod results;
+mod story;
 
 use args::{Cli, Command};
 use clap::error::ErrorKind;
@@ -25,13 +35,39 @@ use notifier_catalog::child;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The exit status of a usage error.
+/// Every check observed what it expects.
+pub const SUCCESS: u8 = 0;
+/// A check observed something else (a replay did not reproduce; fuzz found a failure).
+pub const MISMATCH: u8 = 1;
+/// A usage error.
 pub const USAGE_ERROR: u8 = 2;
-/// The exit status of a replay whose schedule does not fit the model (it could not be
-/// followed: see `replay`).
+/// A replay whose schedule does not fit the model (it could not be followed: see `replay`).
 pub const DIVERGED: u8 = 3;
-/// The exit status of a replay whose process crashed without a result.
+/// A checker's process crashed without a verdict.
 pub const CRASHED: u8 = 4;
+/// An output could not be written.
+pub const OUTPUT_ERROR: u8 = 5;
+
+/// Why a command stopped without its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Bad arguments or input (exit status 2).
+    Usage(String),
+    /// An output could not be written (exit status 5).
+    Output(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Usage(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::Usage(message.to_string())
+    }
+}
 
 /// Runs the command line.
 fn main() -> ExitCode {
@@ -39,14 +75,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
     };
-    let command = cli.command.unwrap_or(Command::Campaign {
-        scenario: Vec::new(),
-        jobs: None,
-        json: cli.json,
-        report: cli.report,
-    });
+    let command = cli.command.unwrap_or(Command::Campaign(cli.campaign));
     let result = match command {
-        Command::List { json } => Ok(list::run(json)),
+        Command::List { json } => list::run(json),
         Command::Check(args) => check::run(args),
         Command::Replay {
             token,
@@ -55,19 +86,9 @@ fn main() -> ExitCode {
         } => replay::run(&token, scenario_file.as_deref(), json),
         Command::Fuzz(args) => fuzz::run(args),
         Command::FuzzChild(args) => fuzz::serve(args),
-        Command::Campaign {
-            scenario,
-            jobs,
-            json,
-            report,
-        } => campaign::run(&scenario, jobs, json, &report),
-        Command::ExploreOrderings {
-            function,
-            scenario,
-            checker,
-            jobs,
-            json,
-        } => explore::run(&function, &scenario, &checker, jobs, json),
+        Command::Campaign(args) => campaign::run(args),
+        Command::ExploreOrderings(args) => explore::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Bench {
             quick,
             cap,
@@ -81,17 +102,29 @@ fn main() -> ExitCode {
             out.as_deref(),
             force,
         ),
-        Command::Child { plan } => child::serve(&plan).map(|()| ExitCode::SUCCESS),
+        Command::Docs(args) => docs::run(args),
+        Command::Child { plan } => child::serve(&plan)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Failure::Usage),
     };
-    result.unwrap_or_else(|message| usage_error(&message))
+    result.unwrap_or_else(|failure| match failure {
+        Failure::Usage(message) => usage_error(&message),
+        Failure::Output(message) => {
+            eprintln!("notifier-check: {message}");
+            ExitCode::from(OUTPUT_ERROR)
+        }
+    })
 }
 
-/// `0` if `ok`, else `1`.
-fn exit(ok: bool) -> ExitCode {
-    if ok {
-        ExitCode::SUCCESS
+/// The exit status of a run of checks: 1 if one observed something other than expected,
+/// else 4 if one crashed, else 0.
+pub fn status(mismatched: bool, crashed: bool) -> u8 {
+    if mismatched {
+        MISMATCH
+    } else if crashed {
+        CRASHED
     } else {
-        ExitCode::FAILURE
+        SUCCESS
     }
 }
 
@@ -109,8 +142,13 @@ fn usage_error(message: &str) -> ExitCode {
 /// on one line. Help and version requests print as clap prints them.
 fn clap_error(e: &clap::Error) -> ExitCode {
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        output::print(&e.render().to_string());
-        return ExitCode::SUCCESS;
+        return match output::print(&e.render().to_string()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure::Output(m) | Failure::Usage(m)) => {
+                eprintln!("notifier-check: {m}");
+                ExitCode::from(OUTPUT_ERROR)
+            }
+        };
     }
     if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         let _ = e.print();
