@@ -153,8 +153,10 @@ pub struct RunArgs {
     /// Without a terminal, print a progress line on stderr every N seconds (0: never).
     #[arg(long, value_name = "N", default_value_t = crate::pool::DEFAULT_INTERVAL_SECONDS)]
     pub progress_interval: u64,
+    /// Which partition of the run to run.
     #[command(flatten)]
     pub partition: PartitionArgs,
+    /// The files to write besides standard output.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -165,6 +167,7 @@ pub struct CampaignArgs {
     /// Only this scenario (repeat for several; default: every scenario).
     #[arg(long, value_name = "ID")]
     pub scenario: Vec<String>,
+    /// What every run of many checks takes.
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -181,6 +184,7 @@ pub struct ExploreArgs {
     /// Only this checker (repeat for several; default: all three).
     #[arg(long)]
     pub checker: Vec<CheckerKind>,
+    /// What every run of many checks takes.
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -197,6 +201,7 @@ pub struct MergeArgs {
     /// Print the details of every counterexample.
     #[arg(long, short)]
     pub verbose: bool,
+    /// The files to write besides standard output.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -237,6 +242,7 @@ pub struct FuzzArgs {
     /// The base seed: case i is drawn from (seed, i).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Which partition of the case indices to run.
     #[command(flatten)]
     pub partition: PartitionArgs,
     /// Deprecated: 0-based `--partition` (`--shard I/N` is `--partition count:I+1/N`).
@@ -293,6 +299,7 @@ pub struct CheckArgs {
     /// Print a JSON `check` record instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// The files to write besides standard output.
     #[command(flatten)]
     pub output: OutputArgs,
 }

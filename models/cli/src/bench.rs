@@ -119,8 +119,11 @@ pub struct Row {
     pub group: String,
     /// What was measured.
     pub what: String,
+    /// The scenario measured.
     pub scenario: String,
+    /// The kernel it ran on.
     pub kernel: KernelVersion,
+    /// The checker.
     pub checker: CheckerKind,
     /// What the checker may explore, in words (a shuttle series: per seed, over the seeds).
     pub bound: String,
@@ -142,6 +145,7 @@ pub struct Row {
     pub executions_per_second: Option<f64>,
     /// Seeds that found a violation, of `seeds` (shuttle series).
     pub found: Option<u64>,
+    /// Seeds run (shuttle series).
     pub seeds: Option<u64>,
     /// Iterations to the first violation over the seeds that found one.
     pub iterations_to_violation: Option<Spread>,

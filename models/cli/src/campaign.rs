@@ -132,7 +132,7 @@ pub fn finish(
             &results.header.limits,
             Some(results.header.jobs),
         ),
-        results.summary_line(),
+        results.run_line(),
     ];
     outputs.write(
         &records,

@@ -322,7 +322,8 @@ pub fn finish(
         s.push_str("; budgets: each scenario's defaults (`notifier-check list`)\n");
         print(&s)?;
     }
-    let notes: Vec<String> = tables.iter().map(|t| t.conclusion.clone()).collect();
+    let mut notes: Vec<String> = tables.iter().map(|t| t.conclusion.clone()).collect();
+    notes.push(results.run_line());
     outputs.write(
         &records,
         &results.checks,

@@ -131,6 +131,22 @@ impl Results {
         line
     }
 
+    /// How the run ran, for the HTML page: its partitions and measured time.
+    pub fn run_line(&self) -> String {
+        let s = &self.summary;
+        let scope = match self.header.partition {
+            Some(p) => format!("Partition {p} of the run"),
+            None if s.partitions > 1 => format!("{} partitions merged", s.partitions),
+            None => "The whole run".to_string(),
+        };
+        format!(
+            "{scope}: {:.1} s of wall-clock time{} (measured), {} at a time.",
+            s.seconds,
+            if s.partitions > 1 { " for the longest partition" } else { "" },
+            self.header.jobs
+        )
+    }
+
     /// The details of the checks that did not observe what they expect (with `verbose`: of
     /// every counterexample too).
     pub fn details(&self, verbose: bool) -> String {

@@ -78,10 +78,10 @@ pub struct SrcuRow {
 }
 
 impl SrcuRow {
-    /// `idx0: 1 · idx1: 0 · completed 1 · 2 queued · <phase>`.
+    /// `readers 1|0 · completed 1 · 2 queued · <phase>` (readers of index 0 | index 1).
     pub fn text(&self) -> String {
         let mut s = format!(
-            "readers idx0: {} idx1: {} · completed {}",
+            "readers {}|{} · completed {}",
             self.readers[0], self.readers[1], self.completed
         );
         if self.queued > 0 {
@@ -301,19 +301,19 @@ fn srcu_rows(trace: &[TraceEvent]) -> Vec<SrcuRow> {
             }
             Op::SrcuFlip { completed: c } => {
                 completed = *c;
-                phase = format!("gp: flipped, new readers use idx {}", c % 2);
+                phase = format!("flip: new readers on idx {}", c % 2);
                 true
             }
             Op::SrcuReadersGone { idx } => {
-                phase = format!("gp: idx {idx} has no readers");
+                phase = format!("idx {idx} drained");
                 true
             }
             Op::SynchronizeSrcu => {
-                phase = format!("gp: synchronize_srcu by {} waits", e.thread);
+                phase = format!("synchronize_srcu ({}) waits", e.thread);
                 true
             }
             Op::SynchronizeSrcuDone { .. } => {
-                phase = format!("gp: synchronize_srcu by {} returns", e.thread);
+                phase = format!("synchronize_srcu ({}) returns", e.thread);
                 true
             }
             Op::CallSrcuDone { .. } => {
@@ -322,15 +322,15 @@ fn srcu_rows(trace: &[TraceEvent]) -> Vec<SrcuRow> {
             }
             Op::CallbackStart { call } => {
                 queued = queued.saturating_sub(1);
-                phase = format!("gp over: invoking callback #{call}");
+                phase = format!("gp over: callback #{call} runs");
                 true
             }
             Op::SrcuBarrier => {
-                phase = format!("srcu_barrier by {} waits", e.thread);
+                phase = format!("srcu_barrier ({}) waits", e.thread);
                 true
             }
             Op::SrcuBarrierDone { .. } => {
-                phase = format!("srcu_barrier by {} returns", e.thread);
+                phase = format!("srcu_barrier ({}) returns", e.thread);
                 true
             }
             _ => false,
@@ -489,7 +489,7 @@ mod tests {
                 (12, [0, 0], 1, 0)
             ]
         );
-        assert!(story.srcu[3].phase.contains("flipped"));
+        assert!(story.srcu[3].phase.contains("flip"));
         let text = story.explanation().join("\n");
         assert!(text.contains("window: step 9"), "{text}");
         assert!(text.contains("7 → 12"), "{text}");

@@ -96,7 +96,8 @@ svg.timeline text { font-family: monospace; font-size: 11px; }
 const LEGEND: &str = "<p class=\"legend\">Each picture: one lane per thread, one row per \
 kernel operation in the order the checker ran them (the number is the trace step), the set-up \
 before the threads start folded above it, and a lane of SRCU state (readers per index, the \
-completed count, queued callbacks, the grace period's phase) where it changes. Red: the \
+completed count, queued callbacks, the grace period's phase) where it changes; readers 1|0 \
+means one reader in index 0 and none in index 1. Red: the \
 violating access; orange: the free it violates, with an arrow to the access; blue: the step \
 that opened the window (the violating thread's srcu_read_unlock before the free); purple \
 arrows: a call_srcu to the invocation of its callback. Hover a row for its full text.</p>\n";

@@ -9,13 +9,15 @@ use crate::story::{LinkKind, Story};
 use notifier_core::{TraceEvent, Violation};
 
 const LANE: usize = 360;
-const SRCU_LANE: usize = 330;
+/// Between two thread lanes: where the arrows between them run.
+const GUTTER: usize = 30;
+const SRCU_LANE: usize = 390;
 const LEFT: usize = 46;
 const TOP: usize = 34;
 const ROW: usize = 17;
 const NOTE: usize = 190;
 const MAX_CHARS: usize = 50;
-const SRCU_CHARS: usize = 52;
+const SRCU_CHARS: usize = 62;
 
 const RED: &str = "#d00";
 const ORANGE: &str = "#c60";
@@ -42,12 +44,14 @@ pub fn svg(index: usize, events: &[TraceEvent], v: &Violation, story: &Story) ->
         .iter()
         .filter_map(|r| shown(r.step).map(|i| (i, r.text())))
         .collect();
-    let srcu_x = LEFT + threads.len() * LANE;
+    let srcu_x = LEFT + threads.len() * (LANE + GUTTER);
     let note_x = srcu_x + if srcu.is_empty() { 0 } else { SRCU_LANE };
     let rows = events.len() + usize::from(extra);
     let width = note_x + NOTE;
     let height = TOP + rows * ROW + 10;
-    let lane_x = |t: &str| LEFT + threads.iter().position(|x| *x == t).unwrap_or(0) * LANE;
+    let lane_x = |t: &str| {
+        LEFT + threads.iter().position(|x| *x == t).unwrap_or(0) * (LANE + GUTTER)
+    };
     let row_y = |i: usize| TOP + i * ROW;
     let mut s = format!(
         "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
@@ -63,7 +67,7 @@ pub fn svg(index: usize, events: &[TraceEvent], v: &Violation, story: &Story) ->
     }
     s.push_str("</defs>\n");
     for (i, t) in threads.iter().enumerate() {
-        let x = LEFT + i * LANE;
+        let x = LEFT + i * (LANE + GUTTER);
         let fill = if i % 2 == 0 { "#f3f6fb" } else { "#fbf8f1" };
         s.push_str(&format!(
             "<g class=\"lane\" data-thread=\"{t}\"><rect x=\"{x}\" y=\"0\" width=\"{LANE}\" \
@@ -132,25 +136,41 @@ pub fn svg(index: usize, events: &[TraceEvent], v: &Violation, story: &Story) ->
         None if extra => Some((events.len(), v.thread.as_str())),
         None => None,
     };
-    for link in &story.links {
+    for (k, link) in story.links.iter().enumerate() {
         let (Some((from, t1)), Some((to, t2))) = (at(Some(link.from)), at(link.to)) else {
             continue;
         };
-        let (x1, y1) = (lane_x(t1) + 8, row_y(from) + 8);
-        let (x2, y2) = (lane_x(t2) + 8, row_y(to) + 8);
+        // Between lanes, the arrow joins the lanes' facing edges and runs down the gutter
+        // between them (over no text; side by side when several do); within a lane, it bows
+        // left of the dots.
+        let (l1, l2) = (lane_x(t1), lane_x(t2));
+        let (y1, y2) = (row_y(from) + 8, row_y(to) + 8);
+        let path = if l1 == l2 {
+            let bow = 14 + (to.abs_diff(from)).min(20);
+            let x = l1 + 8;
+            format!(
+                "M{x} {y1} C{} {y1}, {} {y2}, {} {y2}",
+                x.saturating_sub(bow),
+                x.saturating_sub(bow),
+                x - 3
+            )
+        } else {
+            let (x1, x2) = if l1 < l2 {
+                (l1 + LANE - 2, l2 + 5)
+            } else {
+                (l1 + 5, l2 + LANE - 2)
+            };
+            let mid = l1.min(l2) + LANE + 6 + (k % 4) * 6;
+            format!("M{x1} {y1} C{mid} {y1}, {mid} {y2}, {x2} {y2}")
+        };
         let (class, colour, marker) = match link.kind {
             LinkKind::Callback => ("link callback", PURPLE, "cb"),
             LinkKind::Free => ("link free", ORANGE, "free"),
         };
-        // Bow left of the dots, more for longer spans, so arrows do not hide the text.
-        let bow = 14 + (to.abs_diff(from)).min(20);
         s.push_str(&format!(
-            "<path class=\"{class}\" d=\"M{x1} {y1} C{} {y1}, {} {y2}, {} {y2}\" fill=\"none\" \
-             stroke=\"{colour}\" stroke-width=\"1.5\" marker-end=\"url(#arrow-{index}-{marker})\"\
-             ><title>{}</title></path>\n",
-            x1.saturating_sub(bow),
-            x2.saturating_sub(bow),
-            x2 - 3,
+            "<path class=\"{class}\" d=\"{path}\" fill=\"none\" stroke=\"{colour}\" \
+             stroke-width=\"1.5\" marker-end=\"url(#arrow-{index}-{marker})\"><title>{}</title>\
+             </path>\n",
             match link.kind {
                 LinkKind::Callback => format!(
                     "call_srcu at step {} queues the callback invoked at step {}",
