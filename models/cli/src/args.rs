@@ -35,7 +35,8 @@ explore-orderings: a placement judged unlike history)
   2  usage error: bad arguments, an unknown scenario, a malformed token or file, an output \
 file that exists or whose folder is missing (refused before anything runs)
   3  replay: the token's schedule does not fit the model (diverged)
-  4  a checker's process crashed without a verdict (and no check observed something else)
+  4  a checker's process crashed without a verdict (campaign, check: and no check observed \
+something else; explore-orderings: its tables cannot judge)
   5  an output could not be written (standard output, --report, --junit, --out)";
 
 /// The commands.

@@ -201,8 +201,9 @@ fn scenarios(only: &[String]) -> Result<Vec<(&'static str, KernelVersion)>, Stri
 
 /// Runs the exploration (or its partition). A whole run exits 0 iff the kernels' placements
 /// are judged as history judged them (every kernel placement of `mmu_notifier_unregister`
-/// safe; v3.17's placement in `__mmu_notifier_release` safe, v3.16's not), 1 if not, 4 if a
-/// check crashed; a partition cannot judge, and exits 0, or 4 if a check crashed.
+/// safe; v3.17's placement in `__mmu_notifier_release` safe, v3.16's not), 1 if not, and 4
+/// if a check crashed (the tables then have a hole and cannot judge); a partition cannot
+/// judge, and exits 0, or 4 if a check crashed.
 pub fn run(args: ExploreArgs) -> Result<ExitCode, Failure> {
     let run = &args.run;
     let partition = run.partition.from_env()?;
@@ -293,7 +294,12 @@ pub fn finish(
         Vec::new()
     };
     let disagrees = tables.iter().any(|t| !t.agrees_with_history);
-    let status = crate::status(disagrees, crashed);
+    // A crashed check leaves a hole in the tables: they cannot judge.
+    let status = if crashed {
+        crate::CRASHED
+    } else {
+        crate::status(disagrees, false)
+    };
     let summary = crate::record::Summary::of(&checks, partitions, seconds, status);
     let results = Results {
         header,
