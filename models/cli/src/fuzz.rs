@@ -185,8 +185,8 @@ impl FuzzStop {
     }
 }
 
-/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure, 1 if it
-/// found one, 4 if its process crashed.
+/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure other than
+/// known kernel defects of the catalogue, 1 if it found one, 4 if its process crashed.
 pub fn run(args: FuzzArgs) -> Result<ExitCode, Failure> {
     let partition = partition(&args, args.json)?;
     let config = config(&args, partition)?;
@@ -260,17 +260,20 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Prints a fuzzing run (the report, or its `json` record); the exit status is 0 iff it found
-/// no failure. Also the end of `merge` for fuzzing runs.
+/// no failure other than known kernel defects of the catalogue. Also the end of `merge` for
+/// fuzzing runs.
 pub fn finish(record: &FuzzRecord, json: bool) -> Result<ExitCode, Failure> {
     if json {
         print_records([Record::Fuzz(Box::new(record.clone()))])?;
     } else {
         print(&human(record))?;
     }
-    Ok(ExitCode::from(if record.report.failures.is_empty() {
-        crate::SUCCESS
-    } else {
+    // A known kernel defect met again is reported, but is not a finding.
+    let found = record.report.new_findings().next().is_some();
+    Ok(ExitCode::from(if found {
         crate::MISMATCH
+    } else {
+        crate::SUCCESS
     }))
 }
 
@@ -375,9 +378,20 @@ fn human(record: &FuzzRecord) -> String {
         s.push_str("  no failure found\n");
         return s;
     }
-    s.push_str(&format!("{} distinct failures:\n", report.failures.len()));
+    let known = report.failures.len() - report.new_findings().count();
+    s.push_str(&format!(
+        "{} distinct failures ({} new, {known} known kernel defect(s) of the catalogue):\n",
+        report.failures.len(),
+        report.failures.len() - known
+    ));
     for (i, (f, saved)) in report.failures.iter().zip(saved).enumerate() {
         s.push_str(&format!("\n── {}. {}\n", i + 1, f.key));
+        if let Some(k) = &f.known {
+            s.push_str(&format!(
+                "  known kernel defect (catalogue scenario {}): {}\n",
+                k.scenario, k.what
+            ));
+        }
         s.push_str(&format!(
             "  first found by case {} (after {} cases, {} executions); {} case(s) failed this \
              way\n",
