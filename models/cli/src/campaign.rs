@@ -86,7 +86,12 @@ pub fn run(args: CampaignArgs) -> Result<ExitCode, Failure> {
         |r: &Report| !r.matches,
         |job| {
             let result = check_in_child(&exe, job.scenario, job.kernel, &job.spec);
-            Report::new(job.subject(), Some(&job.expect), Bound::of(&job.spec), result)
+            Report::new(
+                job.subject(),
+                Some(&job.expect),
+                Bound::of(&job.spec),
+                result,
+            )
         },
     );
     let seconds = start.elapsed().as_secs_f64();
@@ -134,22 +139,17 @@ pub fn finish(
         ),
         results.run_line(),
     ];
-    outputs.write(
-        &records,
-        &results.checks,
-        title(RunKind::Campaign),
-        &notes,
-    )?;
+    outputs.write(&records, &results.checks, title(RunKind::Campaign), &notes)?;
     Ok(status)
 }
 
 /// The budgets, the matrix and its legend, the details, and the summary.
 fn human(results: &Results, verbose: bool) -> String {
     let mut s = budgets(
-            &results.checks,
-            &results.header.limits,
-            Some(results.header.jobs),
-        );
+        &results.checks,
+        &results.header.limits,
+        Some(results.header.jobs),
+    );
     s.push('\n');
     s.push_str(&text_matrix(&results.checks));
     s.push_str(&crate::results::wrap(LEGEND, 100));

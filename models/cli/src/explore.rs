@@ -86,7 +86,6 @@ impl Function {
     }
 }
 
-
 /// The function whose placement `p` moves, and the placement's name.
 fn placement_of(p: &Placements) -> Option<(Function, &'static str)> {
     match (p.release, p.unregister) {

@@ -133,7 +133,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let missing = dir.join("nope").join("r.html");
         let e = OutputFile::checked("--report", &missing, false).unwrap_err();
-        assert!(e.contains("does not exist") && e.contains("--report"), "{e}");
+        assert!(
+            e.contains("does not exist") && e.contains("--report"),
+            "{e}"
+        );
         let e = OutputFile::checked("--junit", &dir, false).unwrap_err();
         assert!(e.contains("is a folder"), "{e}");
         let saved = dir.join("saved.xml");

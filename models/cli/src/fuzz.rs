@@ -102,7 +102,9 @@ fn child_args(args: &FuzzArgs, partition: Option<Partition>) -> Vec<String> {
         "--seed".into(),
         args.seed.to_string(),
         "--partition".into(),
-        partition.unwrap_or(Partition::Count { index: 1, count: 1 }).to_string(),
+        partition
+            .unwrap_or(Partition::Count { index: 1, count: 1 })
+            .to_string(),
         "--iterations".into(),
         args.iterations.to_string(),
     ];
@@ -251,7 +253,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, Failure> {
         seed: config.seed,
         iterations: config.iterations,
         pct_depth: config.pct_depth,
-        drivers: config.drivers.iter().map(|d| d.as_str().to_string()).collect(),
+        drivers: config
+            .drivers
+            .iter()
+            .map(|d| d.as_str().to_string())
+            .collect(),
         stop: FuzzStop::of(config.stop),
         report,
         saved,

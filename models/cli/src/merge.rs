@@ -39,9 +39,11 @@ pub fn run(args: MergeArgs) -> Result<ExitCode, Failure> {
         .count();
     if fuzz_runs == inputs.len() {
         if outputs.report.is_some() || outputs.junit.is_some() {
-            return Err("--report and --junit apply to campaigns and explorations, not to \
+            return Err(
+                "--report and --junit apply to campaigns and explorations, not to \
                         fuzzing runs"
-                .into());
+                    .into(),
+            );
         }
         let record = merge_fuzz(inputs)?;
         if let Some(f) = &outputs.out {
@@ -195,16 +197,16 @@ fn merge_runs(mut parts: Vec<Part>) -> Result<(RunHeader, Vec<Report>, u64, f64)
         .map(|(i, id)| (id.as_str(), i))
         .collect();
     let mut slots: Vec<Option<Report>> = vec![None; selection.len()];
-    let seconds = parts
-        .iter()
-        .map(|p| p.summary.seconds)
-        .fold(0.0, f64::max);
+    let seconds = parts.iter().map(|p| p.summary.seconds).fold(0.0, f64::max);
     let header = RunHeader {
         partition: None,
         ..first.header.clone()
     };
     for p in &mut parts {
-        let partition = p.header.partition.unwrap_or(Partition::Count { index: 1, count: 1 });
+        let partition = p
+            .header
+            .partition
+            .unwrap_or(Partition::Count { index: 1, count: 1 });
         let file = p.file.display().to_string();
         for check in std::mem::take(&mut p.checks) {
             let Some(&i) = position.get(check.id.as_str()) else {
@@ -237,7 +239,12 @@ fn merge_runs(mut parts: Vec<Part>) -> Result<(RunHeader, Vec<Report>, u64, f64)
             missing.len()
         ));
     }
-    Ok((header, slots.into_iter().flatten().collect(), count, seconds))
+    Ok((
+        header,
+        slots.into_iter().flatten().collect(),
+        count,
+        seconds,
+    ))
 }
 
 /// The whole fuzzing run from its partitions: cases, executions and shrinking added up,

@@ -101,7 +101,8 @@ impl FromStr for Partition {
 
     /// `count:I/N` with `1 <= I <= N`.
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("partition '{s}': {why} (expected count:I/N, e.g. count:1/3)");
+        let bad =
+            |why: &str| format!("partition '{s}': {why} (expected count:I/N, e.g. count:1/3)");
         let Some(rest) = s.strip_prefix("count:") else {
             return Err(bad("only the count: kind is supported"));
         };
@@ -200,7 +201,14 @@ mod tests {
             Ok(Partition::Count { index: 2, count: 3 })
         );
         assert_eq!(Partition::count(3, 3).unwrap().to_string(), "count:3/3");
-        for bad in ["count:0/3", "count:4/3", "count:1/0", "2/3", "hash:1/2", "count:a/2"] {
+        for bad in [
+            "count:0/3",
+            "count:4/3",
+            "count:1/0",
+            "2/3",
+            "hash:1/2",
+            "count:a/2",
+        ] {
             let e = bad.parse::<Partition>().unwrap_err();
             assert!(e.contains(bad) && e.contains("count:I/N"), "{e}");
         }

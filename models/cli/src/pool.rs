@@ -102,22 +102,26 @@ pub fn map<T: Sync, R: Send>(
         bar.set_message(t.running.join(", "));
     };
     let done: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
+    if let Progress::Lines(_) = progress {
+        // The first line before any check starts: the same on every run.
+        eprintln!("{}", line(&tally.lock().unwrap_or_else(|e| e.into_inner())));
+    }
     std::thread::scope(|scope| {
         if let Progress::Lines(interval) = progress {
             let (tally, changed, line) = (&tally, &changed, &line);
             scope.spawn(move || {
                 let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
-                eprintln!("{}", line(&t));
-                while !t.finished {
-                    let (next, _) = changed
-                        .wait_timeout(t, interval)
-                        .unwrap_or_else(|e| e.into_inner());
-                    t = next;
-                    if !t.finished {
-                        eprintln!("{}", line(&t));
+                loop {
+                    // Woken early only by the end of the run (never spuriously).
+                    t = changed
+                        .wait_timeout_while(t, interval, |t| !t.finished)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                    eprintln!("{}", line(&t));
+                    if t.finished {
+                        break;
                     }
                 }
-                eprintln!("{}", line(&t));
             });
         }
         let workers: Vec<_> = (0..parallel.clamp(1, items.len().max(1)))

@@ -194,7 +194,10 @@ pub fn parse(source: &str, text: &str) -> Result<Vec<Record>, String> {
         }
         let value: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| format!("{source}: line {}: not JSON: {e}", n + 1))?;
-        match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+        match value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+        {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => {
                 return Err(format!(
@@ -210,8 +213,8 @@ pub fn parse(source: &str, text: &str) -> Result<Vec<Record>, String> {
                 ))
             }
         }
-        let envelope: Envelope = serde_json::from_value(value)
-            .map_err(|e| format!("{source}: line {}: {e}", n + 1))?;
+        let envelope: Envelope =
+            serde_json::from_value(value).map_err(|e| format!("{source}: line {}: {e}", n + 1))?;
         records.push(envelope.record);
     }
     Ok(records)

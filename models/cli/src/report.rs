@@ -241,9 +241,10 @@ impl Report {
 
     /// The expectation in words (`none` for the explorer's checks).
     pub fn expected_text(&self) -> String {
-        self.expected
-            .as_ref()
-            .map_or_else(|| "none (the placement tables judge)".to_string(), |e| e.to_string())
+        self.expected.as_ref().map_or_else(
+            || "none (the placement tables judge)".to_string(),
+            |e| e.to_string(),
+        )
     }
 
     /// Whether the checker is blind to the property (it must observe safe).

@@ -43,7 +43,10 @@ impl Outputs {
             out: OutputFile::optional("--out", args.out.as_deref(), args.force)?,
         };
         distinct(&[&outputs.report, &outputs.junit, &outputs.out])?;
-        if args.force && outputs.report.is_none() && outputs.junit.is_none() && outputs.out.is_none()
+        if args.force
+            && outputs.report.is_none()
+            && outputs.junit.is_none()
+            && outputs.out.is_none()
         {
             return Err("--force needs --report, --junit or --out".to_string());
         }
@@ -142,7 +145,11 @@ impl Results {
         format!(
             "{scope}: {:.1} s of wall-clock time{} (measured), {} at a time.",
             s.seconds,
-            if s.partitions > 1 { " for the longest partition" } else { "" },
+            if s.partitions > 1 {
+                " for the longest partition"
+            } else {
+                ""
+            },
             self.header.jobs
         )
     }
@@ -205,7 +212,8 @@ pub fn budgets(checks: &[Report], limits: &Limits, jobs: Option<usize>) -> Strin
     } else {
         format!(" (bound {})", range(&bounds))
     };
-    let text = format!(
+    let text =
+        format!(
         "Budgets: each scenario's defaults (`notifier-check list` shows them). loom: {} checks, \
          {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}. shuttle: {shuttle} \
          checks of {} iterations each, seed {}, PCT depth {}. Per execution at most {} loom \
@@ -288,7 +296,8 @@ pub fn matrix(checks: &[Report]) -> (Vec<CheckerKind>, Vec<Row<'_>>) {
                     placements: r.placements,
                     cells: vec![None; columns.len()],
                 });
-                rows.last_mut().unwrap_or_else(|| unreachable!("just pushed"))
+                rows.last_mut()
+                    .unwrap_or_else(|| unreachable!("just pushed"))
             }
         };
         row.cells[column] = Some(r);

@@ -153,9 +153,8 @@ impl Story {
             ));
         }
         if let Some(l) = self.links.iter().find(|l| l.kind == LinkKind::Free) {
-            let to = l
-                .to
-                .map_or("the violating access (not recorded)".to_string(), |t| {
+            let to =
+                l.to.map_or("the violating access (not recorded)".to_string(), |t| {
                     format!("the violating access at step {t}")
                 });
             lines.push(format!("free → violation: step {} → {to}", l.from));
@@ -181,8 +180,7 @@ fn free_of(trace: &[TraceEvent], v: &Violation) -> Option<usize> {
             .filter(|e| Some(e.step) != v.step)
     };
     frees()
-        .filter(|e| v.step.is_none_or(|s| e.step < s))
-        .last()
+        .rfind(|e| v.step.is_none_or(|s| e.step < s))
         .or_else(|| frees().next())
         .map(|e| e.step)
 }
@@ -196,11 +194,9 @@ fn window(trace: &[TraceEvent], v: &Violation, free: Option<usize>) -> Option<Wi
     }
     let free = free?;
     let limit = v.step.map_or(free, |s| s.min(free));
-    let unlock = trace
-        .iter()
-        .filter(|e| e.thread == v.thread && e.step < limit)
-        .filter(|e| matches!(e.op, Op::SrcuReadUnlock { .. }))
-        .last()?;
+    let unlock = trace.iter().rfind(|e| {
+        e.thread == v.thread && e.step < limit && matches!(e.op, Op::SrcuReadUnlock { .. })
+    })?;
     let Op::SrcuReadUnlock { section, .. } = unlock.op else {
         return None;
     };
@@ -384,7 +380,11 @@ mod tests {
                 ev(
                     s,
                     "main",
-                    if s < 3 { "mm_alloc" } else { "mmu_notifier_register" },
+                    if s < 3 {
+                        "mm_alloc"
+                    } else {
+                        "mmu_notifier_register"
+                    },
                     Op::Note {
                         text: "set up".to_string(),
                     },
@@ -415,12 +415,7 @@ mod tests {
             },
         ));
         t.push(ev(10, "G", "process_srcu", Op::SrcuFlip { completed: 1 }));
-        t.push(ev(
-            11,
-            "G",
-            "process_srcu",
-            Op::SrcuReadersGone { idx: 0 },
-        ));
+        t.push(ev(11, "G", "process_srcu", Op::SrcuReadersGone { idx: 0 }));
         t.push(ev(12, "G", "process_srcu", Op::CallbackStart { call: 7 }));
         t.push(ev(
             13,
@@ -493,7 +488,10 @@ mod tests {
         let text = story.explanation().join("\n");
         assert!(text.contains("window: step 9"), "{text}");
         assert!(text.contains("7 → 12"), "{text}");
-        assert!(text.contains("step 13 → the violating access at step 14"), "{text}");
+        assert!(
+            text.contains("step 13 → the violating access at step 14"),
+            "{text}"
+        );
     }
 
     #[test]

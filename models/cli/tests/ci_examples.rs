@@ -11,7 +11,9 @@ mod cli;
 
 /// The example `name`, parsed (every YAML document in it).
 fn example(name: &str) -> Vec<Yaml> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ci/examples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../ci/examples")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
     YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{name} does not parse: {e}"))
 }
@@ -93,7 +95,11 @@ fn the_github_actions_matrix_runs_its_partitions_and_merges_them() {
     for p in &partitions {
         let substitute = |s: &str| s.replace("${{ matrix.partition }}", &p.to_string());
         let args = words_after_program(&substitute(&campaign_runs[0])).unwrap();
-        run_in(&dir, &args, &[("NOTIFIER_CHECK_PARTITION", substitute(env))]);
+        run_in(
+            &dir,
+            &args,
+            &[("NOTIFIER_CHECK_PARTITION", substitute(env))],
+        );
     }
     let args = words_after_program(&merge_runs[0]).unwrap();
     run_in(&dir, &args, &[]);
@@ -119,7 +125,9 @@ fn the_kubernetes_indexed_job_runs_its_pods_and_merges_them() {
         .iter()
         .find(|j| j["spec"]["completionMode"].is_badvalue())
         .expect("the merge job");
-    let n = indexed["spec"]["completions"].as_i64().expect("completions");
+    let n = indexed["spec"]["completions"]
+        .as_i64()
+        .expect("completions");
     assert_eq!(indexed["spec"]["parallelism"].as_i64(), Some(n));
     let command = |job: &Yaml| -> Vec<String> {
         let containers = job["spec"]["template"]["spec"]["containers"]
@@ -140,7 +148,9 @@ fn the_kubernetes_indexed_job_runs_its_pods_and_merges_them() {
     // Kubernetes expands $(VAR) in a container's command from its environment.
     let campaign = command(indexed);
     assert!(
-        campaign.windows(2).any(|w| w == ["--partition-count", &n.to_string()]),
+        campaign
+            .windows(2)
+            .any(|w| w == ["--partition-count", &n.to_string()]),
         "{campaign:?}"
     );
     for index in 0..n {

@@ -235,7 +235,8 @@ fn replay_reproduces_loom_and_pct_failures_exactly() {
         );
         assert_eq!(o["trace"], first["trace"]);
         assert_eq!(again["token"], r["token"]);
-        assert_eq!(o["bound"]["kind"].as_str().unwrap().ends_with("replay"), true);
+        let kind = o["bound"]["kind"].as_str().unwrap();
+        assert!(kind.ends_with("replay"), "{kind}");
     }
 }
 
@@ -374,14 +375,15 @@ fn campaign_prints_budgets_matrix_and_summary_and_only_unexpected_details() {
     let progress: Vec<&str> = err.lines().collect();
     assert_eq!(
         progress.first(),
-        Some(&format!("notifier-check: progress 0/{checks} checks, 0 not as expected, 0 s").as_str()),
+        Some(
+            &format!("notifier-check: progress 0/{checks} checks, 0 not as expected, 0 s").as_str()
+        ),
         "{err}"
     );
     assert!(
-        progress
-            .last()
-            .unwrap()
-            .starts_with(&format!("notifier-check: progress {checks}/{checks} checks, 0 not")),
+        progress.last().unwrap().starts_with(&format!(
+            "notifier-check: progress {checks}/{checks} checks, 0 not"
+        )),
         "{err}"
     );
 
@@ -397,7 +399,9 @@ fn campaign_prints_budgets_matrix_and_summary_and_only_unexpected_details() {
         "0",
     ]));
     assert_eq!(
-        verbose.matches("replay: notifier-check replay srcu-no-flip/").count(),
+        verbose
+            .matches("replay: notifier-check replay srcu-no-flip/")
+            .count(),
         checks,
         "{verbose}"
     );

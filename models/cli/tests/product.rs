@@ -35,7 +35,10 @@ fn first_violation<'a>(cell: &Value, checks: &'a [Value]) -> &'a Value {
         .iter()
         .find(|c| c["id"] == *id)
         .unwrap_or_else(|| panic!("no check {id}"));
-    assert!(check["expected"].is_null(), "the explorer's checks expect nothing");
+    assert!(
+        check["expected"].is_null(),
+        "the explorer's checks expect nothing"
+    );
     &check["observed"]["violation"]
 }
 
@@ -190,10 +193,16 @@ fn check_report_is_one_page_with_the_marked_timeline_and_is_never_overwritten() 
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg class=\"timeline\""));
     // main's registrations come before E and G start: folded above the picture.
-    assert!(html.contains("<details class=\"setup\"><summary>steps 0–"), "setup folded");
+    assert!(
+        html.contains("<details class=\"setup\"><summary>steps 0–"),
+        "setup folded"
+    );
     assert!(html.contains("main&#39;s setup before the other threads start"));
     assert_eq!(html.matches("class=\"lane\"").count(), 2, "E and G");
-    assert!(html.contains("class=\"srcu-lane\""), "SRCU state in a lane of its own");
+    assert!(
+        html.contains("class=\"srcu-lane\""),
+        "SRCU state in a lane of its own"
+    );
     assert!(html.contains("class=\"srcu-state\""));
     // The violating access: E's load of the freed notifier in hlist_del_init_rcu.
     let marked = html
@@ -203,14 +212,26 @@ fn check_report_is_one_page_with_the_marked_timeline_and_is_never_overwritten() 
     assert!(html.contains("use-after-free here"));
     assert!(html.contains("freed here"));
     // v3.16's early srcu_read_unlock opened the window.
-    let window = html.find("class=\"op window\"").expect("the window is marked");
-    assert!(html[window..].contains("srcu_read_unlock"), "the early unlock");
+    let window = html
+        .find("class=\"op window\"")
+        .expect("the window is marked");
+    assert!(
+        html[window..].contains("srcu_read_unlock"),
+        "the early unlock"
+    );
     assert!(html.contains("window opens here"));
     // Cause → effect: each call_srcu to its callback, the free to the access.
-    assert_eq!(html.matches("class=\"link callback\"").count(), 2, "two call_srcu");
+    assert_eq!(
+        html.matches("class=\"link callback\"").count(),
+        2,
+        "two call_srcu"
+    );
     assert_eq!(html.matches("class=\"link free\"").count(), 1);
     // The matrix cell links to the counterexample.
-    assert!(html.contains("<a href=\"#check-0\">✓ uaf "), "the cell links");
+    assert!(
+        html.contains("<a href=\"#check-0\">✓ uaf "),
+        "the cell links"
+    );
     assert!(html.contains("<details class=\"cex\" id=\"check-0\" open>"));
     for external in ["<script", "<link", "<img", "src=", "@import"] {
         assert!(

@@ -54,12 +54,19 @@ fn essentials(check: &Value) -> Value {
 #[test]
 fn three_partitions_merged_are_the_whole_run() {
     let dir = scratch("partitions");
-    let whole = command(&campaign(&["--json", "--progress-interval", "0"]).iter().map(String::as_str).collect::<Vec<_>>())
-        .output()
-        .unwrap();
+    let whole = command(
+        &campaign(&["--json", "--progress-interval", "0"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )
+    .output()
+    .unwrap();
     assert_eq!(whole.status.code(), Some(0));
     let whole = records(&whole);
-    let files: Vec<PathBuf> = (1..=3).map(|i| dir.join(format!("part-{i}.json"))).collect();
+    let files: Vec<PathBuf> = (1..=3)
+        .map(|i| dir.join(format!("part-{i}.json")))
+        .collect();
     let children: Vec<std::process::Child> = files
         .iter()
         .enumerate()
@@ -133,7 +140,10 @@ fn three_partitions_merged_are_the_whole_run() {
         })
         .collect();
     assert_eq!(sizes.iter().sum::<usize>(), a.len());
-    assert!(sizes.iter().all(|&n| n.abs_diff(a.len() / 3) <= 1), "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n.abs_diff(a.len() / 3) <= 1),
+        "{sizes:?}"
+    );
     let summary = |rs: &[Value]| rs.last().unwrap().clone();
     let (s1, s2) = (summary(&whole), summary(&merged));
     assert_eq!(s1["record"], "summary");
@@ -160,7 +170,10 @@ fn three_partitions_merged_are_the_whole_run() {
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let merged_text = stdout(&run(&args));
     assert_eq!(table(&whole_text), table(&merged_text));
-    assert!(merged_text.contains("(3 partitions merged)"), "{merged_text}");
+    assert!(
+        merged_text.contains("(3 partitions merged)"),
+        "{merged_text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -185,7 +198,10 @@ fn merge_refuses_missing_repeated_and_foreign_partitions() {
     };
     let p1 = part("p1.json", &["--partition", "count:1/2"]);
     let p2 = part("p2.json", &["--partition", "count:2/2"]);
-    let other = part("other.json", &["--partition", "count:2/2", "--scenario", "srcu-replace"]);
+    let other = part(
+        "other.json",
+        &["--partition", "count:2/2", "--scenario", "srcu-replace"],
+    );
     let whole = part("whole.json", &[]);
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{\"schema_version\": 99, \"record\": \"run\"}\n").unwrap();
@@ -195,11 +211,26 @@ fn merge_refuses_missing_repeated_and_foreign_partitions() {
     std::fs::write(&truncated, cut[..cut.len() - 1].join("\n")).unwrap();
     for (files, says) in [
         (vec![p1.as_str()], "missing partition(s) count:2/2"),
-        (vec![p1.as_str(), p1.as_str()], "partition count:1/2 is given twice"),
-        (vec![p1.as_str(), other.as_str()], "come from different runs"),
-        (vec![p1.as_str(), whole.as_str()], "is a whole run, not a partition"),
-        (vec![p1.as_str(), bad.to_str().unwrap()], "schema version 99"),
-        (vec![p1.as_str(), truncated.to_str().unwrap()], "the run did not finish"),
+        (
+            vec![p1.as_str(), p1.as_str()],
+            "partition count:1/2 is given twice",
+        ),
+        (
+            vec![p1.as_str(), other.as_str()],
+            "come from different runs",
+        ),
+        (
+            vec![p1.as_str(), whole.as_str()],
+            "is a whole run, not a partition",
+        ),
+        (
+            vec![p1.as_str(), bad.to_str().unwrap()],
+            "schema version 99",
+        ),
+        (
+            vec![p1.as_str(), truncated.to_str().unwrap()],
+            "the run did not finish",
+        ),
     ] {
         let mut args = vec!["merge"];
         args.extend(files);
@@ -239,7 +270,11 @@ fn assert_junit(xml: &str) -> Vec<Case> {
     let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    assert_eq!(root.attributes().count(), 0, "the schema gives testsuites no attributes");
+    assert_eq!(
+        root.attributes().count(),
+        0,
+        "the schema gives testsuites no attributes"
+    );
     let mut cases = Vec::new();
     for (i, suite) in root.children().filter(|n| n.is_element()).enumerate() {
         assert_eq!(suite.tag_name().name(), "testsuite");
@@ -326,7 +361,10 @@ fn junit_meets_its_schema_and_a_mismatch_carries_trace_and_replay() {
     assert_eq!(cases.len(), rows * 3, "one test case per check");
     assert!(cases.iter().all(|c| c.outcome.is_none()), "all passed");
     assert!(cases.iter().any(|c| c.name == "v3.16 loom"));
-    assert!(xml.contains("replay: notifier-check replay srcu-no-flip/"), "the expected counterexamples' replays are in system-out");
+    assert!(
+        xml.contains("replay: notifier-check replay srcu-no-flip/"),
+        "the expected counterexamples' replays are in system-out"
+    );
 
     // S2's scenario file with its expectation removed expects safe: on v3.16 it fails.
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/../catalog/scenarios/S2.toml");
@@ -365,7 +403,10 @@ fn junit_meets_its_schema_and_a_mismatch_carries_trace_and_replay() {
     let body = &failure.text;
     assert!(body.contains("trace (one column per thread)"), "{body}");
     assert!(body.contains("<== use-after-free here"), "{body}");
-    assert!(body.contains("replay: notifier-check replay --scenario-file"), "{body}");
+    assert!(
+        body.contains("replay: notifier-check replay --scenario-file"),
+        "{body}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -447,7 +488,10 @@ fn every_record_kind_reads_back_into_its_type() {
         for (line, record) in text.lines().filter(|l| !l.trim().is_empty()).zip(typed) {
             let kind = match &record {
                 Record::Run(h) => {
-                    assert!(matches!(h.command, RunKind::Campaign | RunKind::ExploreOrderings));
+                    assert!(matches!(
+                        h.command,
+                        RunKind::Campaign | RunKind::ExploreOrderings
+                    ));
                     "run"
                 }
                 Record::Check(_) => "check",
@@ -466,7 +510,16 @@ fn every_record_kind_reads_back_into_its_type() {
     }
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
-        ["bench", "check", "fuzz", "placements", "replay", "run", "scenario", "summary"]
+        [
+            "bench",
+            "check",
+            "fuzz",
+            "placements",
+            "replay",
+            "run",
+            "scenario",
+            "summary"
+        ]
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -480,11 +533,20 @@ fn an_output_path_in_a_missing_folder_is_refused_before_running() {
         .join("nope");
     let path = |name: &str| missing.join(name).to_str().unwrap().to_string();
     let check = |flag: &str, file: &str| -> Vec<String> {
-        ["check", "--scenario", "S2", "--kernel", "v3.16", "--checker", "loom", flag]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([path(file)])
-            .collect()
+        [
+            "check",
+            "--scenario",
+            "S2",
+            "--kernel",
+            "v3.16",
+            "--checker",
+            "loom",
+            flag,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([path(file)])
+        .collect()
     };
     let words = |w: &[&str]| -> Vec<String> { w.iter().map(|s| s.to_string()).collect() };
     for (args, flag) in [
@@ -495,7 +557,10 @@ fn an_output_path_in_a_missing_folder_is_refused_before_running() {
             [words(&["campaign", "--junit"]), vec![path("j.xml")]].concat(),
             "--junit",
         ),
-        ([words(&["--report"]), vec![path("r.html")]].concat(), "--report"),
+        (
+            [words(&["--report"]), vec![path("r.html")]].concat(),
+            "--report",
+        ),
         (
             [words(&["bench", "--quick", "--out"]), vec![path("b.json")]].concat(),
             "--out",
@@ -506,7 +571,10 @@ fn an_output_path_in_a_missing_folder_is_refused_before_running() {
         let o = run(&args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(flag) && err.contains("does not exist"), "{err}");
+        assert!(
+            err.contains(flag) && err.contains("does not exist"),
+            "{err}"
+        );
         assert!(o.stdout.is_empty(), "refused before running: {args:?}");
         assert!(start.elapsed() < Duration::from_secs(10), "nothing ran");
     }
@@ -526,7 +594,10 @@ fn a_failed_write_to_standard_output_exits_5() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(5), "{err}");
-    assert!(err.starts_with("notifier-check: cannot write to standard output"), "{err}");
+    assert!(
+        err.starts_with("notifier-check: cannot write to standard output"),
+        "{err}"
+    );
     // A closed pipe: the reader took what it wanted.
     let mut child = command(&["list"]).stdout(Stdio::piped()).spawn().unwrap();
     drop(child.stdout.take());
@@ -546,7 +617,14 @@ fn help_lists_the_exit_statuses() {
         &["explore-orderings", "--help"],
     ] {
         let text = stdout(&run(args));
-        for line in ["Exit status:", "  1  ", "  2  ", "  3  ", "  4  a checker's process crashed", "  5  an output could not be written"] {
+        for line in [
+            "Exit status:",
+            "  1  ",
+            "  2  ",
+            "  3  ",
+            "  4  a checker's process crashed",
+            "  5  an output could not be written",
+        ] {
             assert!(text.contains(line), "{args:?}: {line}: {text}");
         }
     }
@@ -575,7 +653,9 @@ fn kill_children_until_exit(parent: &mut std::process::Child, what: &str) -> i32
             let ours = String::from_utf8_lossy(&cmdline).contains("__");
             if ppid == Some(pid) && ours {
                 // Our own test's grandchild, by its pid.
-                let _ = Command::new("kill").args(["-KILL", &child.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", &child.to_string()])
+                    .status();
             }
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -1,7 +1,7 @@
 //! `--report FILE.html`: one self-contained page (no external resource: styles inline,
 //! pictures as inline SVG). On top, the verdict matrix: a row per scenario × kernel, a cell
 //! per checker, each cell linking to its counterexample or to its figures (checker, bound,
-//! executions, seconds). Then every counterexample as a timeline picture (see [`timeline`])
+//! executions, seconds). Then every counterexample as a timeline picture (see `timeline`)
 //! and the figures of every check that found nothing.
 
 mod timeline;
@@ -25,7 +25,11 @@ pub fn render(title: &str, notes: &[String], checks: &[Report]) -> String {
     let crashed = checks.iter().filter(|r| r.crashed()).count();
     s.push_str(&format!(
         "<p class=\"summary {}\">{}: {} as expected, {mismatched} not, {crashed} crashed.</p>\n",
-        if mismatched + crashed == 0 { "ok" } else { "bad" },
+        if mismatched + crashed == 0 {
+            "ok"
+        } else {
+            "bad"
+        },
         plural(checks.len(), "check"),
         checks.iter().filter(|r| r.matches).count(),
     ));
@@ -131,7 +135,10 @@ fn matrix_table(checks: &[Report]) -> String {
         }
         s.push_str(&format!("<td>{}</td>", row.kernel));
         if placed {
-            s.push_str(&format!("<td>{}</td>", esc(&placement_text(&row.placements))));
+            s.push_str(&format!(
+                "<td>{}</td>",
+                esc(&placement_text(&row.placements))
+            ));
         }
         for c in &row.cells {
             match c {
@@ -168,18 +175,16 @@ fn class(r: &Report) -> &'static str {
 
 /// One counterexample (or mismatch), `open` or folded.
 fn counterexample(i: usize, r: &Report, open: bool) -> String {
-    let said = r
-        .violation()
-        .map_or(r.observed.verdict.to_string(), |v| {
-            format!(
-                "{}{} in {}",
-                v.kind,
-                v.object
-                    .as_ref()
-                    .map_or(String::new(), |o| format!(" of {o}")),
-                v.function
-            )
-        });
+    let said = r.violation().map_or(r.observed.verdict.to_string(), |v| {
+        format!(
+            "{}{} in {}",
+            v.kind,
+            v.object
+                .as_ref()
+                .map_or(String::new(), |o| format!(" of {o}")),
+            v.function
+        )
+    });
     let mut s = format!(
         "<details class=\"cex\" id=\"{}\"{}>\n<summary>{} — {}: {}</summary>\n",
         anchor(i),

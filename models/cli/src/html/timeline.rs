@@ -49,9 +49,8 @@ pub fn svg(index: usize, events: &[TraceEvent], v: &Violation, story: &Story) ->
     let rows = events.len() + usize::from(extra);
     let width = note_x + NOTE;
     let height = TOP + rows * ROW + 10;
-    let lane_x = |t: &str| {
-        LEFT + threads.iter().position(|x| *x == t).unwrap_or(0) * (LANE + GUTTER)
-    };
+    let lane_x =
+        |t: &str| LEFT + threads.iter().position(|x| *x == t).unwrap_or(0) * (LANE + GUTTER);
     let row_y = |i: usize| TOP + i * ROW;
     let mut s = format!(
         "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
