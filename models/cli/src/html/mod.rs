@@ -95,6 +95,7 @@ table.figures { border-collapse: collapse; font-size: 12px; }
 table.figures th, table.figures td { border: 1px solid #ddd; padding: 1px 6px; }
 table.figures td.num { text-align: right; font-family: monospace; }
 table.figures tr:target { background: #ffa; }
+svg.timeline { max-width: 100%; height: auto; }
 svg.timeline text { font-family: monospace; font-size: 11px; }
 </style>
 ";
