@@ -110,6 +110,15 @@ pub trait AtomicBoolOps: Send + Sync + 'static {
     fn load(&self, order: Ordering) -> bool;
     /// Atomic store.
     fn store(&self, v: bool, order: Ordering);
+    /// Atomic compare-and-exchange (strong): stores `new` if the value is `current`; returns
+    /// the previous value, `Ok` if it was `current`.
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool>;
 }
 
 /// A blocking mutex.

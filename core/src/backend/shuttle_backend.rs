@@ -92,6 +92,15 @@ impl AtomicBoolOps for shuttle::sync::atomic::AtomicBool {
     fn store(&self, v: bool, order: Ordering) {
         shuttle::sync::atomic::AtomicBool::store(self, v, order)
     }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        shuttle::sync::atomic::AtomicBool::compare_exchange(self, current, new, success, failure)
+    }
 }
 
 impl<T: Send + 'static> MutexOps<T> for shuttle::sync::Mutex<T> {

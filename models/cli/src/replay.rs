@@ -49,6 +49,11 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
                 (scenario.expect)(token.kernel, checker),
             )
         }
+        Target::Check(site) => {
+            return Err(format!(
+                "the check at {site} is a test's own: replay it in its test"
+            ))
+        }
     };
     let result = run_in_child(&current_exe()?, &token.plan(target.clone()), None);
     let verdict = result.as_ref().ok().map(|o| judge(&token.checker, o));

@@ -8,16 +8,28 @@
 //! - [`plan`]: a check as one serialisable value, as a parent hands it to its child;
 //! - [`outcome`]: what a check observed, as one typed value.
 
+mod builder;
 pub mod check;
+mod closure;
+pub mod dynamic;
+mod isolation;
 pub mod model;
 pub mod outcome;
 pub mod plan;
+pub mod prelude;
+mod report;
 pub mod runner;
+mod token;
+pub mod world;
 
 pub use check::{
     Budget, CheckSpec, Checkable, CheckerKind, Expectation, ExpectedViolation, Verdict,
     MAX_PREEMPTION_BOUND,
 };
+pub use builder::{env, model, replay, Builder, EnvSetting, Isolation};
 pub use model::Model;
+pub use report::{Expected, Report};
+pub use token::Token;
+pub use world::{Driver, Thread};
 pub use outcome::{Bound, Outcome};
 pub use plan::{KernelPlan, Placements, Plan, Run, Target};

@@ -49,6 +49,10 @@ pub enum Target {
     Catalogue(String),
     /// A scenario file: `{"file": "fuzz-failures/uaf.toml"}`.
     File(PathBuf),
+    /// A check written in a test with [`crate::Builder::check`], by its place in the code:
+    /// `{"check": "tests/config.rs:40:10"}` (its program is the test's closure, so only the
+    /// test's own binary can run it).
+    Check(String),
 }
 
 /// A check under a budget, or a replay of a failure.
