@@ -4,6 +4,7 @@
 
 use crate::check::{CheckSpec, CheckerKind};
 use crate::closure::ClosureModel;
+use crate::model::Model;
 use crate::plan::Run;
 use crate::report::Report;
 use crate::token::Token;
@@ -406,6 +407,33 @@ impl Builder {
         )
     }
 
+    /// Checks a [`Model`] (a program generic over the backend, as the catalogue's are) as the
+    /// settings say, in a child process like a closure's check. The kernel version is only
+    /// reported: the model builds its own kernel.
+    ///
+    /// # Panics
+    /// As [`Builder::check`].
+    #[track_caller]
+    pub fn check_model<M: Model>(&self, model: Arc<M>) -> Report {
+        let spec = self.spec();
+        if let Err(e) = spec.validate() {
+            panic!("notifier-harness: {e}");
+        }
+        self.run_model(Location::caller(), self.kernel.value, Run::Check(spec), model)
+    }
+
+    /// Replays `token` of a [`Model`]'s check ([`Builder::check_model`]).
+    ///
+    /// # Panics
+    /// As [`Builder::replay`].
+    #[track_caller]
+    pub fn replay_model<M: Model>(&self, token: &str, model: Arc<M>) -> Report {
+        let token: Token = token
+            .parse()
+            .unwrap_or_else(|e| panic!("notifier-harness: {e}"));
+        self.run_model(Location::caller(), token.kernel, Run::Replay(token.replay), model)
+    }
+
     fn run<F>(
         &self,
         at: &'static Location<'static>,
@@ -417,6 +445,16 @@ impl Builder {
         F: Fn(&Thread<'_>) + Send + Sync + 'static,
     {
         let model = Arc::new(ClosureModel::new(f, version));
+        self.run_model(at, version, run, model)
+    }
+
+    fn run_model<M: Model>(
+        &self,
+        at: &'static Location<'static>,
+        version: KernelVersion,
+        run: Run,
+        model: Arc<M>,
+    ) -> Report {
         crate::closure::run(
             model,
             at,
