@@ -63,7 +63,7 @@ pub(crate) fn run<M: Model>(
     run: Run,
     isolation: Isolation,
     limit: Option<Duration>,
-    environment: Vec<EnvSetting>,
+    mut environment: Vec<EnvSetting>,
 ) -> Report {
     let site = isolation::site(at);
     let plan = Plan {
@@ -81,6 +81,16 @@ pub(crate) fn run<M: Model>(
     };
     if let Ok(outcome) = &result {
         isolation::remember(&site, outcome);
+    }
+    if isolation == Isolation::InProcess && plan.checker() != crate::CheckerKind::Loom {
+        // shuttle read it in this process (a child process runs without it).
+        if let Ok(value) = std::env::var(runner::SHUTTLE_SEED_ENV) {
+            environment.push(EnvSetting {
+                var: runner::SHUTTLE_SEED_ENV.to_string(),
+                value,
+                applied: true,
+            });
+        }
     }
     Report::new(plan, result, isolation, environment)
 }

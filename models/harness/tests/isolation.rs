@@ -171,3 +171,41 @@ fn a_time_limit_stops_a_check() {
     let text = panic.downcast_ref::<String>().unwrap();
     assert!(text.contains("expected safe, found no outcome: the check's process it was stopped"), "{text}");
 }
+
+/// A shuttle check in a child process draws its schedules from its own seed; one in this
+/// process from `SHUTTLE_RANDOM_SEED`'s when it is set (shuttle reads it), and its bound and
+/// report say so. Run with the variable set by
+/// `shuttle_random_seed_changes_only_in_process_checks_and_they_say_so`.
+#[test]
+fn the_seed_a_shuttle_check_used() {
+    let env_seed: Option<u64> = std::env::var("SHUTTLE_RANDOM_SEED")
+        .ok()
+        .map(|s| s.parse().unwrap());
+    let program = |main: &Thread<'_>| main.kmalloc("object A", 1u8).kfree(main);
+    let settings = Builder::new().checker(CheckerKind::ShuttleRandom).seed(3).iterations(5);
+    let seed_of = |report: &Report| match &report.assert_safe().bound {
+        notifier_harness::Bound::Iterations { seed, .. } => *seed,
+        b => panic!("{b}"),
+    };
+    let child = settings.check(program);
+    assert_eq!(seed_of(&child), 3, "{child}");
+    let here = settings.clone().isolation(Isolation::InProcess).check(program);
+    assert_eq!(seed_of(&here), env_seed.unwrap_or(3), "{here}");
+    assert_eq!(
+        here.to_string().contains("environment: SHUTTLE_RANDOM_SEED=5"),
+        env_seed == Some(5),
+        "{here}"
+    );
+}
+
+#[test]
+fn shuttle_random_seed_changes_only_in_process_checks_and_they_say_so() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["the_seed_a_shuttle_check_used", "--exact", "--test-threads", "1"])
+        .env("SHUTTLE_RANDOM_SEED", "5")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}

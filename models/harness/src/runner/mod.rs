@@ -30,6 +30,9 @@ use std::sync::Arc;
 pub const LOOM_MAX_BRANCHES: usize = loom_run::MAX_BRANCHES;
 /// shuttle's step limit per execution (see [`check_in_process`]).
 pub const SHUTTLE_MAX_STEPS: usize = shuttle_run::MAX_STEPS;
+/// The environment variable shuttle's schedulers take their seed from in this process, when it
+/// is set: an in-process check's bound then names that seed (child processes run without it).
+pub const SHUTTLE_SEED_ENV: &str = shuttle_run::SEED_ENV;
 
 /// How a check runs in this process, besides what it explores.
 #[derive(Debug, Clone, PartialEq, Eq)]

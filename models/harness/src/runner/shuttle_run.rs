@@ -40,8 +40,27 @@ fn config() -> Config {
     config
 }
 
-/// Runs `spec.iterations` random or PCT executions of `model`, until the first failure.
+/// The environment variable shuttle's random and PCT schedulers take their seed from, when it
+/// is set, instead of the one they are given (`new_from_seed`).
+pub(crate) const SEED_ENV: &str = "SHUTTLE_RANDOM_SEED";
+
+/// The seed shuttle's schedulers use when given `seed`: [`SEED_ENV`]'s, if it is set to a
+/// number in this process (child processes run without it). A value that is not a number is
+/// left to shuttle, which refuses it when the scheduler is made.
+fn seed_used(seed: u64) -> u64 {
+    std::env::var(SEED_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(seed)
+}
+
+/// Runs `spec.iterations` random or PCT executions of `model`, until the first failure. The
+/// outcome's bound names the seed the schedules were drawn from (see [`seed_used`]).
 pub(crate) fn check<M: Model>(model: Arc<M>, spec: &CheckSpec, options: &RunOptions) -> Outcome {
+    let spec = &CheckSpec {
+        seed: seed_used(spec.seed),
+        ..spec.clone()
+    };
     let scheduler = match spec.checker {
         CheckerKind::ShuttlePct => Explorer::Pct {
             pct: PctScheduler::new_from_seed(spec.seed, spec.pct_depth, spec.iterations),
