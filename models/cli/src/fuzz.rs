@@ -125,7 +125,8 @@ struct JsonReport {
     saved: Vec<Saved>,
 }
 
-/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure.
+/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure other than
+/// known kernel defects of the catalogue.
 pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     let config = config(&args)?;
     let bar = if args.json {
@@ -183,7 +184,8 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     let report: FuzzReport = serde_json::from_str(&json)
         .map_err(|e| format!("the fuzzing result is unreadable: {e}"))?;
     let saved = save_all(&report, &args)?;
-    let found = !report.failures.is_empty();
+    // A known kernel defect met again is reported, but is not a finding.
+    let found = report.new_findings().next().is_some();
     if args.json {
         print_json(&JsonReport { report, saved });
     } else {
@@ -282,9 +284,20 @@ fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
         s.push_str("  no failure found\n");
         return s;
     }
-    s.push_str(&format!("{} distinct failures:\n", report.failures.len()));
+    let known = report.failures.len() - report.new_findings().count();
+    s.push_str(&format!(
+        "{} distinct failures ({} new, {known} known kernel defect(s) of the catalogue):\n",
+        report.failures.len(),
+        report.failures.len() - known
+    ));
     for (i, (f, saved)) in report.failures.iter().zip(saved).enumerate() {
         s.push_str(&format!("\n── {}. {}\n", i + 1, f.key));
+        if let Some(k) = &f.known {
+            s.push_str(&format!(
+                "  known kernel defect (catalogue scenario {}): {}\n",
+                k.scenario, k.what
+            ));
+        }
         s.push_str(&format!(
             "  first found by case {} (after {} cases, {} executions); {} case(s) failed this \
              way\n",

@@ -102,12 +102,18 @@ pub struct ExpectedViolation {
 impl ExpectedViolation {
     /// Whether `v` is this violation.
     pub fn matches(&self, v: &Violation) -> bool {
-        v.kind == self.kind
-            && self.function.split('|').any(|f| v.function == f)
-            && self.site.is_none_or(|s| s.split('|').any(|s| v.site == s))
+        self.matches_place(v.kind, &v.function, &v.site)
             && self
                 .object
                 .is_none_or(|o| o.split('|').any(|o| v.object.as_deref() == Some(o)))
+    }
+
+    /// Whether a violation of `kind` reported in `function` at `site` is this one, whatever
+    /// object it concerns.
+    pub fn matches_place(&self, kind: ViolationKind, function: &str, site: &str) -> bool {
+        kind == self.kind
+            && self.function.split('|').any(|f| function == f)
+            && self.site.is_none_or(|s| s.split('|').any(|s| site == s))
     }
 }
 

@@ -7,6 +7,7 @@
 //! Failures are grouped by that triple; each group is shrunk once, at its first discovery.
 
 use super::format::{Driver, ScenarioFile};
+use super::known::{known_defect, KnownRef};
 use super::model::DataModel;
 use super::strategy::{cases, FuzzCase};
 use super::validate::Scenario;
@@ -133,6 +134,9 @@ pub struct Found {
     /// The outcome of the shrunk scenario's failing check: its violation, trace, and the
     /// checker's part of its replay token (the recorded schedule).
     pub outcome: Outcome,
+    /// The kernel defect of the catalogue this failure is, if it is one (see
+    /// [`super::known`]): not a new finding.
+    pub known: Option<KnownRef>,
 }
 
 impl Found {
@@ -159,8 +163,15 @@ pub struct FuzzReport {
     pub shrink_executions: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// The distinct failures, in order of discovery.
+    /// The distinct failures, in order of discovery (known kernel defects included, marked).
     pub failures: Vec<Found>,
+}
+
+impl FuzzReport {
+    /// The failures that are not known kernel defects: what the run found.
+    pub fn new_findings(&self) -> impl Iterator<Item = &Found> {
+        self.failures.iter().filter(|f| f.known.is_none())
+    }
 }
 
 /// The RNG of case `i`: the same on every machine and in every shard.
@@ -278,6 +289,7 @@ pub fn fuzz(
                     kernels: Some(vec![config.kernel]),
                 });
                 report.failures.push(Found {
+                    known: known_defect(config.kernel, &k).map(KnownRef::from),
                     key: k,
                     case: i,
                     cases_until: report.cases,
