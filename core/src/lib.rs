@@ -28,8 +28,8 @@ pub mod violation;
 
 pub use backend::{Backend, Loom, Shuttle, Std};
 pub use exec::{Execution, Log, Oracle, PendingAccess, Task, ViolationPanic};
-pub use kernel_version::KernelVersion;
 pub use kbox::KBox;
+pub use kernel_version::KernelVersion;
 pub use memory::KObj;
 pub use mm::MmRef;
 pub use mmu_notifier::{

@@ -405,13 +405,19 @@ impl ResolvedOp {
             Op::NotifierSynchronizeDone { .. } => "mmu_notifier_synchronize: return".to_string(),
             Op::ModuleUnload { ops } => format!("module of driver ops #{ops} unloaded"),
             Op::RcuAssignPointer { slot, obj } => {
-                format!("rcu_assign_pointer({slot}, {})", obj.as_deref().unwrap_or("NULL"))
+                format!(
+                    "rcu_assign_pointer({slot}, {})",
+                    obj.as_deref().unwrap_or("NULL")
+                )
             }
             Op::RcuDereference {
                 primitive,
                 slot,
                 obj,
-            } => format!("{primitive}({slot}) -> {}", obj.as_deref().unwrap_or("NULL")),
+            } => format!(
+                "{primitive}({slot}) -> {}",
+                obj.as_deref().unwrap_or("NULL")
+            ),
             Op::Note { text } => text.clone(),
         }
     }

@@ -85,7 +85,9 @@ impl ReplayToken {
                 shell_word(&file.display().to_string())
             ),
             Target::Check(site) => {
-                format!("notifier_harness::replay(\"{self}\", <the closure of the check at {site}>)")
+                format!(
+                    "notifier_harness::replay(\"{self}\", <the closure of the check at {site}>)"
+                )
             }
         }
     }

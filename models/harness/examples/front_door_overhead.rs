@@ -11,8 +11,8 @@
 use notifier_core::backend::JoinOps;
 use notifier_core::srcu::SrcuStruct;
 use notifier_core::{
-    Backend, Errno, Invalidator, KBox, Kernel, KernelConfig, MmuNotifierOps, MmuNotifierRange,
-    MnRef, MmRef, OpsId, RcuPointer, Task,
+    Backend, Errno, Invalidator, KBox, Kernel, KernelConfig, MmRef, MmuNotifierOps,
+    MmuNotifierRange, MnRef, OpsId, RcuPointer, Task,
 };
 use notifier_harness::dynamic::Dyn;
 use notifier_harness::prelude::{Builder, CheckerKind, Isolation};
@@ -205,7 +205,10 @@ pub fn main() {
         for _ in 0..ROUNDS {
             let a = generic(&settings, program);
             let b = front_door(&settings, program);
-            assert_eq!(a.executions, b.executions, "{name}: the backend changed the exploration");
+            assert_eq!(
+                a.executions, b.executions,
+                "{name}: the backend changed the exploration"
+            );
             executions = a.executions;
             g.push(a.seconds);
             d.push(b.seconds);

@@ -76,7 +76,10 @@ pub fn main() {
 
     // Freeing after a grace period: safe under shuttle-pct and under loom at preemption bound
     // 1 (a bounded search: the report says so).
-    for (checker, bound) in [(CheckerKind::ShuttlePct, None), (CheckerKind::Loom, Some(1))] {
+    for (checker, bound) in [
+        (CheckerKind::ShuttlePct, None),
+        (CheckerKind::Loom, Some(1)),
+    ] {
         let report = settings(checker)
             .preemption_bound(bound)
             .check(exit_with_walker(true));

@@ -141,8 +141,9 @@ impl<T> Setting<T> {
     ) -> Result<Self, String> {
         let env = std::env::var(var).ok();
         let value = match &env {
-            Some(raw) => parse(raw.trim())
-                .map_err(|e| format!("notifier-harness: {var}='{raw}': {e}"))?,
+            Some(raw) => {
+                parse(raw.trim()).map_err(|e| format!("notifier-harness: {var}='{raw}': {e}"))?
+            }
             None => default,
         };
         Ok(Setting {
@@ -178,9 +179,9 @@ fn preemption_bound(s: &str) -> Result<Option<usize>, String> {
     if s == "unbounded" {
         return Ok(None);
     }
-    s.parse::<u8>().map(|pb| Some(usize::from(pb))).map_err(|_| {
-        "the preemption bound is a number from 0 to 255, or 'unbounded'".to_string()
-    })
+    s.parse::<u8>()
+        .map(|pb| Some(usize::from(pb)))
+        .map_err(|_| "the preemption bound is a number from 0 to 255, or 'unbounded'".to_string())
 }
 
 fn seconds(s: &str) -> Result<Option<Duration>, String> {
@@ -195,7 +196,7 @@ fn seconds(s: &str) -> Result<Option<Duration>, String> {
 }
 
 /// How a check runs: the checker and its budget, the kernel version, and where it runs. Every
-/// setting has a default that finishes in CI and an environment variable ([`env`]) that
+/// setting has a default that finishes in CI and an environment variable ([`env`](mod@env)) that
 /// replaces the default; a value set with a method wins over both.
 ///
 /// | setting | default | environment |
@@ -419,7 +420,12 @@ impl Builder {
         if let Err(e) = spec.validate() {
             panic!("notifier-harness: {e}");
         }
-        self.run_model(Location::caller(), self.kernel.value, Run::Check(spec), model)
+        self.run_model(
+            Location::caller(),
+            self.kernel.value,
+            Run::Check(spec),
+            model,
+        )
     }
 
     /// Replays `token` of a [`Model`]'s check ([`Builder::check_model`]).
@@ -431,7 +437,12 @@ impl Builder {
         let token: Token = token
             .parse()
             .unwrap_or_else(|e| panic!("notifier-harness: {e}"));
-        self.run_model(Location::caller(), token.kernel, Run::Replay(token.replay), model)
+        self.run_model(
+            Location::caller(),
+            token.kernel,
+            Run::Replay(token.replay),
+            model,
+        )
     }
 
     fn run<F>(
@@ -471,6 +482,8 @@ impl Builder {
 /// and panics with the counterexample unless it is safe: the front door's `loom::model`.
 ///
 /// ```no_run
+/// use notifier_harness::prelude::*;
+///
 /// notifier_harness::model(|main| {
 ///     let obj = main.kmalloc("object A", 0u32);
 ///     let o = obj.clone();

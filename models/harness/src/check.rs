@@ -83,7 +83,9 @@ impl fmt::Display for Verdict {
 }
 
 /// The violation a failing check must report: its kind, and where (a check that fails
-/// elsewhere, or for another reason, does not match).
+/// elsewhere, or for another reason, does not match). The catalogue's expectations (hidden: a
+/// test's own check uses [`crate::Expected`]).
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpectedViolation {
     /// The kind.
@@ -117,7 +119,8 @@ impl ExpectedViolation {
     }
 }
 
-/// What one scenario × kernel × checker is expected to show.
+/// What one scenario × kernel × checker is expected to show (the catalogue's; hidden).
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Expectation {
     /// The verdict.
@@ -217,13 +220,16 @@ impl CheckSpec {
     }
 }
 
-/// A model that a checker can run, behind a trait object (every [`crate::Model`] is one).
+/// A model that a checker can run, behind a trait object (every [`crate::Model`] is one): how
+/// the catalogue hands its scenarios to the runner (hidden: the engine's).
+#[doc(hidden)]
 pub trait Checkable: Send + Sync {
     /// Runs `run` (a check or a replay) in this process.
     fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome;
 }
 
-/// Default budgets of a scenario, chosen to finish in CI.
+/// Default budgets of a catalogue scenario, chosen to finish in CI (hidden: the catalogue's).
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
     /// loom's preemption bound (`None`: unbounded).

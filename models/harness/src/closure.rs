@@ -49,7 +49,11 @@ fn active(run: &Run) -> Active {
 }
 
 /// Runs `run` of `model` in this process, its [`Dyn`] primitives the checker's.
-pub(crate) fn in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> crate::Outcome {
+pub(crate) fn in_process<M: Model>(
+    model: Arc<M>,
+    run: &Run,
+    options: &RunOptions,
+) -> crate::Outcome {
     let _active = dynamic::activate(active(run));
     runner::run_in_process(model, run, options)
 }

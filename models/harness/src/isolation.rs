@@ -124,7 +124,10 @@ pub(crate) fn run<M: Model>(
         }
     };
     let start = Instant::now();
-    (fork(site, plan, model, test, limit, start), Isolation::Process)
+    (
+        fork(site, plan, model, test, limit, start),
+        Isolation::Process,
+    )
 }
 
 fn fork<M: Model>(
@@ -136,8 +139,8 @@ fn fork<M: Model>(
     start: Instant,
 ) -> Result<Outcome, Crash> {
     let crash = |message: String| child::crash(start, false, message);
-    let json = serde_json::to_string(plan)
-        .map_err(|e| crash(format!("its plan does not encode: {e}")))?;
+    let json =
+        serde_json::to_string(plan).map_err(|e| crash(format!("its plan does not encode: {e}")))?;
     let known = known_file().map_err(|e| crash(format!("its parent's outcomes: {e}")))?;
     let is_test = test.is_some();
     let forked = rusty_fork::fork(
@@ -194,7 +197,9 @@ fn serve<M: Model>(site: &str, plan: &Plan, model: Arc<M>) {
             "notifier-harness: the child process reached another check at {site} than its \
              parent started: the test does not reach its checks the same way every run"
         ),
-        Err(e) => eprintln!("notifier-harness: the child process has no plan from its parent ({e})"),
+        Err(e) => {
+            eprintln!("notifier-harness: the child process has no plan from its parent ({e})")
+        }
     }
 }
 

@@ -129,12 +129,16 @@ impl Placements {
     }
 }
 
-/// The release placement called `name` (as [`ReleaseUnlock::name`] spells it).
+/// The release placement called `name` (as [`ReleaseUnlock::name`] spells it). Hidden: the
+/// CLI's `explore-orderings` parses its arguments with it.
+#[doc(hidden)]
 pub fn release_unlock(name: &str) -> Result<ReleaseUnlock, String> {
     by_name(name, &ReleaseUnlock::ALL, |p| p.name())
 }
 
-/// The unregister placement called `name` (as [`UnregisterUnlock::name`] spells it).
+/// The unregister placement called `name` (as [`UnregisterUnlock::name`] spells it). Hidden:
+/// as [`release_unlock`].
+#[doc(hidden)]
 pub fn unregister_unlock(name: &str) -> Result<UnregisterUnlock, String> {
     by_name(name, &UnregisterUnlock::ALL, |p| p.name())
 }

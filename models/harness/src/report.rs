@@ -221,9 +221,8 @@ impl Report {
     pub fn assert_reproduced(&self) -> &Violation {
         match (&self.replay, self.violation()) {
             (Some(ReplayVerdict::Reproduced), Some(v)) => v,
-            (None, _) if !matches!(self.plan.run, Run::Replay(_)) => {
-                self.fail("assert_reproduced is for a replay (Builder::replay), and this is a check")
-            }
+            (None, _) if !matches!(self.plan.run, Run::Replay(_)) => self
+                .fail("assert_reproduced is for a replay (Builder::replay), and this is a check"),
             _ => self.fail("expected the replay to reproduce its failure"),
         }
     }

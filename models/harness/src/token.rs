@@ -65,13 +65,17 @@ mod tests {
 
     #[test]
     fn a_token_round_trips_and_bad_ones_are_one_line_errors() {
-        let text = "v5.4/loom/pb=2/exec=7/use-after-free@41/in=reader/at=srcu_dereference/of=config+A";
+        let text =
+            "v5.4/loom/pb=2/exec=7/use-after-free@41/in=reader/at=srcu_dereference/of=config+A";
         let token: Token = text.parse().unwrap();
         assert_eq!(token.kernel, KernelVersion::V5_4);
         assert_eq!(token.to_string(), text);
         for (bad, why) in [
             ("", "is not a replay token"),
-            ("v9.9/loom/pb=2/exec=7/leak", "unknown kernel version 'v9.9'"),
+            (
+                "v9.9/loom/pb=2/exec=7/leak",
+                "unknown kernel version 'v9.9'",
+            ),
             ("v5.4/loom/pb=2/exec=7", "has no failure part"),
             ("v5.4/shuttle-pct/zz/leak", "is not a shuttle schedule"),
         ] {

@@ -117,9 +117,8 @@ impl<'a> Thread<'a> {
 }
 
 type Release = dyn Fn(&Arc<Kernel>, &Task, MnRef, MmRef) + Send + Sync;
-type RangeStart = dyn Fn(&Arc<Kernel>, &Task, MnRef, &MmuNotifierRange) -> Result<(), Errno>
-    + Send
-    + Sync;
+type RangeStart =
+    dyn Fn(&Arc<Kernel>, &Task, MnRef, &MmuNotifierRange) -> Result<(), Errno> + Send + Sync;
 type RangeEnd = dyn Fn(&Arc<Kernel>, &Task, MnRef, &MmuNotifierRange) + Send + Sync;
 type FreeNotifier = dyn Fn(&Arc<Kernel>, &Task, MnRef) + Send + Sync;
 
@@ -148,7 +147,10 @@ impl fmt::Debug for Driver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Driver")
             .field("release", &self.release.is_some())
-            .field("invalidate_range_start", &self.invalidate_range_start.is_some())
+            .field(
+                "invalidate_range_start",
+                &self.invalidate_range_start.is_some(),
+            )
             .field("invalidate_range_end", &self.invalidate_range_end.is_some())
             .field("free_notifier", &self.free_notifier.is_some())
             .finish()
@@ -253,8 +255,8 @@ impl MmuNotifierOps<Dyn> for Driver {
 /// [`notifier_core::backend`]'s traits, in the [`crate::prelude`]).
 pub mod sync {
     use crate::dynamic::Dyn;
-    use notifier_core::Backend;
     pub use notifier_core::backend::Ordering;
+    use notifier_core::Backend;
 
     /// An atomic `usize` (`load`, `store`, `fetch_add`, `fetch_sub`, `compare_exchange`).
     pub type AtomicUsize = <Dyn as Backend>::AtomicUsize;

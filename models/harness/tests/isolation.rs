@@ -15,7 +15,10 @@ fn aborts(main: &Thread<'_>) {
     struct Invariant;
     impl Drop for Invariant {
         fn drop(&mut self) {
-            assert!(!std::thread::panicking(), "the invariant broke while unwinding");
+            assert!(
+                !std::thread::panicking(),
+                "the invariant broke while unwinding"
+            );
         }
     }
     let flag = Arc::new(AtomicUsize::new(0));
@@ -24,7 +27,11 @@ fn aborts(main: &Thread<'_>) {
         main.spawn("T", move |_| {
             let _invariant = Invariant;
             flag.store(1, Ordering::Release);
-            assert_eq!(flag.load(Ordering::Acquire), 0, "T reads its own store back");
+            assert_eq!(
+                flag.load(Ordering::Acquire),
+                0,
+                "T reads its own store back"
+            );
         })
     };
     t.join();
@@ -124,9 +131,18 @@ fn checks_in_one_test_run_once() {
         r.join();
         a.kfree(main);
     };
-    let first = Builder::new().checker(CheckerKind::ShuttleRandom).iterations(20).check(counted);
-    let second = Builder::new().checker(CheckerKind::ShuttleRandom).iterations(30).check(counted);
-    let third = Builder::new().checker(CheckerKind::ShuttleRandom).iterations(40).check(|_| {});
+    let first = Builder::new()
+        .checker(CheckerKind::ShuttleRandom)
+        .iterations(20)
+        .check(counted);
+    let second = Builder::new()
+        .checker(CheckerKind::ShuttleRandom)
+        .iterations(30)
+        .check(counted);
+    let third = Builder::new()
+        .checker(CheckerKind::ShuttleRandom)
+        .iterations(40)
+        .check(|_| {});
     for r in [&first, &second, &third] {
         r.assert_safe();
         assert_eq!(r.isolation(), Isolation::Process);
@@ -148,7 +164,10 @@ fn a_check_on_a_thread_with_no_name_runs_in_process_and_says_so() {
     .unwrap();
     report.assert_safe();
     assert_eq!(report.isolation(), Isolation::InProcess);
-    assert!(report.to_string().contains("in the test's process"), "{report}");
+    assert!(
+        report.to_string().contains("in the test's process"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -169,7 +188,10 @@ fn a_time_limit_stops_a_check() {
     })
     .unwrap_err();
     let text = panic.downcast_ref::<String>().unwrap();
-    assert!(text.contains("expected safe, found no outcome: the check's process it was stopped"), "{text}");
+    assert!(
+        text.contains("expected safe, found no outcome: the check's process it was stopped"),
+        "{text}"
+    );
 }
 
 /// A shuttle check in a child process draws its schedules from its own seed; one in this
@@ -182,17 +204,24 @@ fn the_seed_a_shuttle_check_used() {
         .ok()
         .map(|s| s.parse().unwrap());
     let program = |main: &Thread<'_>| main.kmalloc("object A", 1u8).kfree(main);
-    let settings = Builder::new().checker(CheckerKind::ShuttleRandom).seed(3).iterations(5);
+    let settings = Builder::new()
+        .checker(CheckerKind::ShuttleRandom)
+        .seed(3)
+        .iterations(5);
     let seed_of = |report: &Report| match &report.assert_safe().bound {
         notifier_harness::Bound::Iterations { seed, .. } => *seed,
         b => panic!("{b}"),
     };
     let child = settings.check(program);
     assert_eq!(seed_of(&child), 3, "{child}");
-    let here = settings.clone().isolation(Isolation::InProcess).check(program);
+    let here = settings
+        .clone()
+        .isolation(Isolation::InProcess)
+        .check(program);
     assert_eq!(seed_of(&here), env_seed.unwrap_or(3), "{here}");
     assert_eq!(
-        here.to_string().contains("environment: SHUTTLE_RANDOM_SEED=5"),
+        here.to_string()
+            .contains("environment: SHUTTLE_RANDOM_SEED=5"),
         env_seed == Some(5),
         "{here}"
     );
@@ -201,11 +230,20 @@ fn the_seed_a_shuttle_check_used() {
 #[test]
 fn shuttle_random_seed_changes_only_in_process_checks_and_they_say_so() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["the_seed_a_shuttle_check_used", "--exact", "--test-threads", "1"])
+        .args([
+            "the_seed_a_shuttle_check_used",
+            "--exact",
+            "--test-threads",
+            "1",
+        ])
         .env("SHUTTLE_RANDOM_SEED", "5")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("1 passed"), "{stdout}");
 }

@@ -24,7 +24,10 @@ fn outside_crate() -> PathBuf {
             tests.join("in_process_abort.rs"),
             include_str!("outside/in_process_abort.rs"),
         ),
-        (tests.join("common/mod.rs"), include_str!("outside/common.rs")),
+        (
+            tests.join("common/mod.rs"),
+            include_str!("outside/common.rs"),
+        ),
     ];
     for (path, text) in files {
         std::fs::write(path, text).unwrap();
@@ -98,7 +101,10 @@ fn a_crate_outside_the_workspace_checks_its_own_driver() {
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     assert!(all.contains("50 executions, all safe"), "{all}");
-    assert!(all.contains("environment: NOTIFIER_CHECK_ITERATIONS=50"), "{all}");
+    assert!(
+        all.contains("environment: NOTIFIER_CHECK_ITERATIONS=50"),
+        "{all}"
+    );
 
     // In the test's own process, the aborting model does take the binary down: the child
     // process is what kept the other test binary alive.
