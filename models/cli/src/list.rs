@@ -1,10 +1,11 @@
 //! `notifier-check list`: the catalogue and what each check is expected to show.
 
 use crate::output::{expectation, print, print_json};
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry::default_spec;
 use notifier_catalog::scenarios::catalog;
 use notifier_core::KernelVersion;
-use notifier_harness::{Bound, CheckerKind, Expectation};
+use notifier_harness::{Bound, CheckerKind};
 use serde::Serialize;
 use std::process::ExitCode;
 

@@ -2,11 +2,12 @@
 //! why nothing was), rendered as text and JSON; expectations in words; and writing to stdout
 //! without panicking on a closed pipe.
 
+use notifier_catalog::expectation::{Expectation, ExpectedViolation};
 use notifier_catalog::ReplayToken;
 use notifier_core::trace::render_columns;
 use notifier_core::{KernelVersion, TraceEvent, Violation};
 use notifier_harness::runner::Crash;
-use notifier_harness::{CheckerKind, Expectation, ExpectedViolation, Outcome, Target};
+use notifier_harness::{CheckerKind, Outcome, Target};
 use serde::Serialize;
 use std::io::Write;
 
@@ -243,10 +244,10 @@ pub fn expectation(e: &Expectation) -> String {
 
 fn expected_violation(e: &ExpectedViolation) -> String {
     let mut s = format!(": {} in {}", e.kind, e.function);
-    if let Some(site) = e.site {
+    if let Some(site) = &e.site {
         s.push_str(&format!(" ({site})"));
     }
-    if let Some(obj) = e.object {
+    if let Some(obj) = &e.object {
         s.push_str(&format!(" of {obj}"));
     }
     s

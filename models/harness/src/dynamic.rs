@@ -137,6 +137,13 @@ impl Backend for Dyn {
         }
     }
 
+    fn plain_access_point() {
+        match active() {
+            Active::Loom => Loom::plain_access_point(),
+            Active::Shuttle => Shuttle::plain_access_point(),
+        }
+    }
+
     fn current() -> Self::Thread {
         make(Loom::current, Shuttle::current)
     }

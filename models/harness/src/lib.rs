@@ -173,7 +173,7 @@ pub mod world;
 
 pub use builder::{env, model, replay, Builder, EnvSetting, Isolation};
 #[doc(hidden)]
-pub use check::{Budget, Checkable, Expectation, ExpectedViolation};
+pub use check::Checkable;
 pub use check::{CheckSpec, CheckerKind, Verdict, MAX_PREEMPTION_BOUND};
 pub use model::Model;
 pub use outcome::{Bound, Outcome};

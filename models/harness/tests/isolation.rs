@@ -74,6 +74,70 @@ fn failing_checks_under_every_checker() {
     }
 }
 
+/// Run by `nothing_shuttle_prints_reaches_the_output_of_an_in_process_check` in a process of its
+/// own: failing shuttle checks in the test's process (a violation in a spawned thread, a
+/// violation in the main thread, a failing assertion of the closure's own).
+#[test]
+fn failing_in_process_shuttle_checks() {
+    for checker in [CheckerKind::ShuttleRandom, CheckerKind::ShuttlePct] {
+        let builder = Builder::new()
+            .checker(checker)
+            .isolation(Isolation::InProcess);
+        builder
+            .check(|main| {
+                let a = main.kmalloc("object A", 1u8);
+                let r = {
+                    let a = a.clone();
+                    main.spawn("R", move |t| a.read(t, "value", |v| *v))
+                };
+                a.kfree(main);
+                r.join();
+            })
+            .assert_violation(&Expected::new(ViolationKind::UseAfterFree).on("object A"));
+        builder
+            .check(|main| {
+                let a = main.kmalloc("object A", 1u8);
+                a.kfree(main);
+                a.kfree(main);
+            })
+            .assert_violation(&Expected::new(ViolationKind::DoubleFree).on("object A"));
+        let report = builder.check(|main| {
+            let r = main.spawn("R", |_| assert_eq!(1 + 1, 3, "the driver's own assertion"));
+            r.join();
+        });
+        let observed = report.outcome().map(|o| o.observed);
+        assert_eq!(observed, Some(Verdict::Violation), "{report}");
+    }
+}
+
+#[test]
+fn nothing_shuttle_prints_reaches_the_output_of_an_in_process_check() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "failing_in_process_shuttle_checks",
+            "--exact",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+    for printed in [
+        "test panicked in task",
+        "SHUTTLE_RANDOM_SEED",
+        "failing seed",
+        "failing schedule",
+        "the driver's own assertion",
+    ] {
+        assert!(!stdout.contains(printed), "{printed} on stdout: {stdout}");
+        assert!(!stderr.contains(printed), "{printed} on stderr: {stderr}");
+    }
+}
+
 #[test]
 fn nothing_the_checkers_print_reaches_the_tests_output() {
     let out = Command::new(std::env::current_exe().unwrap())

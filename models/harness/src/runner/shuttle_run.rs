@@ -125,10 +125,11 @@ fn run<M: Model>(
     );
     let p = probe.clone();
     let ran = panic::catch_unwind(AssertUnwindSafe(|| {
-        runner.run(move || p.execute::<Shuttle, M>(&model));
+        runner.run(move || Shuttle::run_task(|| p.execute::<Shuttle, M>(&model)));
     }));
     match ran {
-        Ok(()) => probe.safe(),
+        // A failed execution that the scheduler stopped (see `Recording`).
+        Ok(()) => probe.failure().unwrap_or_else(|| probe.safe()),
         Err(payload) => probe.fail(&*payload),
     }
 }
@@ -295,6 +296,10 @@ impl Scheduler for Recording {
                 }
             }
         }
+        if self.probe.failed() {
+            // The check has its outcome.
+            return None;
+        }
         let schedule = self.inner().new_execution()?;
         self.executions += 1;
         self.probe.reset_schedule(schedule.clone());
@@ -307,6 +312,13 @@ impl Scheduler for Recording {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
+        if self.probe.failed() && !std::thread::panicking() {
+            // The failing task has caught its panic (`Shuttle::run_task`) and offers this
+            // scheduling point: stop the execution here, before shuttle sees the panic (it
+            // would print "test panicked in task" on stderr). The outcome was taken when the
+            // panic was raised (see `super::hook`).
+            return None;
+        }
         if self.replaying.is_some() && self.probe.failed() {
             return self.teardown.next_task(runnable, current, is_yielding);
         }
