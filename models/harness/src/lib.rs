@@ -151,9 +151,10 @@
 //!   child process receives the one and sends back the other);
 //! - [`check`]: the checkers and their settings.
 //!
-//! Items marked hidden in these docs are the catalogue's and the `notifier-check` binary's
-//! (the child protocol of `notifier-check __child`, scenario budgets and expectations): public
-//! because those crates reach them, not part of the library's interface.
+//! Items marked hidden in these docs are the engine's, for the catalogue and the
+//! `notifier-check` binary (the child protocol of `notifier-check __child`, the run options of
+//! `bench`, placement names): public because those crates reach them, not part of the
+//! library's interface.
 
 #![warn(missing_docs)]
 

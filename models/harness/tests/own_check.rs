@@ -6,16 +6,14 @@ fn replacing_the_config_after_a_grace_period_is_safe() {
         let srcu = Arc::new(main.init_srcu_struct());
         let config = Arc::new(RcuPointer::new("config"));
         config.rcu_assign_pointer(main, Some(&main.kmalloc("config A", 1u32)));
-        let reader = {
-            let (srcu, config) = (srcu.clone(), config.clone());
-            main.spawn("R", move |t| {
-                let idx = srcu.srcu_read_lock(t);
-                if let Some(c) = config.srcu_dereference(t, &idx) {
-                    c.read(t, "value", |v| *v);
-                }
-                srcu.srcu_read_unlock(t, idx);
-            })
-        };
+        let (s, c) = (srcu.clone(), config.clone());
+        let reader = main.spawn("R", move |t| {
+            let idx = s.srcu_read_lock(t);
+            if let Some(a) = c.srcu_dereference(t, &idx) {
+                a.read(t, "value", |v| *v);
+            }
+            s.srcu_read_unlock(t, idx);
+        });
         let old = config.rcu_replace_pointer(main, Some(&main.kmalloc("config B", 2)));
         srcu.synchronize_srcu(main); // without it: a use-after-free of config A by R
         old.unwrap().kfree(main);
