@@ -94,6 +94,15 @@ impl AtomicBoolOps for loom::sync::atomic::AtomicBool {
     fn store(&self, v: bool, order: Ordering) {
         loom::sync::atomic::AtomicBool::store(self, v, order)
     }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        loom::sync::atomic::AtomicBool::compare_exchange(self, current, new, success, failure)
+    }
 }
 
 impl<T: Send + 'static> MutexOps<T> for loom::sync::Mutex<T> {

@@ -11,10 +11,11 @@ use crate::report::{Report, Subject};
 use crate::results::{budgets, text_matrix, title, Outputs, Results, LEGEND};
 use crate::{current_exe, Failure};
 use notifier_catalog::child::check_in_child;
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry::default_spec;
 use notifier_catalog::scenarios::catalog;
 use notifier_core::KernelVersion;
-use notifier_harness::{Bound, CheckSpec, CheckerKind, Expectation, Placements, Target};
+use notifier_harness::{Bound, CheckSpec, CheckerKind, Placements, Target};
 use std::process::ExitCode;
 use std::time::Instant;
 

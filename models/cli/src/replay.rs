@@ -12,10 +12,11 @@ use crate::record::Record;
 use crate::report::{Report, Subject};
 use crate::{current_exe, Failure, CRASHED, DIVERGED};
 use notifier_catalog::child::run_in_child;
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
 use notifier_harness::runner::{judge, ReplayVerdict};
-use notifier_harness::{Expectation, Placements, Target};
+use notifier_harness::{Placements, Target};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::ExitCode;
@@ -51,6 +52,11 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Fai
                 scenario.id.to_string(),
                 (scenario.expect)(token.kernel, checker),
             )
+        }
+        Target::Check(site) => {
+            return Err(Failure::Usage(format!(
+                "the check at {site} is a test's own: replay it in its test"
+            )))
         }
     };
     let result = run_in_child(&current_exe()?, &token.plan(target.clone()), None);
