@@ -13,6 +13,7 @@
 //!   kernel work item, runs only when `call_srcu` queues it).
 
 mod loom_backend;
+pub mod mazurkiewicz;
 mod shuttle_backend;
 mod std_backend;
 

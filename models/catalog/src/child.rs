@@ -37,6 +37,9 @@ pub struct ChildOptions {
     pub unregister_unlock: Option<UnregisterUnlock>,
     /// Runs every execution with tracing and oracles off ([`notifier_core::Execution::untraced`]).
     pub untraced: bool,
+    /// loom: also counts the distinct Mazurkiewicz traces among the executions
+    /// ([`notifier_harness::Outcome::distinct_traces`]).
+    pub count_traces: bool,
     /// Kills the child after this long.
     pub time_limit: Option<Duration>,
 }
@@ -59,6 +62,9 @@ pub fn check_in_child_with(
     }
     if options.untraced {
         args.push("--untraced".to_string());
+    }
+    if options.count_traces {
+        args.push("--count-traces".to_string());
     }
     run_limited(exe, &args, bound_text(spec), options.time_limit)
         .map(|o| with_command(o, scenario, kernel))

@@ -256,4 +256,7 @@ pub struct ChildArgs {
     /// `bench`: run with tracing and oracles off.
     #[arg(long)]
     pub untraced: bool,
+    /// `bench`: loom also counts the distinct Mazurkiewicz traces among its executions.
+    #[arg(long)]
+    pub count_traces: bool,
 }

@@ -130,6 +130,7 @@ fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
         unregister: args.unregister_unlock,
     });
     runner::set_instrumentation(!args.untraced);
+    runner::set_trace_counting(args.count_traces);
     let spec = |checker| CheckSpec {
         checker,
         preemption_bound: args.preemption_bound,

@@ -201,6 +201,10 @@ pub struct Outcome {
     /// How to replay the failure, if any: the checker's part of the replay token (see
     /// [`CheckerReplay`]); the catalogue turns it into the `notifier-check replay` command.
     pub replay: Option<String>,
+    /// loom, when asked ([`crate::runner::set_trace_counting`]): how many distinct
+    /// Mazurkiewicz traces the executions that ran to completion were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct_traces: Option<u64>,
 }
 
 impl Outcome {

@@ -75,6 +75,7 @@ pub fn run_limited(
         seconds: start.elapsed().as_secs_f64(),
         trace: Vec::new(),
         replay: None,
+        distinct_traces: None,
     };
     let output = match limit {
         None => cmd.output().map(Some),

@@ -3,6 +3,7 @@
 use super::probe::{Mode, Probe};
 use crate::check::{CheckSpec, Outcome};
 use crate::model::Model;
+use notifier_core::backend::mazurkiewicz;
 use notifier_core::Loom;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -40,11 +41,22 @@ pub(crate) fn check<M: Model>(model: Arc<M>, spec: &CheckSpec) -> Outcome {
     builder.location = false;
     builder.log = false;
     let p = probe.clone();
+    let counting = super::counting_traces();
+    if counting {
+        mazurkiewicz::start_counting();
+    }
     let explored = panic::catch_unwind(AssertUnwindSafe(|| {
-        builder.check(move || p.execute::<Loom, M>(&model));
+        builder.check(move || {
+            mazurkiewicz::begin_execution();
+            p.execute::<Loom, M>(&model);
+            mazurkiewicz::end_execution();
+        });
     }));
-    match explored {
+    let distinct = mazurkiewicz::stop_counting();
+    let mut outcome = match explored {
         Ok(()) => probe.safe(),
         Err(payload) => probe.fail(&*payload),
-    }
+    };
+    outcome.distinct_traces = distinct;
+    outcome
 }

@@ -45,6 +45,21 @@ pub(crate) fn instrumented() -> bool {
     INSTRUMENTED.load(Ordering::Relaxed)
 }
 
+static COUNT_TRACES: AtomicBool = AtomicBool::new(false);
+
+/// Makes every loom check this process runs from now on also count the distinct Mazurkiewicz
+/// traces among its executions ([`Outcome::distinct_traces`]; see
+/// [`notifier_core::backend::mazurkiewicz`]). Only `bench` turns it on, in a child of its own:
+/// recording every operation slows loom down.
+pub fn set_trace_counting(on: bool) {
+    COUNT_TRACES.store(on, Ordering::Relaxed);
+}
+
+/// Whether loom checks count distinct traces (see [`set_trace_counting`]).
+pub(crate) fn counting_traces() -> bool {
+    COUNT_TRACES.load(Ordering::Relaxed)
+}
+
 /// The bound of a check in words: "preemption bound 2", "unbounded, exhaustive",
 /// "1000 iterations, seed 1, PCT depth 3".
 pub fn bound_text(spec: &CheckSpec) -> String {

@@ -110,6 +110,7 @@ impl Probe {
             seconds: self.start.elapsed().as_secs_f64(),
             trace: Vec::new(),
             replay: None,
+            distinct_traces: None,
         }
     }
 
@@ -147,6 +148,7 @@ impl Probe {
             seconds: self.start.elapsed().as_secs_f64(),
             trace: exec.map(|e| e.lines()).unwrap_or_default(),
             replay: self.replay(),
+            distinct_traces: None,
         };
         *failure = Some(outcome.clone());
         outcome
