@@ -3,6 +3,7 @@
 use crate::explore;
 use clap::{Args, Parser, Subcommand};
 use notifier_catalog::scenarios::notifier::placement;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_core::{ReleaseUnlock, UnregisterUnlock};
 use notifier_harness::CheckerKind;
@@ -259,4 +260,18 @@ pub struct ChildArgs {
     /// `bench`: loom also counts the distinct Mazurkiewicz traces among its executions.
     #[arg(long)]
     pub count_traces: bool,
+    /// What runs SRCU in the notifier scenarios (absent: the kernel version's own).
+    #[arg(long, value_parser = parse_srcu)]
+    pub srcu: Option<SrcuImpl>,
+}
+
+/// The SRCU called `name` (`classic` or `spec`).
+pub fn parse_srcu(name: &str) -> Result<SrcuImpl, String> {
+    SrcuImpl::ALL
+        .into_iter()
+        .find(|i| i.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<_> = SrcuImpl::ALL.iter().map(|i| i.name()).collect();
+            format!("unknown SRCU '{name}' (known: {})", known.join(", "))
+        })
 }

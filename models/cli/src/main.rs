@@ -21,6 +21,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use notifier_catalog::child;
 use notifier_catalog::scenarios::notifier::placement::{self, Placements};
+use notifier_catalog::scenarios::notifier::srcu_choice;
 use notifier_harness::runner;
 use notifier_harness::CheckSpec;
 use std::path::PathBuf;
@@ -131,6 +132,7 @@ fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
     });
     runner::set_instrumentation(!args.untraced);
     runner::set_trace_counting(args.count_traces);
+    srcu_choice::set_srcu(args.srcu);
     let spec = |checker| CheckSpec {
         checker,
         preemption_bound: args.preemption_bound,

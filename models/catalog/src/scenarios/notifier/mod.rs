@@ -8,6 +8,7 @@ pub mod getput;
 pub mod placement;
 pub mod publication;
 pub mod sized;
+pub mod srcu_choice;
 pub mod unregister;
 pub mod v5_4;
 pub mod world;

@@ -22,12 +22,12 @@ const ALL: &[KernelVersion] = &[
 /// G2's kernel: v5.4 on two CPU slots (the put and the unload run on different CPUs), with
 /// the given synchronize form and callback queues.
 fn g2_config(synchronize: Synchronize, queues: CallbackQueues) -> KernelConfig {
-    KernelConfig {
+    super::srcu_choice::apply(KernelConfig {
         srcu_cpus: 2,
         synchronize,
         callback_queues: queues,
         ..KernelConfig::v5_4()
-    }
+    })
 }
 
 /// G1: two drivers, a walker and the worker (five threads with `main`): loom at preemption

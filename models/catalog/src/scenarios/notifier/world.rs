@@ -7,13 +7,13 @@ use notifier_core::{Backend, Kernel, KernelConfig, MmRef, Task};
 use std::sync::Arc;
 
 /// The kernel knobs of a version (with the ordering explorer's placements, when it set any:
-/// see [`super::placement`]).
+/// see [`super::placement`]; and the SRCU chosen for the check: see [`super::srcu_choice`]).
 pub fn config(version: KernelVersion) -> KernelConfig {
-    super::placement::apply(match version {
+    super::srcu_choice::apply(super::placement::apply(match version {
         KernelVersion::V3_16 => KernelConfig::v3_16(),
         KernelVersion::V3_17 => KernelConfig::v3_17(),
         KernelVersion::V5_4 => KernelConfig::v5_4(),
-    })
+    }))
 }
 
 /// Notifier names, in registration order.
