@@ -107,7 +107,7 @@ pub enum SrcuImpl {
     #[default]
     Classic,
     /// The SRCU specification ([`spec`]): what every real SRCU guarantees, with the fewest
-    /// scheduling points. Callbacks go through the same lists and workers.
+    /// scheduling points; callbacks on lists of the same structure ([`CallbackQueues`]).
     Spec,
 }
 
@@ -134,8 +134,9 @@ pub struct SrcuStruct<B: Backend> {
     lists: Box<[CallbackList<B>]>,
 
     variant: SrcuVariant,
-    /// The specification's registry, when it runs the readers and grace periods.
+    /// The specification, when it runs SRCU instead of the classic algorithm.
     spec: Option<spec::SpecSrcu<B>>,
+    cpus: usize,
 }
 
 /// What `srcu_read_lock` returns: the index, plus the trace's name for the section.
@@ -167,12 +168,13 @@ impl<B: Backend> SrcuStruct<B> {
             lists: Box::new([CallbackList::new()]),
             variant,
             spec: None,
+            cpus,
         }
     }
 
     /// Runs readers and grace periods on `imp` (the default is [`SrcuImpl::Classic`]).
     pub fn with_implementation(mut self, imp: SrcuImpl) -> Self {
-        self.spec = (imp == SrcuImpl::Spec).then(spec::SpecSrcu::new);
+        self.spec = (imp == SrcuImpl::Spec).then(|| spec::SpecSrcu::new(self.cpus, self.queues()));
         self
     }
 
@@ -307,11 +309,6 @@ impl<B: Backend> SrcuStruct<B> {
     /// inactive. Both checks are needed: a reader may have fetched the index just before the
     /// previous flip and incremented the counter after that grace period's check.
     fn grace_period(&self, cur: &Task) {
-        if let Some(spec) = &self.spec {
-            // Concurrent grace periods need no serialising: each waits for its own sections.
-            spec.grace_period(cur);
-            return;
-        }
         let _gp = self.gp_mutex.lock();
         if self.variant != SrcuVariant::SingleDrain {
             let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
