@@ -17,6 +17,7 @@ pub struct Loom;
 impl Backend for Loom {
     const NAME: &'static str = "loom";
     // loom's own branch limit ends a wait that can never finish.
+    const MAX_THREADS: usize = 5;
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;
 

@@ -360,7 +360,8 @@ impl<B: Backend> SrcuStruct<B> {
             return;
         }
         for list in self.lists.iter() {
-            list.stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+            list.stopped
+                .store(true, std::sync::atomic::Ordering::SeqCst);
             list.wake();
         }
     }
