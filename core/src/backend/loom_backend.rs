@@ -7,7 +7,8 @@
 
 use super::mazurkiewicz::{self, Kind};
 use super::{
-    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, ThreadOps,
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, RwLockOps,
+    ThreadOps,
 };
 
 /// The loom backend. Its types panic when used outside `loom::model`.
@@ -24,6 +25,7 @@ impl Backend for Loom {
     type AtomicUsize = LoomAtomicUsize;
     type AtomicBool = LoomAtomicBool;
     type Mutex<T: Send + 'static> = LoomMutex<T>;
+    type RwLock = LoomRwLock;
     type Cell<T: Send + 'static> = LoomCell<T>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
     type Thread = loom::thread::Thread;
@@ -183,6 +185,35 @@ impl<T: Send + 'static> RaceCell<T> for LoomCell<T> {
     fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // SAFETY: see the `Sync` impl: loom has checked this write against every access.
         self.0.with_mut(|p| f(unsafe { &mut *p }))
+    }
+}
+
+/// loom's `RwLock`, named for [`mazurkiewicz`] (a read acquisition is a read of it, a write
+/// acquisition a write).
+#[derive(Debug)]
+pub struct LoomRwLock {
+    inner: loom::sync::RwLock<()>,
+    name: u64,
+}
+
+impl RwLockOps for LoomRwLock {
+    type ReadGuard<'a> = loom::sync::RwLockReadGuard<'a, ()>;
+    type WriteGuard<'a> = loom::sync::RwLockWriteGuard<'a, ()>;
+    fn new() -> Self {
+        LoomRwLock {
+            inner: loom::sync::RwLock::new(()),
+            name: mazurkiewicz::new_object(),
+        }
+    }
+    fn read(&self) -> Self::ReadGuard<'_> {
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        mazurkiewicz::record(self.name, Kind::Load, 0);
+        guard
+    }
+    fn write(&self) -> Self::WriteGuard<'_> {
+        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        mazurkiewicz::record(self.name, Kind::Lock, 0);
+        guard
     }
 }
 
