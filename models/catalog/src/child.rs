@@ -5,6 +5,7 @@
 use crate::fuzz::DataModel;
 use crate::registry::{self, with_command};
 use crate::token::ReplayToken;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_core::{ReleaseUnlock, UnregisterUnlock};
 use notifier_harness::runner::child::{emit, run, run_limited, serve};
@@ -40,6 +41,8 @@ pub struct ChildOptions {
     /// loom: also counts the distinct Mazurkiewicz traces among the executions
     /// ([`notifier_harness::Outcome::distinct_traces`]).
     pub count_traces: bool,
+    /// Runs the notifier scenarios on this SRCU instead of the kernel version's own.
+    pub srcu: Option<SrcuImpl>,
     /// Kills the child after this long.
     pub time_limit: Option<Duration>,
 }
@@ -65,6 +68,9 @@ pub fn check_in_child_with(
     }
     if options.count_traces {
         args.push("--count-traces".to_string());
+    }
+    if let Some(imp) = options.srcu {
+        args.extend(["--srcu".to_string(), imp.name().to_string()]);
     }
     run_limited(exe, &args, bound_text(spec), options.time_limit)
         .map(|o| with_command(o, scenario, kernel))
