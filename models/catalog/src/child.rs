@@ -72,8 +72,16 @@ pub fn check_in_child_with(
     if let Some(imp) = options.srcu {
         args.extend(["--srcu".to_string(), imp.name().to_string()]);
     }
+    let on_spec = options.srcu == Some(SrcuImpl::Spec) && registry::is_notifier(scenario);
     run_limited(exe, &args, bound_text(spec), options.time_limit)
         .map(|o| with_command(o, scenario, kernel))
+        .map(|o| {
+            if on_spec {
+                registry::named_spec(o, kernel)
+            } else {
+                o
+            }
+        })
 }
 
 fn check_args(scenario: &str, kernel: KernelVersion, spec: &CheckSpec) -> Vec<String> {

@@ -3,7 +3,9 @@
 
 use crate::scenario::Scenario;
 use crate::scenarios::catalog;
+use crate::scenarios::notifier::srcu_choice::{self, spec_evidence};
 use crate::token::ReplayToken;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::CheckerReplay;
 use notifier_harness::{CheckSpec, CheckerKind, Outcome};
@@ -70,7 +72,37 @@ pub fn default_spec(scenario: &Scenario, kernel: KernelVersion, checker: Checker
 pub fn check(id: &str, kernel: KernelVersion, spec: &CheckSpec) -> Result<Outcome, String> {
     let s = target(id, kernel)?;
     let model = (s.build)(kernel);
-    Ok(with_command(model.check(spec), id, kernel))
+    let outcome = with_command(model.check(spec), id, kernel);
+    Ok(if on_spec(id) {
+        named_spec(outcome, kernel)
+    } else {
+        outcome
+    })
+}
+
+/// `outcome` of a check on the SRCU specification, its bound followed by what the
+/// specification was checked against (once: the child names it when the check ends, the
+/// parent when the child's result line came from a failing execution's panic).
+pub fn named_spec(mut outcome: Outcome, kernel: KernelVersion) -> Outcome {
+    if !outcome.bound.contains("SRCU spec") {
+        outcome.bound = format!("{}, {}", outcome.bound, spec_evidence(kernel));
+    }
+    outcome
+}
+
+/// Whether a check of `id` in this process runs on the SRCU specification (chosen with
+/// [`srcu_choice::set_srcu`], and `id` a notifier scenario).
+pub fn on_spec(id: &str) -> bool {
+    srcu_choice::chosen() == Some(SrcuImpl::Spec) && is_notifier(id)
+}
+
+/// Whether `id` is a notifier scenario (of the catalogue or the bench's sized variants): one
+/// that the SRCU choice applies to.
+pub fn is_notifier(id: &str) -> bool {
+    crate::scenarios::notifier::catalog()
+        .iter()
+        .chain(crate::scenarios::notifier::sized::catalog().iter())
+        .any(|s| s.id == id)
 }
 
 /// Replays `token` in this process.

@@ -4,9 +4,12 @@
 use crate::args::ReportArgs;
 use crate::output::{print, print_json, Report};
 use crate::{current_exe, exit, html, pool};
-use notifier_catalog::child::check_in_child;
+use notifier_catalog::child::{check_in_child, check_in_child_with, ChildOptions};
 use notifier_catalog::registry::default_spec;
+use notifier_catalog::scenario::Scenario;
 use notifier_catalog::scenarios::catalog;
+use notifier_catalog::scenarios::notifier::srcu_choice;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::{LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
 use notifier_harness::{CheckSpec, CheckerKind, Expectation};
@@ -20,6 +23,8 @@ struct Job {
     kernel: KernelVersion,
     spec: CheckSpec,
     expect: Expectation,
+    /// Runs on this SRCU instead of the kernel version's own.
+    srcu: Option<SrcuImpl>,
 }
 
 /// Every check of the scenarios named in `only` (every scenario when it is empty).
@@ -39,11 +44,36 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
                     kernel,
                     spec: default_spec(&s, kernel, checker),
                     expect: (s.expect)(kernel, checker),
+                    srcu: None,
+                });
+            }
+            if let Some(spec) = spec_row(&s, kernel) {
+                jobs.push(Job {
+                    scenario: s.id,
+                    kernel,
+                    spec,
+                    expect: (s.expect)(kernel, CheckerKind::Loom),
+                    srcu: Some(SrcuImpl::Spec),
                 });
             }
         }
     }
     Ok(jobs)
+}
+
+/// The campaign's loom check of `s` on `kernel` on the SRCU specification, if it has one: the
+/// notifier scenarios that loom checks only preemption-bounded on the real SRCU and that the
+/// specification lets it check unbounded ([`srcu_choice::spec_bound`]).
+fn spec_row(s: &Scenario, kernel: KernelVersion) -> Option<CheckSpec> {
+    let notifier = notifier_catalog::scenarios::notifier::catalog()
+        .iter()
+        .any(|n| n.id == s.id);
+    let real = default_spec(s, kernel, CheckerKind::Loom);
+    (notifier && real.preemption_bound.is_some() && srcu_choice::spec_bound(s.id).is_none())
+        .then_some(CheckSpec {
+            preemption_bound: None,
+            ..real
+        })
 }
 
 /// Runs the campaign over the scenarios in `only` (all when empty), `parallel` checks at a
@@ -117,9 +147,24 @@ fn budgets(jobs: &[Job], parallel: usize) -> String {
     } else {
         format!(" (bound {})", range(&bounds))
     };
+    let on_spec = jobs.iter().filter(|j| j.srcu.is_some()).count();
+    let spec_note = if on_spec == 0 {
+        String::new()
+    } else {
+        let evidence: Vec<String> = [KernelVersion::V3_17, KernelVersion::V5_4]
+            .into_iter()
+            .map(srcu_choice::spec_evidence)
+            .map(|e| e.trim_start_matches("SRCU spec; ").to_string())
+            .collect();
+        format!(
+            " {on_spec} loom checks run on the SRCU specification (\"SRCU spec\": the notifier \
+             scenarios checked against what SRCU guarantees; {}).",
+            evidence.join("; ")
+        )
+    };
     format!(
         "Budgets: each scenario's defaults (`notifier-check list` shows them). loom: {} \
-         checks, {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}. \
+         checks, {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}.{spec_note} \
          shuttle: {} checks of {} iterations each, seed {}, PCT depth {}. Per execution at \
          most {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} shuttle steps. \
          {parallel} check(s) at a time, each in its own process.",
@@ -140,7 +185,17 @@ fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Rep
         show_bar,
         |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
         |job| {
-            let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
+            let outcome = match job.srcu {
+                None => check_in_child(exe, job.scenario, job.kernel, &job.spec),
+                Some(srcu) => {
+                    let options = ChildOptions {
+                        srcu: Some(srcu),
+                        ..ChildOptions::default()
+                    };
+                    check_in_child_with(exe, job.scenario, job.kernel, &job.spec, &options)
+                        .unwrap_or_else(|| unreachable!("no time limit"))
+                }
+            };
             Report::new(
                 job.scenario,
                 job.kernel,
@@ -216,7 +271,8 @@ fn table(reports: &[Report]) -> String {
                 r.checker.to_string(),
                 r.expected.to_string(),
                 r.observed.to_string(),
-                r.bound.clone(),
+                // The SRCU specification's evidence is in the budgets paragraph.
+                r.bound.split(';').next().unwrap_or_default().to_string(),
                 r.executions.to_string(),
                 format!("{:.3}", r.seconds),
                 r.mark().to_string(),
