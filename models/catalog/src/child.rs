@@ -132,15 +132,23 @@ pub fn replay_file_in_child(exe: &Path, file: &Path, token: &ReplayToken) -> Out
     run(exe, &args, format!("replay of {}", token.short()))
 }
 
-/// Replays `token` in a child process.
-pub fn replay_in_child(exe: &Path, token: &ReplayToken) -> Outcome {
-    let args = [
+/// Replays `token` in a child process, on `srcu` (the kernel version's own when `None`).
+pub fn replay_in_child(exe: &Path, token: &ReplayToken, srcu: Option<SrcuImpl>) -> Outcome {
+    let mut args = vec![
         "__child".to_string(),
         "--replay".to_string(),
         token.to_string(),
     ];
+    if let Some(imp) = srcu {
+        args.extend(["--srcu".to_string(), imp.name().to_string()]);
+    }
     let outcome = run(exe, &args, format!("replay of {token}"));
-    with_command(outcome, &token.scenario, token.kernel)
+    let outcome = with_command(outcome, &token.scenario, token.kernel);
+    if srcu == Some(SrcuImpl::Spec) && registry::is_notifier(&token.scenario) {
+        registry::named_spec(outcome, token.kernel)
+    } else {
+        outcome
+    }
 }
 
 /// Child side: runs one check of the catalogue in this process and prints its result line.

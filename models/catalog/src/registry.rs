@@ -87,6 +87,14 @@ pub fn named_spec(mut outcome: Outcome, kernel: KernelVersion) -> Outcome {
     if !outcome.bound.contains("SRCU spec") {
         outcome.bound = format!("{}, {}", outcome.bound, spec_evidence(kernel));
     }
+    // The failure replays on the specification only.
+    let replay = format!("{} replay ", crate::token::PROGRAM);
+    outcome.replay = outcome
+        .replay
+        .map(|command| match command.strip_prefix(&replay) {
+            Some(token) if !token.starts_with("--srcu") => format!("{replay}--srcu spec {token}"),
+            _ => command,
+        });
     outcome
 }
 

@@ -56,6 +56,10 @@ pub enum Command {
         /// The scenario file the token's failure was found in (its scenario part is `file`).
         #[arg(long, value_name = "FILE")]
         scenario_file: Option<PathBuf>,
+        /// Replay on this SRCU (the check that found the failure ran on it: its replay
+        /// command says so).
+        #[arg(long, value_parser = parse_srcu, value_name = "SRCU")]
+        srcu: Option<SrcuImpl>,
         /// Print JSON instead of the trace.
         #[arg(long)]
         json: bool,
@@ -199,6 +203,11 @@ pub struct CheckArgs {
     /// shuttle-pct: the bug depth (number of priority-change points plus one).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub pct_depth: Option<u64>,
+    /// A notifier scenario on another SRCU than its kernel's own: `spec` (the SRCU
+    /// specification: fewer scheduling points, checked against the real SRCU separately) or
+    /// `classic`.
+    #[arg(long, value_parser = parse_srcu, value_name = "SRCU")]
+    pub srcu: Option<SrcuImpl>,
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,

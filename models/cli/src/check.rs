@@ -3,10 +3,11 @@
 use crate::args::CheckArgs;
 use crate::output::{print, print_json, Report};
 use crate::{current_exe, exit, html};
-use notifier_catalog::child::{check_file_in_child, check_in_child};
+use notifier_catalog::child::{check_file_in_child, check_in_child_with, ChildOptions};
 use notifier_catalog::fuzz::engine::{file_replay_command, file_token};
 use notifier_catalog::fuzz::format::ExpectDecl;
-use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
+use notifier_catalog::registry::{self, default_spec, target, DEFAULT_SEED};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::{CheckSpec, CheckerKind, Expectation, ExpectedViolation, Outcome, Verdict};
 use std::path::Path;
@@ -36,6 +37,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         html::check_target(path, args.report.force)?;
     }
     if let Some(file) = &args.scenario_file {
+        if args.srcu.is_some() {
+            return Err("--srcu applies to catalogue scenarios, not to scenario files".into());
+        }
         return run_file(file, &args);
     }
     let id = args
@@ -43,11 +47,28 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         .as_deref()
         .ok_or("--scenario or --scenario-file is required")?;
     let scenario = target(id, args.kernel)?;
+    check_srcu_choice(scenario.id, args.srcu)?;
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
-    let outcome = check_in_child(&current_exe()?, scenario.id, args.kernel, &spec);
+    let options = ChildOptions {
+        srcu: args.srcu,
+        ..ChildOptions::default()
+    };
+    let outcome = check_in_child_with(&current_exe()?, scenario.id, args.kernel, &spec, &options)
+        .ok_or("the check's child process ran without a time limit and did not finish")?;
     let expect = (scenario.expect)(args.kernel, args.checker);
     let report = Report::new(scenario.id, args.kernel, args.checker, expect, outcome);
     finish(&args, &report, scenario.summary)
+}
+
+/// `--srcu` applies to the notifier scenarios (the SRCU scenarios check one SRCU on its own).
+pub(super) fn check_srcu_choice(id: &str, srcu: Option<SrcuImpl>) -> Result<(), String> {
+    match srcu {
+        Some(imp) if !registry::is_notifier(id) => Err(format!(
+            "--srcu {} applies to the notifier scenarios; {id} checks its SRCU on its own",
+            imp.name()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Prints the report (human or JSON), writes the HTML page if asked, and gives the exit status.

@@ -1,12 +1,13 @@
 //! `notifier-check replay <token>`: run a failing execution again, in a child process.
 
-use crate::check::{expectation, with_file_replay};
+use crate::check::{check_srcu_choice, expectation, with_file_replay};
 use crate::output::{print, print_json, Report};
 use crate::{current_exe, exit};
 use notifier_catalog::child::{replay_file_in_child, replay_in_child};
 use notifier_catalog::fuzz::engine::FILE_TOKEN;
 use notifier_catalog::registry::target;
 use notifier_catalog::ReplayToken;
+use notifier_core::srcu::SrcuImpl;
 use notifier_harness::runner::CheckerReplay;
 use notifier_harness::{Outcome, Verdict};
 use serde::Serialize;
@@ -26,7 +27,12 @@ struct ReplayReport {
 
 /// Replays `token` (on the scenario file `file`, if given); exit status 0 iff the failure
 /// came back as the token says.
-pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, String> {
+pub fn run(
+    token: &str,
+    file: Option<&Path>,
+    srcu: Option<SrcuImpl>,
+    json: bool,
+) -> Result<ExitCode, String> {
     let token: ReplayToken = token.parse()?;
     let checker = token.checker.checker();
     let (outcome, report_of): (Outcome, Box<dyn FnOnce(Outcome) -> Report>) = match file {
@@ -36,6 +42,9 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
                     "with --scenario-file the token's scenario part is '{FILE_TOKEN}', not '{}'",
                     token.scenario
                 ));
+            }
+            if srcu.is_some() {
+                return Err("--srcu applies to catalogue scenarios, not to scenario files".into());
             }
             let scenario = notifier_catalog::fuzz::load(file, token.kernel)?;
             let expect = expectation(scenario.file.expect.as_ref(), token.kernel)
@@ -57,7 +66,8 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
                 ));
             }
             let scenario = target(&token.scenario, token.kernel)?;
-            let outcome = replay_in_child(&current_exe()?, &token);
+            check_srcu_choice(scenario.id, srcu)?;
+            let outcome = replay_in_child(&current_exe()?, &token, srcu);
             let expect = (scenario.expect)(token.kernel, checker);
             let (id, kernel) = (scenario.id, token.kernel);
             (

@@ -195,7 +195,7 @@ fn g2_counterexample_replays_exactly() {
             .expect("a replay command")
             .parse()
             .expect("the printed token parses");
-        let again = replay_in_child(Path::new(EXE), &token);
+        let again = replay_in_child(Path::new(EXE), &token, None);
         let w = again.violation.clone().expect("the replay fails too");
         assert_eq!(
             (w.kind, &w.function, &w.site, &w.object, w.step),

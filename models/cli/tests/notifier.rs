@@ -81,7 +81,7 @@ fn replays_to_the_same_violation(checker: CheckerKind) {
         .expect("token")
         .parse()
         .expect("the printed token parses");
-    let again = replay_in_child(Path::new(EXE), &token);
+    let again = replay_in_child(Path::new(EXE), &token, None);
     let w = again.violation.clone().expect("the replay fails too");
     assert_eq!(
         (w.kind, &w.function, &w.site, &w.object),

@@ -16,10 +16,8 @@ use notifier_core::ViolationKind;
 use notifier_harness::{CheckSpec, CheckerKind, Outcome};
 use std::path::Path;
 
-#[path = "common/catalogue.rs"]
-mod catalogue;
-
-use catalogue::EXE;
+/// The binary the checks run in.
+const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
 
 /// Where the specification's first violation differs from the real SRCU's, and why.
 fn known_difference(id: &str, on_spec: &Outcome) -> bool {
