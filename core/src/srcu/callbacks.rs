@@ -68,6 +68,8 @@ struct CallbackQueue {
     /// that took over) and has not yet been found empty. `call_srcu` wakes the worker only
     /// when it is not running (`queue_delayed_work`).
     running: bool,
+    /// Set when the scenario has no more callers: the worker returns once the list is empty.
+    stop: bool,
 }
 
 /// One callback list, its lock, and its worker.
@@ -76,11 +78,6 @@ pub(super) struct CallbackList<B: Backend> {
     /// Whether a worker thread has been started for this list (harness bookkeeping, set by the
     /// spawning thread before the spawn: see [`SrcuStruct::attach_worker`]).
     attached: AtomicBool,
-    /// Set when the scenario has no more callers: the worker returns once the list is empty.
-    /// Harness bookkeeping, like `attached`: as a field under the list's lock it was a
-    /// scheduling point of `main`'s after the callers were joined, and loom explored it
-    /// against every earlier use of the lock (S2/v3.17: 1,240 executions instead of 344).
-    stopped: AtomicBool,
     /// The worker thread, to wake: the kernel's workqueue. Set by the worker itself when it
     /// starts, without a scheduling point.
     worker: OnceLock<B::Thread>,
@@ -94,9 +91,9 @@ impl<B: Backend> CallbackList<B> {
                 queued: 0,
                 invoked: 0,
                 running: false,
+                stop: false,
             }),
             attached: AtomicBool::new(false),
-            stopped: AtomicBool::new(false),
             worker: OnceLock::new(),
         }
     }
@@ -319,7 +316,7 @@ impl<B: Backend> SrcuStruct<B> {
                 let mut q = list.queue.lock();
                 q.invoked += done;
                 if q.pending.is_empty() {
-                    if list.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    if q.stop {
                         // Gone: a later synchronize_srcu on this list runs its own grace period
                         // instead of queueing a wake-up nobody would invoke.
                         q.running = false;
@@ -360,8 +357,7 @@ impl<B: Backend> SrcuStruct<B> {
             return;
         }
         for list in self.lists.iter() {
-            list.stopped
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+            list.queue.lock().stop = true;
             list.wake();
         }
     }

@@ -36,6 +36,7 @@ use crate::exec::Task;
 use crate::trace::Op;
 use callbacks::CallbackList;
 pub use callbacks::{CallbackQueues, SrcuCallback};
+use serde::{Deserialize, Serialize};
 
 /// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
 /// must be caught by a specific check (see the SRCU scenarios in `notifier-catalog`).
@@ -101,7 +102,8 @@ struct SrcuPerCpu<B: Backend> {
 }
 
 /// What runs the readers and grace periods of an [`SrcuStruct`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SrcuImpl {
     /// Classic SRCU (v3.16/v3.17), with [`SrcuVariant`]'s knobs.
     #[default]
@@ -121,6 +123,12 @@ impl SrcuImpl {
             SrcuImpl::Classic => "classic",
             SrcuImpl::Spec => "spec",
         }
+    }
+}
+
+impl std::fmt::Display for SrcuImpl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

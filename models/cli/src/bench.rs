@@ -8,12 +8,12 @@
 use crate::current_exe;
 use crate::output::{print, print_json};
 use indicatif::{ProgressBar, ProgressStyle};
-use notifier_catalog::child::{check_in_child_with, ChildOptions};
+use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::registry::{default_spec, scenario, DEFAULT_SEED};
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::runner::bound_text;
-use notifier_harness::{CheckSpec, CheckerKind, Outcome, Verdict};
+use notifier_harness::runner::Crash;
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Outcome, Target, Verdict};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,6 +121,7 @@ struct Row {
     scenario: &'static str,
     kernel: KernelVersion,
     checker: CheckerKind,
+    /// What the checker may explore, in words (a shuttle series: per seed, over the seeds).
     bound: String,
     /// The measurement in words.
     measured: String,
@@ -169,7 +170,7 @@ impl Row {
             scenario,
             kernel,
             checker: spec.checker,
-            bound: bound_text(spec),
+            bound: Bound::of(spec).to_string(),
             measured: String::new(),
             target: None,
             met: None,
@@ -266,6 +267,29 @@ fn write_json(path: &Path, force: bool, bench: &Bench) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// How a bench check runs, besides its scenario and budget.
+struct Run {
+    /// The kernel, with the SRCU it runs on.
+    kernel: KernelPlan,
+    /// Tracing and oracles off.
+    untraced: bool,
+    /// loom counts distinct Mazurkiewicz traces.
+    count_traces: bool,
+    /// The child is killed after this long.
+    cap: Duration,
+}
+
+impl Run {
+    fn new(kernel: KernelPlan, cap: Duration) -> Self {
+        Run {
+            kernel,
+            untraced: false,
+            count_traces: false,
+            cap,
+        }
+    }
+}
+
 struct Bencher {
     exe: PathBuf,
     sizes: Sizes,
@@ -286,39 +310,44 @@ impl Bencher {
         }
     }
 
-    /// One check in a child, capped; `None` if it did not finish.
+    /// One check in a child, capped at `--cap` seconds.
     fn check(
         &self,
         id: &str,
         kernel: KernelVersion,
         spec: &CheckSpec,
         untraced: bool,
-    ) -> Option<Outcome> {
-        let options = ChildOptions {
+    ) -> Result<Outcome, Crash> {
+        let run = Run {
             untraced,
-            time_limit: Some(self.cap()),
-            ..ChildOptions::default()
+            ..Run::new(KernelPlan::version(kernel), self.cap())
         };
-        self.check_with(id, kernel, spec, options)
+        self.check_with(id, spec, run)
     }
 
-    /// One check in a child with `options`.
-    fn check_with(
-        &self,
-        id: &str,
-        kernel: KernelVersion,
-        spec: &CheckSpec,
-        options: ChildOptions,
-    ) -> Option<Outcome> {
+    /// One check in a child, run as `run` says.
+    fn check_with(&self, id: &str, spec: &CheckSpec, run: Run) -> Result<Outcome, Crash> {
+        let kernel = run.kernel;
         self.bar.set_message(format!(
-            "{id} {kernel} {} ({}{})",
+            "{id} {} {} ({}{})",
+            kernel.version,
             spec.checker,
-            bound_text(spec),
-            options
-                .srcu
-                .map_or(String::new(), |i| format!(", SRCU {}", i.name()))
+            Bound::of(spec),
+            kernel.srcu.map_or(String::new(), |i| format!(", SRCU {i}"))
         ));
-        check_in_child_with(&self.exe, id, kernel, spec, &options)
+        let mut plan = check_plan(Target::Catalogue(id.to_string()), kernel, spec);
+        plan.traced = !run.untraced;
+        plan.count_traces = run.count_traces;
+        run_in_child(&self.exe, &plan, Some(run.cap))
+    }
+
+    /// Why a check capped at `cap` has no measurement: it did not finish, or it crashed.
+    fn unfinished(&self, crash: &Crash, cap: Duration) -> String {
+        if crash.timed_out {
+            format!("did not finish within {} s", cap.as_secs())
+        } else {
+            format!("crashed: {crash}")
+        }
     }
 
     fn spec(&self, id: &str, kernel: KernelVersion, checker: CheckerKind) -> CheckSpec {
@@ -362,16 +391,11 @@ impl Bencher {
         let mut row = Row::new(group, what.to_string(), id, kernel, spec);
         row.srcu = srcu.map(SrcuImpl::name);
         if let Some(imp) = srcu {
-            row.bound = format!("{}, SRCU {}", row.bound, imp.name());
+            row.bound = format!("{}, SRCU {imp}", row.bound);
         }
         let cap = self.cap_for(target_seconds);
-        let options = ChildOptions {
-            srcu,
-            time_limit: Some(cap),
-            ..ChildOptions::default()
-        };
-        match self.check_with(id, kernel, spec, options) {
-            Some(o) => {
+        match self.check_with(id, spec, Run::new(KernelPlan::on_srcu(kernel, srcu), cap)) {
+            Ok(o) => {
                 let rate = o.executions as f64 / o.seconds.max(1e-9);
                 row.measured = format!(
                     "{} after {} executions in {:.3} s ({:.0} executions/s)",
@@ -382,9 +406,9 @@ impl Bencher {
                 row.seconds = Some(o.seconds);
                 row.executions_per_second = Some(rate);
             }
-            None => {
+            Err(crash) => {
                 row.finished = false;
-                row.measured = format!("did not finish within {} s", cap.as_secs());
+                row.measured = self.unfinished(&crash, cap);
             }
         }
         row
@@ -401,16 +425,14 @@ impl Bencher {
         let mut row = Row::new("distance to the limit", what.to_string(), id, V3_17, spec);
         row.srcu = srcu.map(SrcuImpl::name);
         if let Some(imp) = srcu {
-            row.bound = format!("{}, SRCU {}", row.bound, imp.name());
+            row.bound = format!("{}, SRCU {imp}", row.bound);
         }
-        let options = ChildOptions {
-            srcu,
+        let run = Run {
             count_traces: true,
-            time_limit: Some(self.cap()),
-            ..ChildOptions::default()
+            ..Run::new(KernelPlan::on_srcu(V3_17, srcu), self.cap())
         };
-        match self.check_with(id, V3_17, spec, options) {
-            Some(o) => {
+        match self.check_with(id, spec, run) {
+            Ok(o) => {
                 let traces = o.distinct_traces.unwrap_or(0);
                 let redundancy = o.executions as f64 / traces.max(1) as f64;
                 row.measured = format!(
@@ -424,9 +446,9 @@ impl Bencher {
                 row.distinct_traces = o.distinct_traces;
                 row.redundancy = Some(redundancy);
             }
-            None => {
+            Err(crash) => {
                 row.finished = false;
-                row.measured = format!("did not finish within {} s", self.sizes.cap_seconds);
+                row.measured = self.unfinished(&crash, self.cap());
             }
         }
         row
@@ -469,15 +491,15 @@ impl Bencher {
                 ..base.clone()
             };
             match self.check(id, kernel, &spec, false) {
-                Some(o) if o.observed != Verdict::Safe => {
+                Ok(o) if o.observed != Verdict::Safe => {
                     iterations.push(o.executions as f64);
                     seconds.push(o.seconds);
                 }
-                Some(o) => {
+                Ok(o) => {
                     safe_iterations += o.executions;
                     safe_seconds += o.seconds;
                 }
-                None => unfinished += 1,
+                Err(_) => unfinished += 1,
             }
         }
         row.finished = unfinished == 0;
@@ -506,7 +528,7 @@ impl Bencher {
         };
         if unfinished > 0 {
             row.measured.push_str(&format!(
-                "; {unfinished} seed(s) did not finish within {} s",
+                "; {unfinished} seed(s) did not finish within {} s or crashed",
                 self.sizes.cap_seconds
             ));
         }
@@ -586,7 +608,7 @@ impl Bencher {
         let on = self.check("S2", V3_17, &spec, false);
         let off = self.check("S2", V3_17, &spec, true);
         match (on, off) {
-            (Some(on), Some(off)) => {
+            (Ok(on), Ok(off)) => {
                 let ratio = on.seconds / off.seconds.max(1e-9);
                 row.measured = format!(
                     "{:.3} s traced ({} executions) vs {:.3} s untraced ({} executions): {ratio:.2}x",
@@ -598,9 +620,9 @@ impl Bencher {
                 row.verdict = Some(on.observed);
                 row.target("overhead <= 1.3x", Some(ratio <= 1.3))
             }
-            _ => {
+            (Err(crash), _) | (_, Err(crash)) => {
                 row.finished = false;
-                row.measured = format!("did not finish within {} s", self.sizes.cap_seconds);
+                row.measured = self.unfinished(&crash, self.cap());
                 row.target("overhead <= 1.3x", None)
             }
         }

@@ -4,15 +4,15 @@
 use crate::args::ReportArgs;
 use crate::output::{print, print_json, Report};
 use crate::{current_exe, exit, html, pool};
-use notifier_catalog::child::{check_in_child, check_in_child_with, ChildOptions};
+use notifier_catalog::child::check_in_child_on;
 use notifier_catalog::registry::default_spec;
 use notifier_catalog::scenario::Scenario;
 use notifier_catalog::scenarios::catalog;
-use notifier_catalog::scenarios::notifier::srcu_choice;
+use notifier_catalog::scenarios::notifier::on_spec;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::{LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
-use notifier_harness::{CheckSpec, CheckerKind, Expectation};
+use notifier_harness::{CheckSpec, CheckerKind, Expectation, KernelPlan, Target};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -63,13 +63,10 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
 
 /// The campaign's loom check of `s` on `kernel` on the SRCU specification, if it has one: the
 /// notifier scenarios that loom checks only preemption-bounded on the real SRCU and that the
-/// specification lets it check unbounded ([`srcu_choice::spec_bound`]).
+/// specification lets it check unbounded ([`on_spec::spec_bound`]).
 fn spec_row(s: &Scenario, kernel: KernelVersion) -> Option<CheckSpec> {
-    let notifier = notifier_catalog::scenarios::notifier::catalog()
-        .iter()
-        .any(|n| n.id == s.id);
     let real = default_spec(s, kernel, CheckerKind::Loom);
-    (notifier && real.preemption_bound.is_some() && srcu_choice::spec_bound(s.id).is_none())
+    (s.follows_srcu() && real.preemption_bound.is_some() && on_spec::spec_bound(s.id).is_none())
         .then_some(CheckSpec {
             preemption_bound: None,
             ..real
@@ -153,8 +150,7 @@ fn budgets(jobs: &[Job], parallel: usize) -> String {
     } else {
         let evidence: Vec<String> = [KernelVersion::V3_17, KernelVersion::V5_4]
             .into_iter()
-            .map(srcu_choice::spec_evidence)
-            .map(|e| e.trim_start_matches("SRCU spec; ").to_string())
+            .map(on_spec::spec_evidence)
             .collect();
         format!(
             " {on_spec} loom checks run on the SRCU specification (\"SRCU spec\": the notifier \
@@ -185,24 +181,17 @@ fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Rep
         show_bar,
         |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
         |job| {
-            let outcome = match job.srcu {
-                None => check_in_child(exe, job.scenario, job.kernel, &job.spec),
-                Some(srcu) => {
-                    let options = ChildOptions {
-                        srcu: Some(srcu),
-                        ..ChildOptions::default()
-                    };
-                    check_in_child_with(exe, job.scenario, job.kernel, &job.spec, &options)
-                        .unwrap_or_else(|| unreachable!("no time limit"))
-                }
-            };
+            let kernel = KernelPlan::on_srcu(job.kernel, job.srcu);
+            let result = check_in_child_on(exe, job.scenario, kernel, &job.spec);
             Report::new(
                 job.scenario,
+                Target::Catalogue(job.scenario.to_string()),
                 job.kernel,
                 job.spec.checker,
                 job.expect.clone(),
-                outcome,
+                result,
             )
+            .on_srcu(job.srcu)
         },
     )
 }
@@ -214,7 +203,7 @@ fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
     s.push_str(&table(reports));
     for r in reports
         .iter()
-        .filter(|r| r.violation.is_some() || !r.matches)
+        .filter(|r| r.violation().is_some() || !r.matches)
     {
         s.push_str(&format!(
             "\n── {} {} {} ({}) {}\n",
@@ -225,10 +214,7 @@ fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
             r.mark()
         ));
         s.push_str(&format!("  expected: {}\n", r.expected_text()));
-        s.push_str(&format!(
-            "  observed: {} after {} executions ({})\n",
-            r.observed, r.executions, r.bound
-        ));
+        s.push_str(&r.explored());
         s.push_str(&r.failure_details());
     }
     let wrong: Vec<String> = reports
@@ -269,12 +255,11 @@ fn table(reports: &[Report]) -> String {
                 r.scenario.clone(),
                 r.kernel.to_string(),
                 r.checker.to_string(),
-                r.expected.to_string(),
-                r.observed.to_string(),
-                // The SRCU specification's evidence is in the budgets paragraph.
-                r.bound.split(';').next().unwrap_or_default().to_string(),
-                r.executions.to_string(),
-                format!("{:.3}", r.seconds),
+                r.expected.verdict.to_string(),
+                r.observed_text(),
+                r.bound_text(),
+                r.executions().to_string(),
+                format!("{:.3}", r.seconds()),
                 r.mark().to_string(),
             ]
         })

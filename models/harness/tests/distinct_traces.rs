@@ -3,8 +3,8 @@
 
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, MutexOps, Ordering};
 use notifier_core::{Backend, Oracle, Task};
-use notifier_harness::runner::{check_in_process, set_trace_counting};
-use notifier_harness::{CheckSpec, CheckerKind, Model, Verdict};
+use notifier_harness::runner::{run_in_process, RunOptions};
+use notifier_harness::{CheckSpec, CheckerKind, Model, Run, Verdict};
 use std::sync::Arc;
 
 /// `threads` threads; thread `i` makes one `fetch_add` on a shared counter when `shared`, or a
@@ -77,8 +77,9 @@ fn exhaustive() -> CheckSpec {
 }
 
 fn distinct(model: impl Model) -> (u64, u64) {
-    set_trace_counting(true);
-    let o = check_in_process(Arc::new(model), &exhaustive());
+    let mut options = RunOptions::default();
+    options.count_traces = true;
+    let o = run_in_process(Arc::new(model), &Run::Check(exhaustive()), &options);
     assert_eq!(o.observed, Verdict::Safe);
     (o.executions, o.distinct_traces.expect("loom counted"))
 }

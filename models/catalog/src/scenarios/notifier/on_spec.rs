@@ -1,32 +1,8 @@
-//! The per-check choice of what runs SRCU's readers and grace periods in the notifier
-//! scenarios: the kernel version's own algorithm, or the SRCU specification
-//! ([`notifier_core::srcu::spec`]). A process-wide choice, set by `check --srcu` in the child
-//! process of one check (`__child --srcu ...`); everywhere else the kernel version decides.
+//! The notifier scenarios on the SRCU specification ([`notifier_core::srcu::spec`], chosen per
+//! check by the plan's `"srcu": "spec"`): where loom runs them unbounded, and what a verdict on
+//! the specification names besides its bound.
 
-use notifier_core::srcu::SrcuImpl;
-use notifier_core::{KernelConfig, KernelVersion};
-use std::sync::Mutex;
-
-static CHOICE: Mutex<Option<SrcuImpl>> = Mutex::new(None);
-
-/// Runs every notifier scenario built from now on, in this process, on `imp` (`None`: the
-/// kernel version's own SRCU).
-pub fn set_srcu(imp: Option<SrcuImpl>) {
-    *CHOICE.lock().unwrap_or_else(|e| e.into_inner()) = imp;
-}
-
-/// The choice made with [`set_srcu`].
-pub fn chosen() -> Option<SrcuImpl> {
-    *CHOICE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// `config` with the SRCU of [`set_srcu`].
-pub(crate) fn apply(mut config: KernelConfig) -> KernelConfig {
-    if let Some(imp) = chosen() {
-        config.srcu = imp;
-    }
-    config
-}
+use notifier_core::KernelVersion;
 
 /// loom's preemption bound for scenario `id` on the SRCU specification, when it does not
 /// finish unbounded within the tests' and the campaign's time (`None`: unbounded).
@@ -42,7 +18,7 @@ pub fn spec_bound(id: &str) -> Option<usize> {
 
 /// The text a verdict on the SRCU specification carries after its bound: what the
 /// specification was checked against (the real SRCU's scenarios that are safe, with their
-/// loom budgets), e.g. "SRCU spec; spec checked against the kernel's SRCU by srcu-sync
+/// loom budgets), e.g. "spec checked against the kernel's SRCU by srcu-sync
 /// (exhaustive), ...".
 pub fn spec_evidence(kernel: KernelVersion) -> String {
     use notifier_harness::{CheckerKind, Verdict};
@@ -59,7 +35,7 @@ pub fn spec_evidence(kernel: KernelVersion) -> String {
         })
         .collect();
     format!(
-        "SRCU spec; spec checked against {kernel}'s SRCU by {}",
+        "spec checked against {kernel}'s SRCU by {}",
         checked.join(", ")
     )
 }
