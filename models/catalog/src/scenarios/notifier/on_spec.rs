@@ -34,6 +34,9 @@ pub fn spec_evidence(kernel: KernelVersion) -> String {
             format!("{} ({bound})", s.id)
         })
         .collect();
+    if checked.is_empty() {
+        return format!("spec not checked against {kernel}'s SRCU: no SRCU scenario runs on it");
+    }
     format!(
         "spec checked against {kernel}'s SRCU by {}",
         checked.join(", ")
