@@ -142,6 +142,22 @@ impl AtomicBoolOps for LoomAtomicBool {
         self.inner.store(v, order);
         mazurkiewicz::record(self.name, Kind::Store, u64::from(v));
     }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        let r = self.inner.compare_exchange(current, new, success, failure);
+        // A failed compare-exchange is a load.
+        let (kind, v) = match r {
+            Ok(v) => (Kind::Rmw, v),
+            Err(v) => (Kind::Load, v),
+        };
+        mazurkiewicz::record(self.name, kind, u64::from(v));
+        r
+    }
 }
 
 /// loom's `Mutex`, named for [`mazurkiewicz`].

@@ -70,6 +70,14 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// A memory fence. The kernel's `smp_mb()` is `fence(SeqCst)`.
     fn fence(order: Ordering);
 
+    /// A scheduling point before a plain access of an object's data ([`crate::KBox`]), for a
+    /// checker that switches threads only at its own primitives (shuttle): without it, a
+    /// thread's load of a pointer and its read through that pointer run as one step, and no
+    /// other thread can free the object between them, as a preempted kernel thread allows.
+    /// loom needs none (it judges such an access by happens-before against the free, and a
+    /// scheduling point of its own would multiply its executions); real threads need none.
+    fn plain_access_point() {}
+
     /// The calling thread of the model, to be woken later with [`ThreadOps::unpark`].
     fn current() -> Self::Thread;
 
@@ -114,6 +122,15 @@ pub trait AtomicBoolOps: Send + Sync + 'static {
     fn load(&self, order: Ordering) -> bool;
     /// Atomic store.
     fn store(&self, v: bool, order: Ordering);
+    /// Atomic compare-and-exchange (strong): stores `new` if the value is `current`; returns
+    /// the previous value, `Ok` if it was `current`.
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool>;
 }
 
 /// A blocking mutex.

@@ -96,6 +96,15 @@ impl AtomicBoolOps for atomic::AtomicBool {
     fn store(&self, v: bool, order: Ordering) {
         atomic::AtomicBool::store(self, v, order)
     }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        atomic::AtomicBool::compare_exchange(self, current, new, success, failure)
+    }
 }
 
 impl<T: Send + 'static> MutexOps<T> for std::sync::Mutex<T> {

@@ -5,11 +5,13 @@
 #![warn(missing_docs)]
 
 pub mod child;
+pub mod expectation;
 pub mod fuzz;
 pub mod registry;
 pub mod scenario;
 pub mod scenarios;
 pub mod token;
 
+pub use expectation::{Budget, Expectation, ExpectedViolation};
 pub use scenario::Scenario;
 pub use token::ReplayToken;

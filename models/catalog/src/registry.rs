@@ -74,5 +74,8 @@ pub fn model(target: &Target, kernel: &KernelPlan) -> Result<Arc<dyn Checkable>,
             let scenario = crate::fuzz::load(path, kernel.version)?;
             Ok(Arc::new(DataModel::new(scenario, kernel.config())))
         }
+        Target::Check(site) => Err(format!(
+            "the check at {site} is a test's own: only its test binary can run it"
+        )),
     }
 }

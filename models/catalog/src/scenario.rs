@@ -1,8 +1,9 @@
 //! A catalogue entry: a scenario, the kernels it is defined for, how its model is built, what
 //! each check of it must show, and its default budgets.
 
+use crate::expectation::{Budget, Expectation};
 use notifier_core::{KernelConfig, KernelVersion};
-use notifier_harness::{Budget, Checkable, CheckerKind, Expectation, KernelPlan};
+use notifier_harness::{Checkable, CheckerKind, KernelPlan};
 use std::fmt;
 use std::sync::Arc;
 

@@ -11,15 +11,14 @@ use crate::report::{Report, Subject};
 use crate::results::{budgets, text_matrix, title, Outputs, Results, LEGEND};
 use crate::{current_exe, Failure};
 use notifier_catalog::child::check_in_child_on;
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry::default_spec;
 use notifier_catalog::scenario::Scenario;
 use notifier_catalog::scenarios::catalog;
 use notifier_catalog::scenarios::notifier::on_spec;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::{
-    Bound, CheckSpec, CheckerKind, Expectation, KernelPlan, Placements, Target,
-};
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Placements, Target};
 use std::process::ExitCode;
 use std::time::Instant;
 

@@ -7,15 +7,13 @@ use crate::report::{Report, Subject};
 use crate::results::Outputs;
 use crate::{current_exe, Failure};
 use notifier_catalog::child::{check_plan, run_in_child};
+use notifier_catalog::expectation::{Expectation, ExpectedViolation};
 use notifier_catalog::fuzz::format::ExpectDecl;
 use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
 use notifier_catalog::scenario::Scenario;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::{
-    Bound, CheckSpec, CheckerKind, Expectation, ExpectedViolation, KernelPlan, Placements, Target,
-    Verdict,
-};
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Placements, Target, Verdict};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -153,8 +151,7 @@ fn run_file(file: &Path, args: &CheckArgs, outputs: &Outputs) -> Result<ExitCode
 }
 
 /// A scenario file's `[expect]` as an expectation on `kernel` (absent, or for other kernels:
-/// safe). The CLI checks one file per process, so its strings are leaked to the `'static`
-/// lifetime the catalogue's use.
+/// safe).
 pub(super) fn expectation(
     decl: Option<&ExpectDecl>,
     kernel: KernelVersion,
@@ -169,11 +166,10 @@ pub(super) fn expectation(
     let (Some(kind), Some(function)) = (d.kind, d.function.as_ref()) else {
         return Err(format!("a {} needs kind and function", d.verdict));
     };
-    let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
     let mut e = Expectation::violation(ExpectedViolation {
         kind,
-        function: leak(function),
-        site: d.site.as_ref().map(leak),
+        function: function.clone().into(),
+        site: d.site.clone().map(Into::into),
         object: None,
     });
     e.verdict = d.verdict;

@@ -12,11 +12,12 @@ use crate::record::Record;
 use crate::report::{Report, Subject};
 use crate::{current_exe, Failure, CRASHED, DIVERGED};
 use notifier_catalog::child::run_in_child;
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
 use notifier_core::srcu::SrcuImpl;
 use notifier_harness::runner::{judge, ReplayVerdict};
-use notifier_harness::{Expectation, Placements, Target};
+use notifier_harness::{Placements, Target};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::ExitCode;
@@ -62,6 +63,11 @@ pub fn run(
                 scenario.id.to_string(),
                 (scenario.expect)(token.kernel, checker),
             )
+        }
+        Target::Check(site) => {
+            return Err(Failure::Usage(format!(
+                "the check at {site} is a test's own: replay it in its test"
+            )))
         }
     };
     let mut plan = token.plan(target.clone());

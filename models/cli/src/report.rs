@@ -3,12 +3,13 @@
 //! [`crate::record`]), it reads back from that JSON exactly (`merge` combines partitions from
 //! it), and the text, JUnit and HTML reports are renderings of it.
 
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::scenarios::notifier::on_spec::spec_evidence;
 use notifier_catalog::ReplayToken;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::{KernelVersion, TraceEvent, Violation, ViolationKind};
 use notifier_harness::runner::{Crash, Divergence};
-use notifier_harness::{Bound, CheckerKind, Expectation, Outcome, Placements, Target, Verdict};
+use notifier_harness::{Bound, CheckerKind, Outcome, Placements, Target, Verdict};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -343,9 +344,9 @@ impl From<&Expectation> for Expected {
             verdict: e.verdict,
             violation: e.violation.as_ref().map(|v| ExpectedViolation {
                 kind: v.kind,
-                functions: alternatives(v.function),
-                sites: v.site.map(alternatives).unwrap_or_default(),
-                objects: v.object.map(alternatives).unwrap_or_default(),
+                functions: alternatives(&v.function),
+                sites: v.site.as_deref().map(alternatives).unwrap_or_default(),
+                objects: v.object.as_deref().map(alternatives).unwrap_or_default(),
             }),
             blind: e.blind.map(str::to_string),
         }
@@ -375,15 +376,15 @@ impl fmt::Display for Expected {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notifier_harness::ExpectedViolation as Want;
+    use notifier_catalog::expectation::ExpectedViolation as Want;
 
     #[test]
     fn expectations_become_lists_of_alternatives() {
         let e = Expectation::violation(Want {
             kind: ViolationKind::UseAfterFree,
-            function: "mmu_notifier_unregister|__mmu_notifier_release",
+            function: "mmu_notifier_unregister|__mmu_notifier_release".into(),
             site: None,
-            object: Some("notifier A"),
+            object: Some("notifier A".into()),
         });
         let x = Expected::from(&e);
         let v = x.violation.as_ref().unwrap();

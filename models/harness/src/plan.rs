@@ -53,6 +53,10 @@ pub enum Target {
     Catalogue(String),
     /// A scenario file: `{"file": "fuzz-failures/uaf.toml"}`.
     File(PathBuf),
+    /// A check written in a test with [`crate::Builder::check`], by its place in the code:
+    /// `{"check": "tests/config.rs:40:10"}` (its program is the test's closure, so only the
+    /// test's own binary can run it).
+    Check(String),
 }
 
 /// A check under a budget, or a replay of a failure.
@@ -152,12 +156,16 @@ impl Placements {
     }
 }
 
-/// The release placement called `name` (as [`ReleaseUnlock::name`] spells it).
+/// The release placement called `name` (as [`ReleaseUnlock::name`] spells it). Hidden: the
+/// CLI's `explore-orderings` parses its arguments with it.
+#[doc(hidden)]
 pub fn release_unlock(name: &str) -> Result<ReleaseUnlock, String> {
     by_name(name, &ReleaseUnlock::ALL, |p| p.name())
 }
 
-/// The unregister placement called `name` (as [`UnregisterUnlock::name`] spells it).
+/// The unregister placement called `name` (as [`UnregisterUnlock::name`] spells it). Hidden:
+/// as [`release_unlock`].
+#[doc(hidden)]
 pub fn unregister_unlock(name: &str) -> Result<UnregisterUnlock, String> {
     by_name(name, &UnregisterUnlock::ALL, |p| p.name())
 }

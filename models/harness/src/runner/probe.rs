@@ -139,6 +139,11 @@ impl Probe {
         lock(&self.failure).is_some()
     }
 
+    /// The failure the check found, if an execution has failed.
+    pub(crate) fn failure(&self) -> Option<Outcome> {
+        lock(&self.failure).clone()
+    }
+
     /// The outcome of a check that explored everything it was allowed to without a failure.
     pub(crate) fn safe(&self) -> Outcome {
         let outcome = Outcome {

@@ -16,11 +16,12 @@ pub mod v5_4;
 pub mod v5_4_core;
 pub mod world;
 
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use exit_release::{ExitRelease, ReleaseBehaviour};
 use notifier_core::KernelVersion;
 use notifier_core::{ReleaseUnlock, ViolationKind};
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 use unregister::{NoReleaseFree, UnlinkNoRelease, UnregisterThenFree};
 
@@ -44,9 +45,9 @@ fn uaf(
 ) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind: ViolationKind::UseAfterFree,
-        function,
-        site,
-        object,
+        function: function.into(),
+        site: site.map(Into::into),
+        object: object.map(Into::into),
     })
 }
 
@@ -254,8 +255,8 @@ fn v3_catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Deadlock,
-                    function: "__mmu_notifier_release",
-                    site: Some("synchronize_srcu"),
+                    function: "__mmu_notifier_release".into(),
+                    site: Some("synchronize_srcu".into()),
                     object: None,
                 })
             },

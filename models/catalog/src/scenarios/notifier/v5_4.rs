@@ -5,11 +5,12 @@ use super::getput::{ConcurrentGetPut, GetPutMisuse, Misuse, PutThenUnload, PutWh
 use super::publication::PublishWhileWalking;
 use super::small;
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use notifier_core::srcu::CallbackQueues;
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, Synchronize, ViolationKind};
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 
 const V5_4: &[KernelVersion] = &[KernelVersion::V5_4];
@@ -103,18 +104,18 @@ pub fn catalog() -> Vec<Scenario> {
                 // plain store of the pointer loses the first's list with its notifier).
                 CheckerKind::Loom => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::DataRace,
-                    function: "mmu_notifier_get_locked",
-                    site: Some("__mmu_notifier_register"),
-                    object: Some("mm"),
+                    function: "mmu_notifier_get_locked".into(),
+                    site: Some("__mmu_notifier_register".into()),
+                    object: Some("mm".into()),
                 }),
                 // Whichever driver registers second is reported, on its notifier: A or B
                 // (named in allocation order). Two preemptions: D1 between its search and its
                 // registration, D2 between its registration and its put.
                 _ => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "mmu_notifier_get_locked",
-                    site: Some("__mmu_notifier_register"),
-                    object: Some("notifier A|notifier B"),
+                    function: "mmu_notifier_get_locked".into(),
+                    site: Some("__mmu_notifier_register".into()),
+                    object: Some("notifier A|notifier B".into()),
                 }),
             },
             budget: three_threads,
@@ -141,9 +142,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::CallAfterUnload,
-                    function: "process_srcu",
-                    site: Some("mmu_notifier_free_rcu"),
-                    object: Some("notifier A"),
+                    function: "process_srcu".into(),
+                    site: Some("mmu_notifier_free_rcu".into()),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: small,
@@ -164,9 +165,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "process_srcu",
-                    site: Some("mmu_notifier_free_rcu"),
-                    object: Some("notifier A"),
+                    function: "process_srcu".into(),
+                    site: Some("mmu_notifier_free_rcu".into()),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: small,
@@ -236,9 +237,9 @@ pub fn catalog() -> Vec<Scenario> {
                 // R's initialisation of it: the relaxed store of h->first publishes nothing.
                 (_, CheckerKind::Loom) => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::DataRace,
-                    function: "__mmu_notifier_invalidate_range_start",
-                    site: Some("__mmu_notifier_invalidate_range_start"),
-                    object: Some("notifier A"),
+                    function: "__mmu_notifier_invalidate_range_start".into(),
+                    site: Some("__mmu_notifier_invalidate_range_start".into()),
+                    object: Some("notifier A".into()),
                 }),
                 (_, _) => Expectation::blind(
                     "a missing release ordering (weak memory): shuttle is sequentially \
@@ -262,9 +263,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "mmu_notifier_put",
-                    site: Some("WARN_ON"),
-                    object: Some("notifier A"),
+                    function: "mmu_notifier_put".into(),
+                    site: Some("WARN_ON".into()),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: small,

@@ -29,12 +29,13 @@
 
 pub mod model;
 
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use model::{Reader, SrcuModel, Updater};
 use notifier_core::srcu::SrcuVariant;
 use notifier_core::KernelVersion;
 use notifier_core::ViolationKind;
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 
 /// The kernels with the classic SRCU: the same algorithm on both sides of the 2014 patch, so
@@ -92,8 +93,8 @@ pub const fn with(model: SrcuModel, variant: SrcuVariant) -> SrcuModel {
 fn violation(kind: ViolationKind, function: &'static str, site: &'static str) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind,
-        function,
-        site: Some(site),
+        function: function.into(),
+        site: Some(site.into()),
         object: None,
     })
 }
@@ -108,9 +109,9 @@ fn grace_period() -> Expectation {
 fn unordered_reader_access() -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind: ViolationKind::UseAfterFree,
-        function: "reader",
-        site: Some("reader"),
-        object: Some("object A"),
+        function: "reader".into(),
+        site: Some("reader".into()),
+        object: Some("object A".into()),
     })
 }
 
@@ -231,9 +232,9 @@ pub fn catalog() -> Vec<Scenario> {
                 // A, but nothing (no grace period) orders R's access before the free.
                 CheckerKind::Loom => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::UseAfterFree,
-                    function: "reader",
-                    site: Some("reader"),
-                    object: Some("object A"),
+                    function: "reader".into(),
+                    site: Some("reader".into()),
+                    object: Some("object A".into()),
                 }),
                 CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
                     violation(ViolationKind::EarlyCallback, "process_srcu", "process_srcu")
