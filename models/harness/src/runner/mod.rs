@@ -84,13 +84,12 @@ pub fn replay_in_process<M: Model>(model: Arc<M>, replay: &CheckerReplay) -> Out
     run_in_process(model, &Run::Replay(replay.clone()), &RunOptions::default())
 }
 
-/// Runs `run` (a check or a replay) of `model` in this process (hidden: the catalogue's child
-/// processes and `bench` use it, with their [`RunOptions`]).
+/// Runs `run` (a check or a replay) of `model` in this process, with `options` (the catalogue's
+/// child processes and `bench` reach it through [`crate::Checkable`]).
 ///
 /// # Panics
 /// If `run` is a check whose spec the checkers cannot run (see [`CheckSpec::validate`]).
-#[doc(hidden)]
-pub fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> Outcome {
+pub(crate) fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> Outcome {
     match run {
         Run::Check(spec) => {
             if let Err(e) = spec.validate() {
