@@ -32,7 +32,7 @@ use crate::mm::{MmRef, MmStruct};
 use crate::rwsem::{up_read, up_write};
 use crate::slab::Slab;
 use crate::spinlock::spin_unlock;
-use crate::srcu::{CallbackQueues, SrcuCallback, SrcuIdx, SrcuStruct, SrcuVariant};
+use crate::srcu::{CallbackQueues, SrcuCallback, SrcuIdx, SrcuImpl, SrcuStruct, SrcuVariant};
 use crate::trace::Op;
 use std::sync::Arc;
 
@@ -182,6 +182,10 @@ pub struct KernelConfig {
     pub srcu_cpus: usize,
     /// The SRCU algorithm (correct or one of its broken variants).
     pub srcu_variant: SrcuVariant,
+    /// What runs SRCU's readers and grace periods: the kernel's algorithm, or the SRCU
+    /// specification (a per-check choice: fewer scheduling points, checked against the real
+    /// algorithm separately).
+    pub srcu: SrcuImpl,
     /// How SRCU queues callbacks: classic SRCU's one FIFO or Tree SRCU's per-CPU lists.
     pub callback_queues: CallbackQueues,
     /// What `mmu_notifier_synchronize` waits for.
@@ -204,6 +208,7 @@ impl KernelConfig {
             publish: Publish::Plain,
             srcu_cpus: 1,
             srcu_variant: SrcuVariant::Classic,
+            srcu: SrcuImpl::Classic,
             callback_queues: CallbackQueues::Fifo,
             synchronize: Synchronize::SrcuBarrier,
             users_max: USERS_MAX_V5_4,
@@ -414,6 +419,7 @@ impl<B: Backend> Kernel<B> {
     pub fn new(config: KernelConfig, ops: Vec<Arc<dyn MmuNotifierOps<B>>>) -> Arc<Self> {
         Arc::new(Kernel {
             srcu: SrcuStruct::new(config.srcu_cpus, config.srcu_variant)
+                .with_implementation(config.srcu)
                 .with_callback_queues(config.callback_queues),
             config,
             mms: Slab::with_capacity(MAX_MMS),

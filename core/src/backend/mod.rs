@@ -15,6 +15,7 @@
 //!   kernel work item, runs only when `call_srcu` queues it).
 
 mod loom_backend;
+pub mod mazurkiewicz;
 mod shuttle_backend;
 mod std_backend;
 
@@ -37,6 +38,9 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// execution at the first panic; real threads must be told to stop (see
     /// [`crate::exec::Task::idle`]).
     const REAL_THREADS: bool;
+    /// The most threads one execution may have, `main` included (loom's `MAX_THREADS` is 5;
+    /// the others have no limit of their own, and the model uses at most this many).
+    const MAX_THREADS: usize;
 
     /// An atomic `usize`.
     type AtomicUsize: AtomicUsizeOps;

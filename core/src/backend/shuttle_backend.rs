@@ -13,6 +13,7 @@ pub struct Shuttle;
 impl Backend for Shuttle {
     const NAME: &'static str = "shuttle";
     // shuttle's `max_steps` ends a wait that can never finish.
+    const MAX_THREADS: usize = 16;
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;
 

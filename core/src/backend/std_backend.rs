@@ -14,6 +14,7 @@ pub struct Std;
 impl Backend for Std {
     const NAME: &'static str = "std";
     // About a second of yielding on this machine: a real self-deadlock must end the test.
+    const MAX_THREADS: usize = 16;
     const REAL_THREADS: bool = true;
     const SPIN_LIMIT: Option<u64> = Some(2_000_000);
 

@@ -130,18 +130,43 @@ impl Task {
         while !done() {
             start.get_or_insert_with(|| self.record(Op::WaitStart { what }));
             spins += 1;
-            if B::SPIN_LIMIT.is_some_and(|limit| spins > limit) {
-                let v = self
-                    .exec
-                    .classify_panic("SPIN_LIMIT: the wait did not finish");
-                self.exec.set_violation(v);
-                std::panic::panic_any(ViolationPanic);
-            }
+            self.check_spin_limit::<B>(spins);
             self.idle::<B>();
         }
         if let Some(start) = start {
             self.record(Op::WaitDone { start });
         }
+    }
+
+    /// Ends the execution with a deadlock if a wait loop has gone round `spins` times, more
+    /// than the backend's [`Backend::SPIN_LIMIT`] (real threads only: the checkers bound
+    /// executions themselves).
+    pub fn check_spin_limit<B: Backend>(&self, spins: u64) {
+        if B::SPIN_LIMIT.is_some_and(|limit| spins > limit) {
+            let v = self
+                .exec
+                .classify_panic("SPIN_LIMIT: the wait did not finish");
+            self.exec.set_violation(v);
+            std::panic::panic_any(ViolationPanic);
+        }
+    }
+
+    /// Sleeps until `done()` holds, checking it at every wake-up: the thread is blocked
+    /// between checks (loom and shuttle schedule it nowhere until another thread unparks it),
+    /// where [`Task::wait_until`] polls. The wait is recorded, so that a deadlock can be
+    /// located at it.
+    pub fn park_until<B: Backend>(&self, what: &'static str, mut done: impl FnMut() -> bool) {
+        if done() {
+            return;
+        }
+        let start = self.record(Op::WaitStart { what });
+        let mut spins: u64 = 0;
+        while !done() {
+            spins += 1;
+            self.check_spin_limit::<B>(spins);
+            self.park::<B>();
+        }
+        self.record(Op::WaitDone { start });
     }
 
     /// A kernel `BUG_ON` that fired: records it and stops the execution with a contract

@@ -120,12 +120,33 @@ impl<B: Backend> SrcuStruct<B> {
             CallbackQueues::PerCpu => self.per_cpu.len(),
         };
         self.lists = (0..n).map(|_| CallbackList::new()).collect();
+        if self.spec.is_some() {
+            self.spec = Some(super::spec::SpecSrcu::new(self.per_cpu.len(), queues));
+        }
         self
+    }
+
+    /// How callbacks are queued.
+    pub(super) fn queues(&self) -> CallbackQueues {
+        if self.lists.len() > 1 {
+            CallbackQueues::PerCpu
+        } else {
+            CallbackQueues::Fifo
+        }
+    }
+
+    /// Whether the SRCU starts its workers itself, when work is first queued on a list (the
+    /// specification): a scenario then starts none.
+    pub fn spawns_workers_on_demand(&self) -> bool {
+        self.spec.is_some()
     }
 
     /// The number of callback lists, hence of workers to run (one per list; worker `i` runs
     /// on CPU slot `i`).
     pub fn callback_queues(&self) -> usize {
+        if let Some(spec) = &self.spec {
+            return spec.callback_queues();
+        }
         self.lists.len()
     }
 
@@ -133,6 +154,9 @@ impl<B: Backend> SrcuStruct<B> {
     /// schedules a list's work item when a callback is queued on it, so a scenario that
     /// starts its workers after its `call_srcu`s starts these.
     pub fn lists_with_callbacks(&self) -> Vec<usize> {
+        if let Some(spec) = &self.spec {
+            return spec.lists_with_callbacks();
+        }
         (0..self.lists.len())
             .filter(|&i| !self.lists[i].queue.lock().pending.is_empty())
             .collect()
@@ -143,6 +167,10 @@ impl<B: Backend> SrcuStruct<B> {
     /// `synchronize_srcu` that finds the list running queues its wake-up for that worker,
     /// even if the worker thread has not run yet.
     pub fn attach_worker(&self, list: usize) {
+        if let Some(spec) = &self.spec {
+            spec.attach_worker(list);
+            return;
+        }
         self.lists[list]
             .attached
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -159,6 +187,11 @@ impl<B: Backend> SrcuStruct<B> {
     pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
         let _f = cur.enter_helper("call_srcu");
         let call = cur.record(Op::CallSrcu);
+        if let Some(spec) = &self.spec {
+            spec.call_srcu(cur, call, func);
+            cur.record(Op::CallSrcuDone { call });
+            return;
+        }
         {
             let list = self.list_of(cur);
             let mut q = list.queue.lock();
@@ -187,6 +220,11 @@ impl<B: Backend> SrcuStruct<B> {
     pub fn synchronize_srcu(&self, cur: &Task) {
         let _f = cur.enter_helper("synchronize_srcu");
         let start = cur.record(Op::SynchronizeSrcu);
+        if let Some(spec) = &self.spec {
+            spec.synchronize_srcu(cur);
+            cur.record(Op::SynchronizeSrcuDone { start });
+            return;
+        }
         let list = self.list_of(cur);
         if !list.has_worker() {
             // No worker thread for this list in the scenario: nobody to hand a queued wake-up
@@ -238,6 +276,11 @@ impl<B: Backend> SrcuStruct<B> {
     pub fn srcu_barrier(&self, cur: &Task) {
         let _f = cur.enter_helper("srcu_barrier");
         let start = cur.record(Op::SrcuBarrier);
+        if let Some(spec) = &self.spec {
+            spec.srcu_barrier(cur);
+            cur.record(Op::SrcuBarrierDone { start });
+            return;
+        }
         let targets: Vec<usize> = self.lists.iter().map(|l| l.queue.lock().queued).collect();
         for (list, target) in self.lists.iter().zip(targets) {
             cur.wait_until::<B>("SRCU callbacks queued before the barrier", || {
@@ -255,6 +298,10 @@ impl<B: Backend> SrcuStruct<B> {
     /// ([`SrcuStruct::callback_queues`]), worker `i` on CPU slot `i`, each announced with
     /// [`SrcuStruct::attach_worker`].
     pub fn srcu_worker(&self, cur: &Task) {
+        if let Some(spec) = &self.spec {
+            spec.srcu_worker(cur);
+            return;
+        }
         let _f = cur.enter_helper("process_srcu");
         let list = self.list_of(cur);
         list.attached
@@ -305,6 +352,10 @@ impl<B: Backend> SrcuStruct<B> {
     /// Tells the workers to return once their lists are empty. Call it after every thread
     /// that may `call_srcu` has finished.
     pub fn stop_worker(&self) {
+        if let Some(spec) = &self.spec {
+            spec.stop_worker();
+            return;
+        }
         for list in self.lists.iter() {
             list.queue.lock().stop = true;
             list.wake();

@@ -29,12 +29,14 @@
 //!   have run.
 
 pub mod callbacks;
+pub mod spec;
 
 use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
 use crate::exec::Task;
 use crate::trace::Op;
 use callbacks::CallbackList;
 pub use callbacks::{CallbackQueues, SrcuCallback};
+use serde::{Deserialize, Serialize};
 
 /// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
 /// must be caught by a specific check (see the SRCU scenarios in `notifier-catalog`).
@@ -99,6 +101,37 @@ struct SrcuPerCpu<B: Backend> {
     seq: [B::AtomicUsize; 2],
 }
 
+/// What runs the readers and grace periods of an [`SrcuStruct`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SrcuImpl {
+    /// Classic SRCU (v3.16/v3.17), with [`SrcuVariant`]'s knobs.
+    #[default]
+    Classic,
+    /// The SRCU specification ([`spec`]): what every real SRCU guarantees, with the fewest
+    /// scheduling points; callbacks on lists of the same structure ([`CallbackQueues`]).
+    Spec,
+}
+
+impl SrcuImpl {
+    /// Every implementation.
+    pub const ALL: [SrcuImpl; 2] = [SrcuImpl::Classic, SrcuImpl::Spec];
+
+    /// `classic` or `spec`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SrcuImpl::Classic => "classic",
+            SrcuImpl::Spec => "spec",
+        }
+    }
+}
+
+impl std::fmt::Display for SrcuImpl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// `struct srcu_struct`.
 pub struct SrcuStruct<B: Backend> {
     completed: B::AtomicUsize,
@@ -109,15 +142,20 @@ pub struct SrcuStruct<B: Backend> {
     lists: Box<[CallbackList<B>]>,
 
     variant: SrcuVariant,
+    /// The specification, when it runs SRCU instead of the classic algorithm.
+    spec: Option<spec::SpecSrcu<B>>,
+    cpus: usize,
 }
 
 /// What `srcu_read_lock` returns: the index, plus the trace's name for the section.
 #[derive(Debug)]
 #[must_use = "pass it to srcu_read_unlock"]
 pub struct SrcuIdx {
-    /// The index the reader incremented.
+    /// The index the reader incremented (0 with the specification, which has none).
     pub idx: usize,
     section: usize,
+    /// The specification's number for the section.
+    spec_section: u64,
 }
 
 impl<B: Backend> SrcuStruct<B> {
@@ -137,6 +175,23 @@ impl<B: Backend> SrcuStruct<B> {
             gp_mutex: B::Mutex::new(()),
             lists: Box::new([CallbackList::new()]),
             variant,
+            spec: None,
+            cpus,
+        }
+    }
+
+    /// Runs readers and grace periods on `imp` (the default is [`SrcuImpl::Classic`]).
+    pub fn with_implementation(mut self, imp: SrcuImpl) -> Self {
+        self.spec = (imp == SrcuImpl::Spec).then(|| spec::SpecSrcu::new(self.cpus, self.queues()));
+        self
+    }
+
+    /// What runs the readers and grace periods.
+    pub fn implementation(&self) -> SrcuImpl {
+        if self.spec.is_some() {
+            SrcuImpl::Spec
+        } else {
+            SrcuImpl::Classic
         }
     }
 
@@ -147,6 +202,18 @@ impl<B: Backend> SrcuStruct<B> {
     /// `srcu_read_lock`: enters a read-side section on the current CPU.
     pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
         let _f = cur.enter_helper("srcu_read_lock");
+        if let Some(spec) = &self.spec {
+            let spec_section = spec.read_lock(cur);
+            let section = cur.record(Op::SrcuReadLock {
+                idx: 0,
+                cpu: cur.cpu(),
+            });
+            return SrcuIdx {
+                idx: 0,
+                section,
+                spec_section,
+            };
+        }
         let idx = self.completed.load(Ordering::Relaxed) & 1; // ACCESS_ONCE(sp->completed) & 1
         let slot = self.slot(cur);
         slot.c[idx].fetch_add(1, Ordering::Relaxed);
@@ -162,7 +229,11 @@ impl<B: Backend> SrcuStruct<B> {
             idx,
             cpu: cur.cpu(),
         });
-        SrcuIdx { idx, section }
+        SrcuIdx {
+            idx,
+            section,
+            spec_section: 0,
+        }
     }
 
     /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now.
@@ -174,6 +245,10 @@ impl<B: Backend> SrcuStruct<B> {
             cpu: cur.cpu(),
             section: idx.section,
         });
+        if let Some(spec) = &self.spec {
+            spec.read_unlock(cur, idx.spec_section);
+            return;
+        }
         if self.variant != SrcuVariant::NoReaderBarrierC {
             // smp_mb() C: pairs with D. Everything in the section happens before an updater
             // that sees this decrement goes on to its destructive step.

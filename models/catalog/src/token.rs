@@ -72,6 +72,7 @@ impl ReplayToken {
             kernel: KernelPlan::version(self.kernel),
             run: Run::Replay(self.checker.clone()),
             traced: true,
+            count_traces: false,
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::explore;
 use crate::partition::PartitionArgs;
 use clap::{Args, Parser, Subcommand};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::{CheckerKind, MAX_PREEMPTION_BOUND};
 use std::path::PathBuf;
@@ -65,6 +66,10 @@ pub enum Command {
         /// The scenario file the token's failure was found in (its scenario part is `file`).
         #[arg(long, value_name = "FILE")]
         scenario_file: Option<PathBuf>,
+        /// Replay on this SRCU (the check that found the failure ran on it: its replay
+        /// command says so).
+        #[arg(long, value_parser = parse_srcu, value_name = "SRCU")]
+        srcu: Option<SrcuImpl>,
         /// Print a JSON `replay` record instead of the trace.
         #[arg(long)]
         json: bool,
@@ -297,10 +302,26 @@ pub struct CheckArgs {
     /// shuttle-pct: the bug depth (number of priority-change points plus one).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub pct_depth: Option<u64>,
+    /// A notifier scenario on another SRCU than its kernel's own: `spec` (the SRCU
+    /// specification: fewer scheduling points, checked against the real SRCU separately) or
+    /// `classic`.
+    #[arg(long, value_parser = parse_srcu, value_name = "SRCU")]
+    pub srcu: Option<SrcuImpl>,
     /// Print a JSON `check` record instead of the report.
     #[arg(long)]
     pub json: bool,
     /// The files to write besides standard output.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The SRCU called `name` (`classic` or `spec`).
+pub fn parse_srcu(name: &str) -> Result<SrcuImpl, String> {
+    SrcuImpl::ALL
+        .into_iter()
+        .find(|i| i.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<_> = SrcuImpl::ALL.iter().map(|i| i.name()).collect();
+            format!("unknown SRCU '{name}' (known: {})", known.join(", "))
+        })
 }

@@ -10,12 +10,15 @@ use crate::record::{Limits, RunHeader, RunKind, Summary};
 use crate::report::{Report, Subject};
 use crate::results::{budgets, text_matrix, title, Outputs, Results, LEGEND};
 use crate::{current_exe, Failure};
-use notifier_catalog::child::check_in_child;
+use notifier_catalog::child::check_in_child_on;
 use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry::default_spec;
+use notifier_catalog::scenario::Scenario;
 use notifier_catalog::scenarios::catalog;
+use notifier_catalog::scenarios::notifier::on_spec;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::{Bound, CheckSpec, CheckerKind, Placements, Target};
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Placements, Target};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -25,6 +28,8 @@ struct Job {
     kernel: KernelVersion,
     spec: CheckSpec,
     expect: Expectation,
+    /// Runs on this SRCU instead of the kernel version's own.
+    srcu: Option<SrcuImpl>,
 }
 
 impl Job {
@@ -34,6 +39,7 @@ impl Job {
             target: Target::Catalogue(self.scenario.to_string()),
             kernel: self.kernel,
             placements: Placements::default(),
+            srcu: self.srcu,
             checker: self.spec.checker,
         }
     }
@@ -57,11 +63,33 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
                     kernel,
                     spec: default_spec(&s, kernel, checker),
                     expect: (s.expect)(kernel, checker),
+                    srcu: None,
+                });
+            }
+            if let Some(spec) = spec_row(&s, kernel) {
+                jobs.push(Job {
+                    scenario: s.id,
+                    kernel,
+                    spec,
+                    expect: (s.expect)(kernel, CheckerKind::Loom),
+                    srcu: Some(SrcuImpl::Spec),
                 });
             }
         }
     }
     Ok(jobs)
+}
+
+/// The campaign's loom check of `s` on `kernel` on the SRCU specification, if it has one: the
+/// notifier scenarios that loom checks only preemption-bounded on the real SRCU and that the
+/// specification lets it check unbounded ([`on_spec::spec_bound`]).
+fn spec_row(s: &Scenario, kernel: KernelVersion) -> Option<CheckSpec> {
+    let real = default_spec(s, kernel, CheckerKind::Loom);
+    (s.follows_srcu() && real.preemption_bound.is_some() && on_spec::spec_bound(s.id).is_none())
+        .then_some(CheckSpec {
+            preemption_bound: None,
+            ..real
+        })
 }
 
 /// Runs the campaign (or its partition); exit status 0 iff every check observed what its
@@ -83,10 +111,11 @@ pub fn run(args: CampaignArgs) -> Result<ExitCode, Failure> {
         &mine,
         parallel,
         Progress::detect(run.json, run.progress_interval),
-        |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
+        |job| job.subject().id(),
         |r: &Report| !r.matches,
         |job| {
-            let result = check_in_child(&exe, job.scenario, job.kernel, &job.spec);
+            let kernel = KernelPlan::on_srcu(job.kernel, job.srcu);
+            let result = check_in_child_on(&exe, job.scenario, kernel, &job.spec);
             Report::new(
                 job.subject(),
                 Some(&job.expect),

@@ -10,6 +10,8 @@ use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::expectation::{Expectation, ExpectedViolation};
 use notifier_catalog::fuzz::format::ExpectDecl;
 use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
+use notifier_catalog::scenario::Scenario;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Placements, Target, Verdict};
 use std::path::Path;
@@ -38,6 +40,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     // Refused before the check runs: nothing a user saved is overwritten, no run is wasted.
     let outputs = Outputs::checked(&args.output)?;
     if let Some(file) = &args.scenario_file {
+        if args.srcu.is_some() {
+            return Err("--srcu applies to catalogue scenarios, not to scenario files".into());
+        }
         return run_file(file, &args, &outputs);
     }
     let id = args
@@ -45,9 +50,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         .as_deref()
         .ok_or("--scenario or --scenario-file is required")?;
     let scenario = target(id, args.kernel)?;
+    check_srcu_choice(&scenario, args.srcu)?;
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
     let target = Target::Catalogue(scenario.id.to_string());
-    let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
+    let kernel = KernelPlan::on_srcu(args.kernel, args.srcu);
+    let plan = check_plan(target.clone(), kernel, &spec);
     let result = run_in_child(&current_exe()?, &plan, None);
     let expect = (scenario.expect)(args.kernel, args.checker);
     let subject = Subject {
@@ -55,10 +62,24 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         target,
         kernel: args.kernel,
         placements: Placements::default(),
+        srcu: args.srcu,
         checker: args.checker,
     };
     let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);
     finish(&args, &report, scenario.summary, &outputs)
+}
+
+/// `--srcu` applies to the notifier scenarios (the SRCU scenarios check one SRCU on its own,
+/// and the planted memory bugs run no SRCU).
+pub(super) fn check_srcu_choice(scenario: &Scenario, srcu: Option<SrcuImpl>) -> Result<(), String> {
+    match srcu {
+        Some(imp) if !scenario.follows_srcu() => Err(format!(
+            "--srcu {imp} applies to the notifier scenarios; {} does not run the mmu_notifier \
+             core",
+            scenario.id
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Prints the report (human or JSON), writes the files asked for, and gives the exit status.
@@ -122,6 +143,7 @@ fn run_file(file: &Path, args: &CheckArgs, outputs: &Outputs) -> Result<ExitCode
         target,
         kernel: args.kernel,
         placements: Placements::default(),
+        srcu: None,
         checker: args.checker,
     };
     let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);

@@ -199,11 +199,14 @@ pub fn results_page(records: &[Record]) -> Result<String, String> {
             " **(not as expected)**"
         };
         let placements = placement_text(&c.placements);
-        let kernel = if placements.is_empty() {
+        let mut kernel = if placements.is_empty() {
             c.kernel.to_string()
         } else {
             format!("{} {placements}", c.kernel)
         };
+        if let Some(srcu) = c.srcu {
+            kernel.push_str(&format!(", SRCU {srcu}"));
+        }
         s.push_str(&format!(
             "| {kernel} | {} | {} | {observed}{mark} | {} | {} |\n",
             c.checker,

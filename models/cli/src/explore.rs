@@ -111,6 +111,7 @@ impl Check {
             target: Target::Catalogue(self.scenario.to_string()),
             kernel: self.kernel,
             placements: self.placements,
+            srcu: None,
             checker: self.checker,
         }
     }
@@ -257,6 +258,7 @@ pub fn run(args: ExploreArgs) -> Result<ExitCode, Failure> {
             let kernel = KernelPlan {
                 version: c.kernel,
                 placements: c.placements,
+                srcu: None,
             };
             let plan = check_plan(Target::Catalogue(c.scenario.to_string()), kernel, &spec);
             let result = run_in_child(&exe, &plan, None);

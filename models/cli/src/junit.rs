@@ -73,6 +73,9 @@ fn testcase(r: &Report) -> String {
     if let Some(p) = r.placements.unregister {
         name.push_str(&format!(" unregister={}", p.name()));
     }
+    if let Some(srcu) = r.srcu {
+        name.push_str(&format!(" srcu={srcu}"));
+    }
     let open = format!(
         "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
         attr(&name),

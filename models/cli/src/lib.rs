@@ -86,8 +86,9 @@ pub fn run() -> ExitCode {
         Command::Replay {
             token,
             scenario_file,
+            srcu,
             json,
-        } => replay::run(&token, scenario_file.as_deref(), json),
+        } => replay::run(&token, scenario_file.as_deref(), srcu, json),
         Command::Fuzz(args) => fuzz::run(args),
         Command::FuzzChild(args) => fuzz::serve(args),
         Command::Campaign(args) => campaign::run(args),

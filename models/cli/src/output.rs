@@ -38,10 +38,17 @@ impl Report {
     pub fn explored(&self) -> String {
         let o = &self.observed;
         match &o.crash {
-            None => format!(
-                "  explored: {} executions in {:.3} s ({})\n",
-                o.executions, o.seconds, o.bound
-            ),
+            None => {
+                let srcu = match (self.srcu, &self.srcu_evidence) {
+                    (Some(srcu), Some(evidence)) => format!(", SRCU {srcu}; {evidence}"),
+                    (Some(srcu), None) => format!(", SRCU {srcu}"),
+                    _ => String::new(),
+                };
+                format!(
+                    "  explored: {} executions in {:.3} s ({}{srcu})\n",
+                    o.executions, o.seconds, o.bound
+                )
+            }
             Some(c) => format!(
                 "  crashed: the check's process gave no result after {:.3} s ({}): {c}\n",
                 c.seconds, o.bound

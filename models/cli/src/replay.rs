@@ -6,7 +6,7 @@
 //! else); 3 diverged (the token's schedule does not fit this model: it cannot be followed); 4
 //! the replay's process crashed; 2 a usage error.
 
-use crate::check::expectation;
+use crate::check::{check_srcu_choice, expectation};
 use crate::output::{columns, print, print_records};
 use crate::record::Record;
 use crate::report::{Report, Subject};
@@ -15,6 +15,7 @@ use notifier_catalog::child::run_in_child;
 use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
+use notifier_core::srcu::SrcuImpl;
 use notifier_harness::runner::{judge, ReplayVerdict};
 use notifier_harness::{Placements, Target};
 use serde::{Deserialize, Serialize};
@@ -34,13 +35,22 @@ pub struct ReplayRecord {
     pub report: Report,
 }
 
-/// Replays `token` (on the scenario file `file`, if given).
-pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Failure> {
+/// Replays `token` (on the scenario file `file`, if given), on `srcu` (the kernel version's own
+/// when `None`).
+pub fn run(
+    token: &str,
+    file: Option<&Path>,
+    srcu: Option<SrcuImpl>,
+    json: bool,
+) -> Result<ExitCode, Failure> {
     let token: ReplayToken = token.parse()?;
     let checker = token.checker.checker();
     let target = token.target(file)?;
     let (name, expect): (String, Expectation) = match &target {
         Target::File(file) => {
+            if srcu.is_some() {
+                return Err("--srcu applies to catalogue scenarios, not to scenario files".into());
+            }
             let scenario = notifier_catalog::fuzz::load(file, token.kernel)?;
             let expect = expectation(scenario.file.expect.as_ref(), token.kernel)
                 .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
@@ -48,6 +58,7 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Fai
         }
         Target::Catalogue(id) => {
             let scenario = registry::target(id, token.kernel)?;
+            check_srcu_choice(&scenario, srcu)?;
             (
                 scenario.id.to_string(),
                 (scenario.expect)(token.kernel, checker),
@@ -59,13 +70,16 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Fai
             )))
         }
     };
-    let result = run_in_child(&current_exe()?, &token.plan(target.clone()), None);
+    let mut plan = token.plan(target.clone());
+    plan.kernel.srcu = srcu;
+    let result = run_in_child(&current_exe()?, &plan, None);
     let verdict = result.as_ref().ok().map(|o| judge(&token.checker, o));
     let subject = Subject {
         scenario: name,
         target,
         kernel: token.kernel,
         placements: Placements::default(),
+        srcu,
         checker,
     };
     let report = Report::new(subject, Some(&expect), token.checker.bound(), result);

@@ -4,7 +4,9 @@
 //! it), and the text, JUnit and HTML reports are renderings of it.
 
 use notifier_catalog::expectation::Expectation;
+use notifier_catalog::scenarios::notifier::on_spec::spec_evidence;
 use notifier_catalog::ReplayToken;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{KernelVersion, TraceEvent, Violation, ViolationKind};
 use notifier_harness::runner::{Crash, Divergence};
 use notifier_harness::{Bound, CheckerKind, Outcome, Placements, Target, Verdict};
@@ -29,6 +31,12 @@ pub struct Report {
     /// explorer's checks only).
     #[serde(default, skip_serializing_if = "Placements::is_empty")]
     pub placements: Placements,
+    /// The SRCU the check ran on instead of the kernel version's own (absent: its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srcu: Option<SrcuImpl>,
+    /// On the SRCU specification: what the specification was checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srcu_evidence: Option<String>,
     /// The checker.
     pub checker: CheckerKind,
     /// What the check must show (`null` for the ordering explorer's checks: its tables judge
@@ -145,6 +153,8 @@ pub struct Subject {
     pub kernel: KernelVersion,
     /// The explorer's placements (empty: the version's own).
     pub placements: Placements,
+    /// The SRCU the check runs on instead of the kernel version's own (`None`: its own).
+    pub srcu: Option<SrcuImpl>,
     /// The checker.
     pub checker: CheckerKind,
 }
@@ -158,6 +168,9 @@ impl Subject {
         }
         if let Some(p) = self.placements.unregister {
             id.push_str(&format!("/unregister={}", p.name()));
+        }
+        if let Some(srcu) = self.srcu {
+            id.push_str(&format!("/srcu={srcu}"));
         }
         id
     }
@@ -208,13 +221,24 @@ impl Report {
                 (false, observed, None)
             }
         };
-        let replay_command = token.as_ref().map(|t| t.command(&subject.target));
+        // A failure on another SRCU than the version's own replays on that SRCU.
+        let replay_command = token.as_ref().map(|t| {
+            let command = t.command(&subject.target);
+            match subject.srcu {
+                Some(srcu) => command.replacen(" replay ", &format!(" replay --srcu {srcu} "), 1),
+                None => command,
+            }
+        });
+        let srcu_evidence =
+            (subject.srcu == Some(SrcuImpl::Spec)).then(|| spec_evidence(subject.kernel));
         Report {
             id: subject.id(),
             scenario: subject.scenario,
             target: subject.target,
             kernel: subject.kernel,
             placements: subject.placements,
+            srcu: subject.srcu,
+            srcu_evidence,
             checker: subject.checker,
             expected,
             observed,
@@ -280,9 +304,16 @@ impl Report {
         }
     }
 
-    /// The scenario, and the explorer's placements in brackets.
+    /// The scenario, and the explorer's placements (or the SRCU, when not the version's own)
+    /// in brackets.
     pub fn heading_subject(&self) -> String {
-        let placements = crate::results::placement_text(&self.placements);
+        let mut placements = crate::results::placement_text(&self.placements);
+        if let Some(srcu) = self.srcu {
+            if !placements.is_empty() {
+                placements.push(' ');
+            }
+            placements.push_str(&format!("srcu={srcu}"));
+        }
         if placements.is_empty() {
             self.scenario.clone()
         } else {
@@ -298,6 +329,9 @@ impl Report {
         }
         if let Some(p) = self.placements.unregister {
             s.push_str(&format!(" unregister={}", p.name()));
+        }
+        if let Some(srcu) = self.srcu {
+            s.push_str(&format!(" srcu={srcu}"));
         }
         s
     }

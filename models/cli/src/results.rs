@@ -8,6 +8,7 @@ use crate::files::{distinct, OutputFile};
 use crate::record::{lines, Limits, Record, RunHeader, RunKind, Summary};
 use crate::report::{ObservedVerdict, Report};
 use crate::{html, junit, Failure};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{KernelVersion, ViolationKind};
 use notifier_harness::{Bound, CheckerKind, Placements};
 
@@ -212,10 +213,32 @@ pub fn budgets(checks: &[Report], limits: &Limits, jobs: Option<usize>) -> Strin
     } else {
         format!(" (bound {})", range(&bounds))
     };
+    let on_spec: Vec<&Report> = checks
+        .iter()
+        .filter(|r| r.srcu == Some(SrcuImpl::Spec))
+        .collect();
+    let spec_note = match on_spec.first() {
+        None => String::new(),
+        Some(_) => {
+            let mut evidence: Vec<&str> = on_spec
+                .iter()
+                .filter_map(|r| r.srcu_evidence.as_deref())
+                .collect();
+            evidence.sort_unstable();
+            evidence.dedup();
+            format!(
+                " {} of the loom checks run the notifier scenarios on the SRCU specification \
+                 (\"SRCU spec\" rows: what every real SRCU guarantees, with fewer scheduling \
+                 points; {}).",
+                on_spec.len(),
+                evidence.join("; ")
+            )
+        }
+    };
     let text =
         format!(
         "Budgets: each scenario's defaults (`notifier-check list` shows them). loom: {} checks, \
-         {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}. shuttle: {shuttle} \
+         {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}.{spec_note} shuttle: {shuttle} \
          checks of {} iterations each, seed {}, PCT depth {}. Per execution at most {} loom \
          branches and {} shuttle steps.{}",
         loom.len(),
@@ -271,8 +294,20 @@ pub struct Row<'a> {
     pub kernel: KernelVersion,
     /// The placements (explorer only).
     pub placements: Placements,
+    /// The SRCU, when not the version's own.
+    pub srcu: Option<SrcuImpl>,
     /// The check of each checker of the matrix's columns, when there is one.
     pub cells: Vec<Option<&'a Report>>,
+}
+
+impl Row<'_> {
+    /// The kernel, and the SRCU when it is not the version's own: `v3.17 (SRCU spec)`.
+    pub fn kernel_text(&self) -> String {
+        match self.srcu {
+            Some(srcu) => format!("{} (SRCU {srcu})", self.kernel),
+            None => self.kernel.to_string(),
+        }
+    }
 }
 
 /// The verdict matrix of `checks`: rows of scenario × kernel (× placements) in order of first
@@ -286,7 +321,10 @@ pub fn matrix(checks: &[Report]) -> (Vec<CheckerKind>, Vec<Row<'_>>) {
     for r in checks {
         let column = columns.iter().position(|c| *c == r.checker).unwrap_or(0);
         let row = match rows.iter_mut().position(|row| {
-            row.scenario == r.scenario && row.kernel == r.kernel && row.placements == r.placements
+            row.scenario == r.scenario
+                && row.kernel == r.kernel
+                && row.placements == r.placements
+                && row.srcu == r.srcu
         }) {
             Some(i) => &mut rows[i],
             None => {
@@ -294,6 +332,7 @@ pub fn matrix(checks: &[Report]) -> (Vec<CheckerKind>, Vec<Row<'_>>) {
                     scenario: &r.scenario,
                     kernel: r.kernel,
                     placements: r.placements,
+                    srcu: r.srcu,
                     cells: vec![None; columns.len()],
                 });
                 rows.last_mut()
@@ -350,7 +389,7 @@ pub fn text_matrix(checks: &[Report]) -> String {
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            let mut cells = vec![row.scenario.to_string(), row.kernel.to_string()];
+            let mut cells = vec![row.scenario.to_string(), row.kernel_text()];
             if placed {
                 cells.push(placement_text(&row.placements));
             }

@@ -147,6 +147,7 @@ fn bench_quick_emits_a_well_formed_table() {
         "instrumentation",
         "growth: notifiers",
         "growth: threads",
+        "distance to the limit",
     ] {
         assert!(rows.iter().any(|r| r["group"] == group), "no {group} row");
     }

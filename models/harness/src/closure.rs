@@ -75,6 +75,7 @@ pub(crate) fn run<M: Model>(
         kernel: KernelPlan::version(version),
         run,
         traced: true,
+        count_traces: false,
     };
     let (result, isolation) = match isolation {
         Isolation::Process => isolation::run(&site, &plan, model, limit),

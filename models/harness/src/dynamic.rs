@@ -97,6 +97,10 @@ macro_rules! forward {
 
 impl Backend for Dyn {
     const NAME: &'static str = "dyn";
+    // The larger of the two: a limit that is only ever used to size per-thread tables (the
+    // SRCU specification's reader slots), which must have a slot for every thread either
+    // checker may run; loom itself refuses a sixth thread.
+    const MAX_THREADS: usize = <Shuttle as Backend>::MAX_THREADS;
     // Both checkers bound executions themselves (loom's branch limit, shuttle's step limit).
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;

@@ -190,6 +190,7 @@ fn serve<M: Model>(site: &str, plan: &Plan, model: Arc<M>) {
             let options = RunOptions {
                 traced: plan.traced,
                 result_line: true,
+                count_traces: plan.count_traces,
             };
             closure::in_process(model, &plan.run, &options);
         }

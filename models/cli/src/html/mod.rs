@@ -136,7 +136,7 @@ fn matrix_table(checks: &[Report]) -> String {
                 esc(row.scenario)
             ));
         }
-        s.push_str(&format!("<td>{}</td>", row.kernel));
+        s.push_str(&format!("<td>{}</td>", esc(&row.kernel_text())));
         if placed {
             s.push_str(&format!(
                 "<td>{}</td>",

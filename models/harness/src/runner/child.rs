@@ -175,6 +175,7 @@ pub fn serve(model: Arc<dyn Checkable>, plan: &Plan) {
     let options = RunOptions {
         traced: plan.traced,
         result_line: true,
+        count_traces: plan.count_traces,
     };
     model.run(&plan.run, &options);
 }

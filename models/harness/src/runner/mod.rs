@@ -49,6 +49,10 @@ pub struct RunOptions {
     /// Whether the outcome is printed as the child protocol's result line (set by
     /// [`child::serve`]).
     pub(crate) result_line: bool,
+    /// loom: whether the distinct Mazurkiewicz traces among the executions are counted
+    /// ([`crate::Outcome::distinct_traces`]; see [`notifier_core::backend::mazurkiewicz`]).
+    /// Only `bench` counts: recording every operation slows loom down.
+    pub count_traces: bool,
 }
 
 impl Default for RunOptions {
@@ -57,6 +61,7 @@ impl Default for RunOptions {
         RunOptions {
             traced: true,
             result_line: false,
+            count_traces: false,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod amdkfd;
 pub mod drivers;
 pub mod exit_release;
 pub mod getput;
+pub mod on_spec;
 pub mod publication;
 pub mod ranges;
 pub mod sized;
@@ -241,9 +242,8 @@ fn v3_catalog() -> Vec<Scenario> {
             summary: "S2 with __mmu_notifier_release's srcu_read_unlock moved after \
                       synchronize_srcu: exit waits for its own read-side section",
             kernels: &[KernelVersion::V3_17],
-            // It fixes the placement the ordering explorer moves: built from the version.
-            build: Build::Version(|v| {
-                let mut config = v.config();
+            // It fixes the placement the ordering explorer moves: built without it.
+            build: Build::Fixed(|mut config| {
                 config.release_unlock = ReleaseUnlock::AfterSynchronize;
                 Arc::new(ExitRelease {
                     config,

@@ -20,14 +20,18 @@ const ALL: &[KernelVersion] = &[
     KernelVersion::V5_4,
 ];
 
-/// G2's kernel: v5.4 on two CPU slots (the put and the unload run on different CPUs), with
-/// the given synchronize form and callback queues.
-fn g2_config(synchronize: Synchronize, queues: CallbackQueues) -> KernelConfig {
+/// G2's kernel: `config` (v5.4's, on the plan's SRCU) on two CPU slots (the put and the
+/// unload run on different CPUs), with the given synchronize form and callback queues.
+fn g2_config(
+    config: KernelConfig,
+    synchronize: Synchronize,
+    queues: CallbackQueues,
+) -> KernelConfig {
     KernelConfig {
         srcu_cpus: 2,
         synchronize,
         callback_queues: queues,
-        ..KernelConfig::v5_4()
+        ..config
     }
 }
 
@@ -122,9 +126,9 @@ pub fn catalog() -> Vec<Scenario> {
                       0, mmu_notifier_synchronize() (synchronize_srcu in v5.4), unload the \
                       module; per-CPU callback lists (with one FIFO queue it is safe: G2-fifo)",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    config: g2_config(config, Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
                     unload: true,
                 })
             }),
@@ -150,9 +154,9 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "G2 without the unload: mmu_notifier_synchronize() still returns before \
                       the free it promises has run",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    config: g2_config(config, Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
                     unload: false,
                 })
             }),
@@ -173,9 +177,9 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() (v3.17's form): it \
                       waits on every non-empty callback list",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SrcuBarrier, CallbackQueues::PerCpu),
+                    config: g2_config(config, Synchronize::SrcuBarrier, CallbackQueues::PerCpu),
                     unload: true,
                 })
             }),
@@ -188,9 +192,9 @@ pub fn catalog() -> Vec<Scenario> {
                       safe, because synchronize_srcu's wake-up is queued behind the free in the \
                       same FIFO, so the free has returned before it does",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::Fifo),
+                    config: g2_config(config, Synchronize::SynchronizeSrcu, CallbackQueues::Fifo),
                     unload: true,
                 })
             }),

@@ -210,11 +210,11 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "range-oom-eagain with commit c2655835fd8c (v5.12): after a failed start \
                       the core calls every notifier's end",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(OomReaper {
                     config: KernelConfig {
                         failed_start: FailedStart::EndAll,
-                        ..KernelConfig::v5_4()
+                        ..config
                     },
                 })
             }),

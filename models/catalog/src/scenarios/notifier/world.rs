@@ -14,9 +14,13 @@ pub fn spawn_exit<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::
     main.spawn::<B, _>("E", 0, move |t| k.mmput(t, mm))
 }
 
-/// Spawns G, the SRCU callback worker (of the one FIFO queue, or of CPU 0's list).
-pub fn spawn_worker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> B::JoinHandle<()> {
-    spawn_list_worker(main, k, 0, "G")
+/// Spawns G, the SRCU callback worker (of the one FIFO queue, or of CPU 0's list), unless
+/// the SRCU starts its workers itself when work is queued (the specification does).
+pub fn spawn_worker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
+    if k.srcu.spawns_workers_on_demand() {
+        return Vec::new();
+    }
+    vec![spawn_list_worker(main, k, 0, "G")]
 }
 
 /// Spawns the worker of callback list `list`, on CPU slot `list`, announced to the SRCU
@@ -37,8 +41,8 @@ fn spawn_list_worker<B: Backend>(
 /// item, in no order relative to the other CPUs').
 pub fn spawn_workers<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
     let n = k.srcu.callback_queues();
-    if n == 1 {
-        return vec![spawn_worker(main, k)];
+    if n == 1 || k.srcu.spawns_workers_on_demand() {
+        return spawn_worker(main, k);
     }
     (0..n)
         .map(|cpu| spawn_list_worker(main, k, cpu, &format!("G{cpu}")))
@@ -51,6 +55,9 @@ pub fn spawn_workers_for_queued<B: Backend>(
     main: &Task,
     k: &Arc<Kernel<B>>,
 ) -> Vec<B::JoinHandle<()>> {
+    if k.srcu.spawns_workers_on_demand() {
+        return Vec::new();
+    }
     k.srcu
         .lists_with_callbacks()
         .into_iter()
@@ -113,11 +120,7 @@ pub fn unpin_for_walker<B: Backend>(main: &Task, k: &Kernel<B>, mm: MmRef) {
 pub fn join_then_stop_worker<B: Backend>(
     k: &Kernel<B>,
     callers: Vec<B::JoinHandle<()>>,
-    worker: B::JoinHandle<()>,
+    worker: Vec<B::JoinHandle<()>>,
 ) {
-    for c in callers {
-        c.join();
-    }
-    k.srcu.stop_worker();
-    worker.join();
+    join_then_stop_workers(k, callers, worker);
 }
