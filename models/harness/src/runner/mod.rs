@@ -89,12 +89,14 @@ pub fn replay_in_process<M: Model>(model: Arc<M>, replay: &CheckerReplay) -> Out
     run_in_process(model, &Run::Replay(replay.clone()), &RunOptions::default())
 }
 
-/// Runs `run` (a check or a replay) of `model` in this process, with `options` (the catalogue's
-/// child processes and `bench` reach it through [`crate::Checkable`]).
+/// Runs `run` (a check or a replay) of `model` in this process, with `options` (hidden: the
+/// engine's; the catalogue's child processes and `bench` reach it through
+/// [`crate::Checkable`], and the distinct-trace tests with their [`RunOptions`]).
 ///
 /// # Panics
 /// If `run` is a check whose spec the checkers cannot run (see [`CheckSpec::validate`]).
-pub(crate) fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> Outcome {
+#[doc(hidden)]
+pub fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> Outcome {
     match run {
         Run::Check(spec) => {
             if let Err(e) = spec.validate() {
