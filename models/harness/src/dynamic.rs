@@ -12,7 +12,7 @@
 //!
 //! What it costs: one branch per primitive operation, and primitives one word larger, against
 //! a checker's own bookkeeping of hundreds of instructions per operation (measured by the
-//! `front_door_overhead` example; the harness's README section gives the figures).
+//! `front_door_overhead` example; docs/library.md gives the figures).
 //!
 //! Real threads are not among the choices: [`Backend::REAL_THREADS`] and
 //! [`Backend::SPIN_LIMIT`] are compile-time constants that differ between std and the
