@@ -22,6 +22,9 @@ pub struct Event {
     pub function: &'static str,
     /// The innermost frame (`hlist_del_init_rcu`), or `""`.
     pub site: &'static str,
+    /// The frame that called `function` (`mmu_notifier_unregister` for an `mmdrop` it
+    /// calls), or `""`.
+    pub caller: &'static str,
     /// What happened.
     pub op: Op,
 }
@@ -157,7 +160,17 @@ impl Names {
 impl Event {
     /// The operation in kernel vocabulary, e.g. `hlist_del_init_rcu: load notifier A->next`.
     pub fn describe(&self, names: &Names) -> String {
-        let what = match &self.op {
+        let what = self.what(names);
+        if self.site.is_empty() || what.starts_with(self.site) {
+            what
+        } else {
+            format!("{}: {what}", self.site)
+        }
+    }
+
+    /// The operation alone, without its site: `load notifier A->next`.
+    pub fn what(&self, names: &Names) -> String {
+        match &self.op {
             Op::Alloc { obj } => format!("kmalloc {}", names.object(*obj)),
             Op::Free { obj } => format!("kfree {}", names.object(*obj)),
             Op::Access { obj, field, write } => {
@@ -217,11 +230,6 @@ impl Event {
             Op::NotifierSynchronizeDone { .. } => "mmu_notifier_synchronize: return".to_string(),
             Op::ModuleUnload { ops } => format!("module of driver ops #{ops} unloaded"),
             Op::Note { text } => text.clone(),
-        };
-        if self.site.is_empty() || what.starts_with(self.site) {
-            what
-        } else {
-            format!("{}: {what}", self.site)
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::{
     lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, ThreadOps,
-    UncheckedCell,
+    UncheckedCell, Unwatched,
 };
 use std::sync::atomic;
 
@@ -21,6 +21,7 @@ impl Backend for Std {
     type AtomicBool = atomic::AtomicBool;
     type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type Lifetime<Tag: Copy + Send + 'static> = Unwatched;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
     type Thread = std::thread::Thread;
 
@@ -35,6 +36,8 @@ impl Backend for Std {
     fn yield_now() {
         std::thread::yield_now();
     }
+
+    fn plain_access() {}
 
     fn fence(order: Ordering) {
         atomic::fence(order);

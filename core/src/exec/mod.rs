@@ -4,9 +4,11 @@
 //! - `task`: [`Task`], the kernel's `current`;
 //! - `classify`: a checker's own failure report turned into a located violation.
 
+mod cause;
 mod classify;
 mod task;
 
+pub(crate) use classify::AccessTag;
 pub use classify::PendingAccess;
 pub use task::{Frame, Task};
 
@@ -57,6 +59,7 @@ impl Log<'_> {
             thread: self.names.thread(e.thread).to_string(),
             step: Some(at),
             message,
+            cause: None,
         }
     }
 

@@ -69,6 +69,7 @@ pub fn run_limited(
             thread: String::new(),
             step: None,
             message,
+            cause: None,
         }),
         executions: 0,
         bound: bound.clone(),
