@@ -4,7 +4,7 @@
 //! - [`backend`]: the sync-primitive trait and its three backends;
 //! - [`exec`], [`trace`], [`violation`]: one execution's threads, event trace and verdict;
 //! - [`memory`]: kernel objects with use-after-free detection;
-//! - [`spinlock`], [`rwsem`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
+//! - [`spinlock`], [`rwsem`], [`mutex`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
 //! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`;
 //! - [`kernel_version`]: the kernel versions the model reproduces, as knobs on the one model.
 
@@ -15,6 +15,7 @@ pub mod kernel_version;
 pub mod memory;
 pub mod mm;
 pub mod mmu_notifier;
+pub mod mutex;
 pub mod rwsem;
 pub mod slab;
 pub mod spinlock;

@@ -4,7 +4,7 @@
 use crate::backend::{Backend, MutexOps};
 use crate::exec::Task;
 use crate::memory::KObj;
-use crate::trace::Op;
+use crate::trace::{ObjId, Op};
 
 /// A kernel rw_semaphore embedded in a kernel object (`mm->mmap_sem`).
 pub struct RwSemaphore<B: Backend> {
@@ -23,6 +23,7 @@ impl<B: Backend> std::fmt::Debug for RwSemaphore<B> {
 pub struct RwSemWriteGuard<'a, B: Backend> {
     _guard: <B::Mutex<()> as MutexOps<()>>::Guard<'a>,
     name: &'static str,
+    owner: ObjId,
 }
 
 impl<B: Backend> RwSemaphore<B> {
@@ -36,21 +37,28 @@ impl<B: Backend> RwSemaphore<B> {
 
     /// `down_write(&owner->sem)`: the semaphore lives in `owner`, so taking it touches `owner`.
     pub fn down_write<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> RwSemWriteGuard<'a, B> {
-        let guard = owner.access(cur, self.name, true, || self.inner.lock());
-        cur.record(Op::Note {
-            text: format!("down_write({})", self.name),
+        let guard = cur.acquiring(owner.id(), self.name, || {
+            owner.access(cur, self.name, true, || self.inner.lock())
+        });
+        cur.record(Op::LockAcquired {
+            obj: owner.id(),
+            lock: self.name,
+            call: "down_write",
         });
         RwSemWriteGuard {
             _guard: guard,
             name: self.name,
+            owner: owner.id(),
         }
     }
 }
 
 /// `up_write`.
 pub fn up_write<B: Backend>(cur: &Task, guard: RwSemWriteGuard<'_, B>) {
-    cur.record(Op::Note {
-        text: format!("up_write({})", guard.name),
+    cur.record(Op::LockReleased {
+        obj: guard.owner,
+        lock: guard.name,
+        call: "up_write",
     });
     drop(guard);
 }

@@ -47,6 +47,19 @@ pub enum Op {
     SpinLock { obj: ObjId },
     /// `spin_unlock(lock)`.
     SpinUnlock { obj: ObjId },
+    /// A sleeping lock (`mutex_lock`, `down_write`) named `lock`, embedded in `obj`, acquired
+    /// by the call `call`.
+    LockAcquired {
+        obj: ObjId,
+        lock: &'static str,
+        call: &'static str,
+    },
+    /// The sleeping lock `lock` of `obj` released by the call `call` (`mutex_unlock`).
+    LockReleased {
+        obj: ObjId,
+        lock: &'static str,
+        call: &'static str,
+    },
     /// `srcu_read_lock` returned `idx`; the event index names the read-side section.
     SrcuReadLock { idx: usize, cpu: usize },
     /// `srcu_read_unlock(idx)` called for the section opened at event `section`.
@@ -179,6 +192,9 @@ impl Event {
             }
             Op::SpinLock { obj } => format!("spin_lock({})", names.object(*obj)),
             Op::SpinUnlock { obj } => format!("spin_unlock({})", names.object(*obj)),
+            Op::LockAcquired { obj, lock, call } | Op::LockReleased { obj, lock, call } => {
+                format!("{call}({}->{lock})", names.object(*obj))
+            }
             Op::SrcuReadLock { idx, cpu } => format!("srcu_read_lock -> idx {idx} (cpu {cpu})"),
             Op::SrcuReadUnlock { idx, cpu, .. } => {
                 format!("srcu_read_unlock(idx {idx}) (cpu {cpu})")
@@ -245,8 +261,9 @@ impl Event {
 }
 
 /// Renders a trace as one column per thread, one line per event (the kernel's race-diagram
-/// layout), marking the line of `mark` with `<== ` and the `note`.
-pub fn render_columns(lines: &[TraceLine], mark: Option<(usize, &str)>) -> String {
+/// layout), marking the line of each `(step, note)` of `marks` with `<== ` and the note (see
+/// [`crate::Violation::trace_marks`]).
+pub fn render_columns(lines: &[TraceLine], marks: &[(usize, String)]) -> String {
     let mut threads: Vec<&str> = Vec::new();
     for l in lines {
         if !threads.contains(&l.thread.as_str()) {
@@ -277,10 +294,13 @@ pub fn render_columns(lines: &[TraceLine], mark: Option<(usize, &str)>) -> Strin
             let cell: String = cell.chars().take(*w).collect();
             out.push_str(&format!("| {cell:<w$} "));
         }
-        if let Some((step, note)) = mark {
-            if step == l.step {
-                out.push_str(&format!("<== {note}"));
-            }
+        let notes: Vec<&str> = marks
+            .iter()
+            .filter(|m| m.0 == l.step)
+            .map(|m| m.1.as_str())
+            .collect();
+        if !notes.is_empty() {
+            out.push_str(&format!("<== {}", notes.join(", ")));
         }
         out.truncate(out.trim_end().len());
         out.push('\n');

@@ -83,6 +83,27 @@ pub struct Violation {
     pub cause: Option<Cause>,
 }
 
+impl Violation {
+    /// The steps a rendered trace marks: the violating step (`use-after-free here`) and its
+    /// cause's (`freed here` for a use-after-free or double free, `held here` for what a
+    /// deadlocked thread waits for).
+    pub fn trace_marks(&self) -> Vec<(usize, String)> {
+        let mut marks = Vec::new();
+        if let Some(step) = self.step {
+            marks.push((step, format!("{} here", self.kind)));
+        }
+        if let Some(step) = self.cause.as_ref().and_then(|c| c.step) {
+            let note = match self.kind {
+                ViolationKind::UseAfterFree | ViolationKind::DoubleFree => "freed here",
+                ViolationKind::Deadlock => "held here",
+                _ => "cause",
+            };
+            marks.push((step, note.to_string()));
+        }
+        marks
+    }
+}
+
 /// The event behind a violation, located in kernel terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cause {

@@ -1,10 +1,10 @@
 //! What made a violation possible, read from the trace: where an object was freed and why.
 
 use super::Log;
-use crate::trace::{Event, ObjId, Op};
+use crate::trace::{Event, ObjId, Op, ThreadId};
 use crate::violation::Cause;
 
-/// The kinds of `mm_count` pin, told apart by who takes and drops them.
+/// Who an `mm_count` pin belongs to, told apart by who takes and drops it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pin {
     /// The users' pin: `mm_alloc`'s, dropped by `mmput` after exit.
@@ -13,56 +13,26 @@ enum Pin {
     /// registration), dropped by `mmu_notifier_unregister`, `_no_release` or (v5.4)
     /// `mmu_notifier_free_rcu`.
     Registration,
-    /// Any other `mmgrab`/`mmdrop` pair (a driver's, a walker's).
-    Other,
+    /// A pin a driver takes with `mmgrab` and drops with `mmdrop` in its own code (its
+    /// methods, and the SRCU callbacks they queue): the driver of this notifier.
+    Driver(ObjId),
+    /// Any other `mmgrab`/`mmdrop` pair, by the thread that makes it (a walker's pin).
+    Thread(ThreadId),
 }
 
-impl Pin {
-    const ALL: [Pin; 3] = [Pin::Users, Pin::Registration, Pin::Other];
+const REGISTER: [&str; 3] = [
+    "mmu_notifier_register",
+    "mmu_notifier_get_locked",
+    "__mmu_notifier_register",
+];
+const UNREGISTER: [&str; 3] = [
+    "mmu_notifier_unregister",
+    "mmu_notifier_unregister_no_release",
+    "mmu_notifier_free_rcu",
+];
 
-    fn name(self) -> &'static str {
-        match self {
-            Pin::Users => "the users' pin (mm_alloc's, dropped by mmput)",
-            Pin::Registration => {
-                "a registration's pin (mmu_notifier_register's, dropped by \
-                 mmu_notifier_unregister, mmu_notifier_unregister_no_release or \
-                 mmu_notifier_free_rcu)"
-            }
-            Pin::Other => "a pin taken by mmgrab",
-        }
-    }
-
-    fn in_frames(e: &Event, names: &[&str]) -> bool {
-        names.contains(&e.function) || names.contains(&e.caller) || names.contains(&e.site)
-    }
-
-    fn taken_by(e: &Event) -> Pin {
-        const REGISTER: [&str; 3] = [
-            "mmu_notifier_register",
-            "mmu_notifier_get_locked",
-            "__mmu_notifier_register",
-        ];
-        if Pin::in_frames(e, &REGISTER) {
-            Pin::Registration
-        } else {
-            Pin::Other
-        }
-    }
-
-    fn dropped_by(e: &Event) -> Pin {
-        const UNREGISTER: [&str; 3] = [
-            "mmu_notifier_unregister",
-            "mmu_notifier_unregister_no_release",
-            "mmu_notifier_free_rcu",
-        ];
-        if Pin::in_frames(e, &["mmput"]) {
-            Pin::Users
-        } else if Pin::in_frames(e, &UNREGISTER) {
-            Pin::Registration
-        } else {
-            Pin::Other
-        }
-    }
+fn in_frames(e: &Event, names: &[&str]) -> bool {
+    names.contains(&e.function) || names.contains(&e.caller) || names.contains(&e.site)
 }
 
 impl Log<'_> {
@@ -88,7 +58,7 @@ impl Log<'_> {
         if let Some(call) = self.callback_running(free) {
             detail.push(format!(
                 "it ran in the SRCU callback queued at step {call} ({})",
-                self.cite(call)
+                self.cite_queued(call)
             ));
         }
         if let Op::Free { obj } = self.events[free].op {
@@ -97,6 +67,30 @@ impl Log<'_> {
             }
         }
         self.cause_at(free, detail.join("; "))
+    }
+
+    /// [`Log::cite`], plus the SRCU callback the event ran in and who queued it.
+    fn cite_in_context(&self, at: usize) -> String {
+        match self.callback_running(at) {
+            Some(call) => format!(
+                "{}, in the SRCU callback queued at step {call} by {}",
+                self.cite(at),
+                self.cite_queued(call)
+            ),
+            None => self.cite(at),
+        }
+    }
+
+    /// [`Log::cite`] of a `call_srcu`, with the driver method it was called from.
+    fn cite_queued(&self, call: usize) -> String {
+        match self.method_running(call) {
+            Some((method, n)) => format!(
+                "{} in ->{method} of {}",
+                self.cite(call),
+                self.names.object(n)
+            ),
+            None => self.cite(call),
+        }
     }
 
     /// The `call_srcu` event whose callback the thread of event `at` is running there.
@@ -113,9 +107,71 @@ impl Log<'_> {
         open.last().copied()
     }
 
-    /// For an `mm_struct` freed at event `free`: its `mm_count` pins by kind (taken, dropped)
-    /// and the first drop that found no pin of its kind left, i.e. the pin dropped twice.
-    /// `None` when `obj` is not an `mm_struct` (no `mmdrop` of it).
+    /// The driver method (name, notifier) still running on the thread of event `at`.
+    fn method_running(&self, at: usize) -> Option<(&'static str, ObjId)> {
+        let thread = self.events[at].thread;
+        let mut methods = Vec::new();
+        for (i, e) in self.events[..at].iter().enumerate() {
+            match e.op {
+                Op::MethodStart {
+                    notifier, method, ..
+                } if e.thread == thread => methods.push((i, method, notifier)),
+                Op::MethodDone { start } if e.thread == thread => methods.retain(|m| m.0 != start),
+                _ => {}
+            }
+        }
+        methods.last().map(|m| (m.1, m.2))
+    }
+
+    /// The notifier whose driver code the thread of event `at` runs there: a method still
+    /// running on that thread, or an SRCU callback queued from one.
+    fn driver_of(&self, at: usize) -> Option<ObjId> {
+        match self.method_running(at) {
+            Some((_, n)) => Some(n),
+            None => self
+                .callback_running(at)
+                .and_then(|call| self.driver_of(call)),
+        }
+    }
+
+    fn pin_taken(&self, at: usize) -> Pin {
+        let e = &self.events[at];
+        if in_frames(e, &REGISTER) {
+            Pin::Registration
+        } else if let Some(n) = self.driver_of(at) {
+            Pin::Driver(n)
+        } else {
+            Pin::Thread(e.thread)
+        }
+    }
+
+    fn pin_dropped(&self, at: usize) -> Pin {
+        let e = &self.events[at];
+        if in_frames(e, &["mmput"]) {
+            Pin::Users
+        } else if in_frames(e, &UNREGISTER) {
+            Pin::Registration
+        } else if let Some(n) = self.driver_of(at) {
+            Pin::Driver(n)
+        } else {
+            Pin::Thread(e.thread)
+        }
+    }
+
+    fn pin_name(&self, pin: Pin) -> String {
+        match pin {
+            Pin::Users => "the users' pin (mm_alloc's, dropped by mmput)".to_string(),
+            Pin::Registration => "the registration's pin (taken by mmu_notifier_register, \
+                                  dropped by mmu_notifier_unregister or its variants)"
+                .to_string(),
+            Pin::Driver(n) => format!("a pin of the driver of {}", self.names.object(n)),
+            Pin::Thread(t) => format!("a pin of thread {}", self.names.thread(t)),
+        }
+    }
+
+    /// For an `mm_struct` freed at event `free`: its `mm_count` pins by owner, and the first
+    /// drop that found no pin of its owner left, i.e. the pin dropped twice. `None` when
+    /// `obj` is not an `mm_struct` (no `mmdrop` of it).
     fn mm_pins(&self, obj: ObjId, free: usize) -> Option<String> {
         let mut taken: Vec<(Pin, usize)> = Vec::new();
         let mut dropped: Vec<(Pin, usize)> = Vec::new();
@@ -123,14 +179,14 @@ impl Log<'_> {
         for (i, e) in self.events[..=free].iter().enumerate() {
             match e.op {
                 Op::Alloc { obj: o } if o == obj => taken.push((Pin::Users, i)),
-                Op::MmGrab { mm, .. } if mm == obj => taken.push((Pin::taken_by(e), i)),
+                Op::MmGrab { mm, .. } if mm == obj => taken.push((self.pin_taken(i), i)),
                 Op::MmDrop { mm, .. } if mm == obj => {
-                    let kind = Pin::dropped_by(e);
-                    let count = |v: &[(Pin, usize)]| v.iter().filter(|p| p.0 == kind).count();
+                    let pin = self.pin_dropped(i);
+                    let count = |v: &[(Pin, usize)]| v.iter().filter(|p| p.0 == pin).count();
                     if excess.is_none() && count(&dropped) >= count(&taken) {
-                        excess = Some((kind, i));
+                        excess = Some((pin, i));
                     }
-                    dropped.push((kind, i));
+                    dropped.push((pin, i));
                 }
                 _ => {}
             }
@@ -138,46 +194,37 @@ impl Log<'_> {
         if dropped.is_empty() {
             return None;
         }
-        let steps = |v: &[(Pin, usize)], kind: Pin| {
+        let steps = |v: &[(Pin, usize)], pin: Pin| {
             v.iter()
-                .filter(|p| p.0 == kind)
-                .map(|p| format!("step {} ({})", p.1, self.cite(p.1)))
+                .filter(|p| p.0 == pin)
+                .map(|p| format!("step {} ({})", p.1, self.cite_in_context(p.1)))
                 .collect::<Vec<_>>()
         };
-        let Some((kind, at)) = excess else {
-            let ledger: Vec<String> = Pin::ALL
-                .iter()
-                .map(|&k| {
-                    format!(
-                        "{}: {} taken, {} dropped",
-                        k.name(),
-                        steps(&taken, k).len(),
-                        steps(&dropped, k).len()
-                    )
-                })
-                .collect();
+        let Some((pin, at)) = excess else {
             return Some(format!(
-                "every mm_count pin dropped had been taken ({}); whoever still used the \
-                 mm_struct held no pin of its own",
-                ledger.join("; ")
+                "every mm_count pin dropped had been taken by its owner ({} taken, {} \
+                 dropped): whoever still used the mm_struct held no pin of its own",
+                taken.len(),
+                dropped.len()
             ));
         };
+        let took = steps(&taken, pin);
         let before: Vec<(Pin, usize)> = dropped.iter().copied().filter(|p| p.1 < at).collect();
-        let took = steps(&taken, kind);
-        let earlier = steps(&before, kind);
+        let earlier = steps(&before, pin);
         Some(if took.is_empty() {
             format!(
-                "the mmdrop at step {at} ({}) drops {} that nobody took",
-                self.cite(at),
-                kind.name()
+                "the mmdrop at step {at} ({}) drops {}, but no such pin was taken (no mmgrab \
+                 pairs with it): a pin dropped twice",
+                self.cite_in_context(at),
+                self.pin_name(pin)
             )
         } else {
             format!(
                 "{} was dropped twice: taken at {}, dropped at {} and again at step {at} ({})",
-                kind.name(),
+                self.pin_name(pin),
                 took.join(", "),
                 earlier.join(", "),
-                self.cite(at)
+                self.cite_in_context(at)
             )
         })
     }

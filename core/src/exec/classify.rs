@@ -53,20 +53,12 @@ impl Execution {
         .iter()
         .any(|p| message.contains(p));
         if deadlock {
-            if let Some(at) = deadlock_site(&log) {
-                let why = match &log.events[at].op {
-                    Op::WaitStart { what } => format!("the wait for {what} can never finish"),
-                    _ => format!(
-                        "{} waits for a grace period while it holds an SRCU read-side section",
-                        log.names.thread(log.events[at].thread)
-                    ),
-                };
-                return log.violation_at(
-                    at,
-                    ViolationKind::Deadlock,
-                    None,
-                    format!("{why} ({first_line})"),
-                );
+            let d = super::deadlock::explain(&log, &st.acquiring);
+            let message = format!("{} ({first_line})", d.message);
+            if let Some(at) = d.at {
+                let mut v = log.violation_at(at, ViolationKind::Deadlock, None, message);
+                v.cause = d.cause;
+                return v;
             }
             return Violation {
                 kind: ViolationKind::Deadlock,
@@ -75,8 +67,8 @@ impl Execution {
                 site: String::new(),
                 thread: String::new(),
                 step: None,
-                message: first_line,
-                cause: None,
+                message,
+                cause: d.cause,
             };
         }
         Violation {
@@ -94,39 +86,6 @@ impl Execution {
             cause: None,
         }
     }
-}
-
-/// The place to blame for a deadlock:
-/// 1. a thread inside `synchronize_srcu` or `srcu_barrier` while it holds an SRCU read-side
-///    section (it waits for itself, whether in the wait loop or blocked behind the grace
-///    period another thread runs for it);
-/// 2. else, among the waits still open, the earliest.
-fn deadlock_site(log: &Log<'_>) -> Option<usize> {
-    let mut waits: Vec<usize> = Vec::new();
-    let mut gps: Vec<usize> = Vec::new();
-    let mut sections: Vec<usize> = Vec::new();
-    for (i, e) in log.events.iter().enumerate() {
-        match e.op {
-            Op::WaitStart { .. } => waits.push(i),
-            Op::WaitDone { start } => waits.retain(|&s| s != start),
-            Op::SynchronizeSrcu | Op::SrcuBarrier => gps.push(i),
-            Op::SynchronizeSrcuDone { start } | Op::SrcuBarrierDone { start } => {
-                gps.retain(|&s| s != start)
-            }
-            Op::SrcuReadLock { .. } => sections.push(i),
-            Op::SrcuReadUnlock { section, .. } => sections.retain(|&s| s != section),
-            _ => {}
-        }
-    }
-    let holds_section = |at: &usize| {
-        sections
-            .iter()
-            .any(|&s| log.events[s].thread == log.events[*at].thread)
-    };
-    gps.iter()
-        .copied()
-        .find(holds_section)
-        .or(waits.first().copied())
 }
 
 /// Locates a loom causality violation from the marker of the operation loom checked when it

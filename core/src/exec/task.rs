@@ -1,6 +1,7 @@
 //! [`Task`]: the kernel's `current` in the model.
 
 use super::classify::{set_marker, AccessTag, Marker, PendingAccess};
+use super::deadlock::Acquiring;
 use super::{Execution, Log, ViolationPanic};
 use crate::backend::Backend;
 use crate::trace::{Event, ObjId, Op, ThreadId};
@@ -129,6 +130,23 @@ impl Task {
             access,
             since,
         }
+    }
+
+    /// Runs `acquire`, which takes the lock `lock` embedded in `obj` and may block: while it
+    /// runs, a deadlock report names this thread as waiting for that lock.
+    pub fn acquiring<R>(&self, obj: ObjId, lock: &'static str, acquire: impl FnOnce() -> R) -> R {
+        let (function, site, _) = self.place();
+        let a = Acquiring {
+            thread: self.id,
+            obj,
+            lock,
+            function,
+            site,
+        };
+        self.exec.set_acquiring(self.id, Some(a));
+        let r = acquire();
+        self.exec.set_acquiring(self.id, None);
+        r
     }
 
     /// Marks (or clears) the free this thread is making: the object, the free's event, and

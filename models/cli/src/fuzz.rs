@@ -303,10 +303,8 @@ fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
         }
         if let Some(v) = &f.outcome.violation {
             s.push_str(&format!("\n  violation: {v}\n"));
-            let note = format!("{} here", v.kind);
-            let mark = v.step.map(|step| (step, note.as_str()));
             s.push_str("\n  trace (one column per thread):\n");
-            for line in render_columns(&f.outcome.trace, mark).lines() {
+            for line in render_columns(&f.outcome.trace, &v.trace_marks()).lines() {
                 s.push_str(&format!("    {}\n", line.trim_end()));
             }
         }

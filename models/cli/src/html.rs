@@ -158,7 +158,16 @@ fn counterexample(i: usize, r: &Report) -> String {
                 thread: v.thread.clone(),
                 label: format!("{} here", v.kind),
                 unrecorded: format!("{}: {} (access stopped by loom)", v.site, v.function),
-                cause: free_of(&r.trace, v.object.as_deref(), v.step),
+                cause: v
+                    .cause
+                    .as_ref()
+                    .and_then(|c| c.step)
+                    .or_else(|| free_of(&r.trace, v.object.as_deref(), v.step)),
+                cause_label: v
+                    .trace_marks()
+                    .into_iter()
+                    .find(|m| m.1 != format!("{} here", v.kind))
+                    .map_or_else(|| "freed here".to_string(), |m| m.1),
             };
             s.push_str(
                 "<p class=\"legend\">One lane per thread, one row per kernel operation in the \
@@ -198,6 +207,8 @@ struct Mark {
     unrecorded: String,
     /// The free of the object the violation is about, when the trace has it.
     cause: Option<usize>,
+    /// The cause's marker words ("freed here", "held here").
+    cause_label: String,
 }
 
 /// The step of the `kfree` of `object` the violation is about: the last one before the
@@ -304,7 +315,7 @@ fn timeline(trace: &[TraceLine], mark: &Mark) -> String {
         let label = if marked {
             Some((mark.label.as_str(), "#d00", "violation-marker"))
         } else if cause {
-            Some(("freed here", "#c60", "cause-marker"))
+            Some((mark.cause_label.as_str(), "#c60", "cause-marker"))
         } else {
             None
         };

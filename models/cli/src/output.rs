@@ -122,10 +122,8 @@ impl Report {
         };
         let mut s = format!("\n  violation: {v}\n");
         if !self.trace.is_empty() {
-            let note = format!("{} here", v.kind);
-            let mark = v.step.map(|step| (step, note.as_str()));
             s.push_str("\n  trace (one column per thread):\n");
-            for line in render_columns(&self.trace, mark).lines() {
+            for line in render_columns(&self.trace, &v.trace_marks()).lines() {
                 s.push_str(&format!("    {}\n", line.trim_end()));
             }
         }
