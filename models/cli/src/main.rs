@@ -15,6 +15,7 @@ mod list;
 mod output;
 mod pool;
 mod replay;
+mod soak;
 
 use args::{ChildArgs, Cli, Command};
 use clap::error::ErrorKind;
@@ -76,6 +77,21 @@ fn main() -> ExitCode {
             json,
             out.as_deref(),
             force,
+        ),
+        Command::Soak(args) => soak::run(
+            &soak::Plan {
+                seeded: args.seeded,
+                seeds: args
+                    .seeds
+                    .unwrap_or_else(|| soak::default_seeds(args.seeded)),
+                iterations: usize::try_from(args.iterations).unwrap_or(usize::MAX),
+                scenarios: args.scenario,
+                kernels: args.kernel,
+                checkers: args.checker,
+                in_process: args.in_process,
+            },
+            args.jobs,
+            args.json,
         ),
         Command::Child(args) => serve_child(args),
     };
