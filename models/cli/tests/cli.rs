@@ -244,6 +244,22 @@ fn list_shows_every_scenario_kernel_and_checker() {
 }
 
 #[test]
+fn list_says_what_each_checker_cannot_see() {
+    let human = stdout(&run(&["list"]));
+    let (_, spots) = human
+        .split_once("What each checker cannot see")
+        .expect("a section on what the checkers cannot see");
+    for (checker, spot) in [
+        ("loom:", "load buffering"),
+        ("shuttle-random:", "weak memory"),
+        ("shuttle-pct:", "unordered accesses: no race detector"),
+    ] {
+        let (_, rest) = spots.split_once(checker).expect(checker);
+        assert!(rest.contains(spot), "{checker} {spot}: {spots}");
+    }
+}
+
+#[test]
 fn campaign_runs_the_named_scenarios_and_tabulates_them() {
     let o = run(&["campaign", "--scenario", "srcu-no-flip", "--jobs", "2"]);
     let out = stdout(&o);
