@@ -82,9 +82,12 @@ struct Combo {
     expect: Expectation,
 }
 
+/// A combination the checker is blind to, with the reason.
+type Blind = (Combo, &'static str);
+
 /// Every combination the plan selects: the safe ones (false alarms) or the must-fail ones
 /// (seeded bugs); blind ones are returned apart, with their reasons.
-fn combos(plan: &Plan) -> Result<(Vec<Combo>, Vec<(Combo, &'static str)>), String> {
+fn combos(plan: &Plan) -> Result<(Vec<Combo>, Vec<Blind>), String> {
     for id in &plan.scenarios {
         registry::in_catalog(id)?;
     }
