@@ -148,8 +148,9 @@ pub struct SoakArgs {
     /// (seeded bugs).
     #[arg(long, value_name = "FROM..TO", value_parser = crate::soak::parse_seeds)]
     pub seeds: Option<std::ops::Range<u64>>,
-    /// False alarms: shuttle executions per seed.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000), conflicts_with = "seeded")]
+    /// False alarms: shuttle executions per seed (PCT's first execution of a run is its
+    /// oldest-task-first calibration, so 2 gives one PCT schedule per seed).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1_000_000), conflicts_with = "seeded")]
     pub iterations: u64,
     /// Only this scenario (repeat for several; default: all).
     #[arg(long, value_name = "ID")]

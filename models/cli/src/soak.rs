@@ -3,9 +3,9 @@
 //! - **False alarms** (default): every scenario × kernel that a shuttle checker is expected to
 //!   find safe (blind checks excluded: a checker that cannot see a bug is not expected to be
 //!   quiet by proof) is run with many seeds, each seed its own shuttle run of a few executions
-//!   (`--iterations`; PCT spends the first execution of a run calibrating its step count, so a
-//!   run of one execution would be oldest-task-first, not PCT). Every violation is a false
-//!   alarm, printed with its replay command.
+//!   (`--iterations`, default 2: PCT spends the first execution of a run calibrating its step
+//!   count with an oldest-task-first schedule, so a run needs two executions to contain one PCT
+//!   schedule). Every violation is a false alarm, printed with its replay command.
 //! - **Seeded bugs** (`--seeded`): every scenario × kernel × checker expected to fail (and not
 //!   blind) is checked with its campaign budget; loom once (in a child process: a loom
 //!   failure may abort its process), shuttle once per seed. A row says how many runs found the
