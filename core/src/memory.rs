@@ -65,6 +65,34 @@ impl<B: Backend> KObj<B> {
         write: bool,
         op: impl FnOnce() -> R,
     ) -> R {
+        self.checked(cur, field, write, false, op)
+    }
+
+    /// A read or write of a plain field of this object (a race-checked `Backend::Cell`: no
+    /// scheduling point under loom, one under shuttle): like [`KObj::access`], but a race loom
+    /// reports inside `op` itself (the field not ordered after an earlier write of it) is also
+    /// named as this access.
+    pub fn access_plain<R>(
+        &self,
+        cur: &Task,
+        field: &'static str,
+        write: bool,
+        op: impl FnOnce() -> R,
+    ) -> R {
+        self.checked(cur, field, write, true, op)
+    }
+
+    /// The access, with the marker of the access in progress kept during `op` when `op` is a
+    /// plain cell access (`plain`): under loom it has no scheduling point, so no other thread
+    /// of the model can see the marker (under shuttle, which has one, no race is reported).
+    fn checked<R>(
+        &self,
+        cur: &Task,
+        field: &'static str,
+        write: bool,
+        plain: bool,
+        op: impl FnOnce() -> R,
+    ) -> R {
         let pending = PendingAccess {
             obj: self.id,
             field,
@@ -74,8 +102,11 @@ impl<B: Backend> KObj<B> {
         // Pairs with the check in `kfree`: loom reports an access not ordered with the free.
         self.live
             .access(cur.id().0 as usize, || cur.access_tag(pending));
-        cur.pending_access(None);
+        if !plain {
+            cur.pending_access(None);
+        }
         let r = op();
+        cur.pending_access(None);
         cur.record(Op::Access {
             obj: self.id,
             field,

@@ -105,6 +105,16 @@ pub enum Op {
     },
     /// The driver method called at event `start` returns.
     MethodDone { start: usize },
+    /// The driver method called at event `start` returned an error (`-EAGAIN`).
+    MethodError { start: usize, errno: &'static str },
+    /// A caller of the invalidate walkers begins a range (`mmu_notifier_range_init`) on `mm`;
+    /// the event index names the range. `blockable`: whether its callbacks may sleep (v5.4's
+    /// non-blocking ranges come from the OOM reaper).
+    RangeInit { mm: ObjId, blockable: bool },
+    /// The caller of the range begun at event `range` is done with it; `ended` says whether it
+    /// called `mmu_notifier_invalidate_range_end` (the OOM reaper does not after a failed
+    /// start).
+    RangeDone { range: usize, ended: bool },
     /// A kernel API function the notifier contracts speak of returns (`obj` is its notifier
     /// or `mm_struct`).
     Return { function: &'static str, obj: ObjId },
@@ -123,6 +133,17 @@ pub enum Op {
         users: usize,
         registered: bool,
     },
+    /// `mmu_notifier_register` linked `notifier` (driver `ops`) on `mm`; `users` is the count
+    /// it set (v5.4 sets `users = 1` on every registration; v3.x has no count).
+    NotifierRegistered {
+        notifier: ObjId,
+        mm: ObjId,
+        ops: usize,
+        users: Option<usize>,
+    },
+    /// `hlist_del_init_rcu` unlinks `notifier` from its list (exit's unlink loop, unregister,
+    /// the last put): recorded just before the store that makes it unreachable.
+    NotifierUnlinked { notifier: ObjId },
     /// `mmu_notifier_put` dropped a user of `notifier`; `users` is the count after it (0: the
     /// put unlinks it and queues its free).
     NotifierPut { notifier: ObjId, users: usize },
@@ -223,6 +244,18 @@ impl Event {
                 format!("{n}->ops->{method}({n})", n = names.object(*notifier))
             }
             Op::MethodDone { .. } => "method returns".to_string(),
+            Op::MethodError { errno, .. } => format!("method returns {errno}"),
+            Op::RangeInit { mm, blockable } => {
+                let how = if *blockable { "" } else { ", non-blockable" };
+                format!("mmu_notifier_range_init({}{how})", names.object(*mm))
+            }
+            Op::RangeDone { ended, .. } => {
+                if *ended {
+                    "range done".to_string()
+                } else {
+                    "range done without invalidate_range_end".to_string()
+                }
+            }
             Op::Return { function, obj } => format!("{function}({}) returns", names.object(*obj)),
             Op::Bug { text } => format!("BUG: {text}"),
             Op::Warn { obj, text } => match obj {
@@ -239,6 +272,13 @@ impl Event {
                 let how = if *registered { "registered" } else { "found" };
                 format!("{how} {}: users = {users}", names.object(*notifier))
             }
+            Op::NotifierRegistered {
+                notifier, users, ..
+            } => match users {
+                Some(u) => format!("registered {}: users = {u}", names.object(*notifier)),
+                None => format!("registered {}", names.object(*notifier)),
+            },
+            Op::NotifierUnlinked { notifier } => format!("unlinked {}", names.object(*notifier)),
             Op::NotifierPut { notifier, users } => {
                 format!("{}: users = {users}", names.object(*notifier))
             }

@@ -3,7 +3,7 @@
 
 use super::{
     lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, LifetimeOps, MutexOps, Ordering,
-    RaceCell, ThreadOps,
+    RaceCell, RwLockOps, ThreadOps,
 };
 
 /// The loom backend. Its types panic when used outside `loom::model`.
@@ -19,6 +19,7 @@ impl Backend for Loom {
     type AtomicUsize = loom::sync::atomic::AtomicUsize;
     type AtomicBool = loom::sync::atomic::AtomicBool;
     type Mutex<T: Send + 'static> = loom::sync::Mutex<T>;
+    type RwLock = loom::sync::RwLock<()>;
     type Cell<T: Send + 'static> = LoomCell<T>;
     type Lifetime<Tag: Copy + Send + 'static> = LoomLifetime<Tag>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
@@ -208,6 +209,20 @@ impl<Tag: Copy + Send + 'static> LifetimeOps<Tag> for LoomLifetime<Tag> {
         }
         checking(None);
         self.all.with_mut(|_| ());
+    }
+}
+
+impl RwLockOps for loom::sync::RwLock<()> {
+    type ReadGuard<'a> = loom::sync::RwLockReadGuard<'a, ()>;
+    type WriteGuard<'a> = loom::sync::RwLockWriteGuard<'a, ()>;
+    fn new() -> Self {
+        loom::sync::RwLock::new(())
+    }
+    fn read(&self) -> Self::ReadGuard<'_> {
+        loom::sync::RwLock::read(self).unwrap_or_else(|e| e.into_inner())
+    }
+    fn write(&self) -> Self::WriteGuard<'_> {
+        loom::sync::RwLock::write(self).unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -8,8 +8,8 @@ use notifier_catalog::scenarios::notifier::drivers::HmmMirror;
 use notifier_catalog::scenarios::notifier::publication::publish_while_walking;
 use notifier_catalog::ReplayToken;
 use notifier_core::KernelVersion;
-use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmRef, MmuNotifierOps};
-use notifier_core::{MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
+use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmuNotifierOps};
+use notifier_core::{MmuNotifierRange, MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
 use notifier_harness::runner::check_in_process;
 use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
 use std::path::Path;
@@ -72,8 +72,10 @@ fn g1_concurrent_get_put_with_exit_and_walker_is_safe() {
     check_scenario("G1");
 }
 
-/// Without `mmap_sem`, two gets both miss and register a notifier each: the get/put oracle
-/// reports two notifiers for one (mm, ops).
+/// Without `mmap_sem`, two gets both miss and register a notifier each, each first
+/// allocating and initialising the mm's `mmu_notifier_mm`: loom reports the second
+/// initialisation racing the first; shuttle, the get/put oracle's two notifiers for one
+/// (mm, ops).
 #[test]
 fn g1_without_mmap_sem_links_two_notifiers_for_one_ops() {
     check_scenario("G1-no-mmap-sem");
@@ -129,9 +131,16 @@ struct CountingMirror;
 static WALKS_REACHING_A: AtomicUsize = AtomicUsize::new(0);
 
 impl<B: Backend> MmuNotifierOps<B> for CountingMirror {
-    fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, _: MmRef) {
+    fn invalidate_range_start(
+        &self,
+        k: &Arc<Kernel<B>>,
+        cur: &Task,
+        mn: MnRef,
+        _: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
         k.notifier(mn).obj().touch(cur, "hmm->mirrors_sem", true);
         WALKS_REACHING_A.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 }
 

@@ -125,7 +125,8 @@ pub struct ExpectedViolation {
     /// The kernel function it must be reported in; `a|b` accepts either, for scenarios whose
     /// first failing execution may legitimately be found in more than one thread.
     pub function: &'static str,
-    /// The innermost operation, if it matters.
+    /// The innermost operation, if it matters; `a|b` accepts either (a walker's race found in
+    /// its start walk or its end walk).
     pub site: Option<&'static str>,
     /// The object, if it matters ("notifier A"); `a|b` accepts either, for scenarios in
     /// which either of two objects may be the one the violation concerns.
@@ -137,7 +138,7 @@ impl ExpectedViolation {
     pub fn matches(&self, v: &Violation) -> bool {
         v.kind == self.kind
             && self.function.split('|').any(|f| v.function == f)
-            && self.site.is_none_or(|s| v.site == s)
+            && self.site.is_none_or(|s| s.split('|').any(|s| v.site == s))
             && self
                 .object
                 .is_none_or(|o| o.split('|').any(|o| v.object.as_deref() == Some(o)))

@@ -84,7 +84,7 @@ pub fn drivers_of(kernel: KernelVersion, wanted: &[Driver]) -> Vec<Driver> {
     wanted
         .iter()
         .copied()
-        .filter(|d| !(v5_4 && d.uses_2014_api()) && (v5_4 || !d.uses_get_put()))
+        .filter(|d| !(v5_4 && d.uses_2014_api()) && (v5_4 || !d.v5_4_only()))
         .collect()
 }
 
@@ -265,7 +265,7 @@ pub fn fuzz(
         ));
     }
     let start = Instant::now();
-    let strategy = cases(&config.drivers);
+    let strategy = cases(config.kernel, &config.drivers);
     let mut report = FuzzReport {
         kernel: config.kernel,
         cases: 0,

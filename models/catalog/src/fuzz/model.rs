@@ -14,7 +14,7 @@ use super::format::{Driver, TeardownKind};
 use super::validate::{Op, Scenario, MMS};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
-use notifier_core::{Backend, Kernel, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
+use notifier_core::{Backend, Invalidator, Kernel, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
 
@@ -79,7 +79,13 @@ impl<B: Backend> World<B> {
             }
             Op::ModuleUnload(n) => k.module_unload(t, OpsId(n)),
             Op::Exit(mm) => k.mmput(t, self.mms[mm]),
-            Op::Invalidate(mm) => k.__mmu_notifier_invalidate_range_start(t, self.mms[mm]),
+            // A failed non-blockable start is the walker's to handle; nothing more to model.
+            Op::Invalidate(mm) => {
+                let _ = k.invalidate_range(t, self.mms[mm], Invalidator::RMAP);
+            }
+            Op::InvalidateNonblock(mm) => {
+                let _ = k.invalidate_range(t, self.mms[mm], Invalidator::OOM_REAPER);
+            }
             Op::Register(n) => {
                 let mm = self.mms[self.scenario.notifiers[n].mm];
                 if let Some(mn) = self.notifiers[n] {

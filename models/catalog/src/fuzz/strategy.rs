@@ -13,6 +13,7 @@
 
 use super::format::{Driver, NotifierDecl, OpDecl, ScenarioFile, TeardownKind, ThreadDecl};
 use super::validate::{MAX_ALLOCATIONS, MAX_NOTIFIERS, MAX_THREADS, MMS};
+use notifier_core::KernelVersion;
 use notifier_harness::CheckerKind;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -32,6 +33,8 @@ pub struct FuzzCase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RawOp {
     Invalidate(usize),
+    /// The OOM reaper's range: kept on v5.4 only (the others have no non-blockable ranges).
+    InvalidateNonblock(usize),
     Exit(usize),
     Teardown(usize),
     Get(usize),
@@ -70,6 +73,7 @@ fn raw_op() -> impl Strategy<Value = RawOp> + Clone {
     prop_oneof![
         3 => (0..MMS.len()).prop_map(RawOp::Invalidate),
         3 => (0..MMS.len()).prop_map(RawOp::Exit),
+        2 => (0..MMS.len()).prop_map(RawOp::InvalidateNonblock),
         3 => (0..MAX_NOTIFIERS).prop_map(RawOp::Teardown),
         3 => (0..MAX_NOTIFIERS).prop_map(RawOp::Get),
         3 => (0..MAX_NOTIFIERS).prop_map(RawOp::Put),
@@ -114,16 +118,17 @@ fn raw(drivers: Vec<Driver>) -> impl Strategy<Value = Raw> {
         })
 }
 
-/// Valid scenarios whose notifiers use `drivers` (at least one), with shuttle's seed and
-/// scheduler.
-pub fn cases(drivers: &[Driver]) -> impl Strategy<Value = FuzzCase> {
+/// Valid scenarios for `kernel` whose notifiers use `drivers` (at least one, all of which
+/// `kernel` has), with shuttle's seed and scheduler.
+pub fn cases(kernel: KernelVersion, drivers: &[Driver]) -> impl Strategy<Value = FuzzCase> {
+    let nonblocking = kernel == KernelVersion::V5_4;
     let checker = prop_oneof![
         Just(CheckerKind::ShuttlePct),
         Just(CheckerKind::ShuttleRandom)
     ];
     (raw(drivers.to_vec()), (any::<u64>(), checker).no_shrink()).prop_map(
-        |(raw, (seed, checker))| FuzzCase {
-            scenario: normalize(&raw),
+        move |(raw, (seed, checker))| FuzzCase {
+            scenario: normalize(&raw, nonblocking),
             seed,
             checker,
         },
@@ -174,8 +179,9 @@ fn keep_valid_unloads(threads: &mut [Vec<OpDecl>]) {
     }
 }
 
-/// Any raw shape as a valid scenario (see the module documentation).
-fn normalize(raw: &Raw) -> ScenarioFile {
+/// Any raw shape as a valid scenario (see the module documentation); `nonblocking`: whether
+/// the kernel has non-blockable ranges (v5.4).
+fn normalize(raw: &Raw, nonblocking: bool) -> ScenarioFile {
     let mms = raw.mms;
     // Present notifiers keep their slot; names follow slot order among the present ones.
     let slots: Vec<usize> = (0..MAX_NOTIFIERS)
@@ -203,6 +209,11 @@ fn normalize(raw: &Raw) -> ScenarioFile {
         for op in ops {
             match *op {
                 RawOp::Invalidate(m) => out.push(OpDecl::Invalidate(MMS[m % mms].into())),
+                RawOp::InvalidateNonblock(m) => {
+                    if nonblocking {
+                        out.push(OpDecl::InvalidateNonblock(MMS[m % mms].into()));
+                    }
+                }
                 RawOp::Exit(m) => {
                     let m = m % mms;
                     if !exited[m] {

@@ -24,8 +24,10 @@ pub const MAX_ALLOCATIONS: usize = 8;
 pub enum Op {
     /// The last `mmput` of mm `.0`.
     Exit(usize),
-    /// `__mmu_notifier_invalidate_range_start` on mm `.0`.
+    /// An rmap walker's range on mm `.0` (start, then end).
     Invalidate(usize),
+    /// The OOM reaper's non-blockable range on mm `.0` (v5.4).
+    InvalidateNonblock(usize),
     /// `mmu_notifier_register` of notifier `.0`.
     Register(usize),
     /// The notifier's teardown (its driver says which).
@@ -98,7 +100,7 @@ impl Scenario {
                 return Err(format!("{here}: the name is declared twice"));
             }
             let mm = mm_index(&n.mm).map_err(|e| format!("{here}: {e}"))?;
-            if kernel != KernelVersion::V5_4 && n.driver.uses_get_put() {
+            if kernel != KernelVersion::V5_4 && n.driver.v5_4_only() {
                 return Err(format!(
                     "{here}: driver {} uses mmu_notifier_get/mmu_notifier_put, which arrived in \
                      v5.4 (commit 2c7933f53f6b)",
@@ -109,7 +111,7 @@ impl Scenario {
                 return Err(format!(
                     "{here}: driver {} uses mmu_notifier_call_srcu or \
                      mmu_notifier_unregister_no_release, which v5.4 removed (commit \
-                     c96245148c1e); on v5.4 use kvm",
+                     c96245148c1e); on v5.4 use kvm, getput or amdkfd-put",
                     n.driver.as_str()
                 ));
             }
@@ -198,6 +200,16 @@ impl Scenario {
                     }
                     OpDecl::Invalidate(m) => {
                         Op::Invalidate(mm_index(m).map_err(|e| format!("{here}: {e}"))?)
+                    }
+                    OpDecl::InvalidateNonblock(m) => {
+                        if kernel != KernelVersion::V5_4 {
+                            return Err(format!(
+                                "{here}: non-blockable ranges (the OOM reaper's) arrived in \
+                                 v4.19 (commit 93065ac753e4); of the modelled kernels only \
+                                 v5.4 has them"
+                            ));
+                        }
+                        Op::InvalidateNonblock(mm_index(m).map_err(|e| format!("{here}: {e}"))?)
                     }
                     OpDecl::Register(x) => {
                         let n = notifier(x)?;
@@ -402,10 +414,10 @@ impl Scenario {
         }
         let used = |mm: usize| {
             notifiers.iter().any(|n| n.mm == mm)
-                || threads
-                    .iter()
-                    .flat_map(|t| &t.ops)
-                    .any(|op| matches!(op, Op::Exit(m) | Op::Invalidate(m) if *m == mm))
+                || threads.iter().flat_map(|t| &t.ops).any(|op| {
+                    matches!(op, Op::Exit(m) | Op::Invalidate(m) | Op::InvalidateNonblock(m)
+                            if *m == mm)
+                })
         };
         let mms = if used(1) { 2 } else { 1 };
         Ok(Scenario {

@@ -1,15 +1,19 @@
 //! The mmu_notifier scenarios of kernel-notes §7 (S1–S6, and in [`v5_4`] G1, G2, P1, S6's
-//! fixes and the get/put misuse) and the deadlocking placement of `__mmu_notifier_release`'s
-//! `srcu_read_unlock`, with the verdict each kernel version must get.
+//! fixes and the get/put misuse), the deadlocking placement of `__mmu_notifier_release`'s
+//! `srcu_read_unlock`, and in [`v5_4_core`] registration's publication (P2), amdkfd's put
+//! from `->release` and whole ranges, with the verdict each kernel version must get.
 
+pub mod amdkfd;
 pub mod drivers;
 pub mod exit_release;
 pub mod getput;
 pub mod placement;
 pub mod publication;
+pub mod ranges;
 pub mod sized;
 pub mod unregister;
 pub mod v5_4;
+pub mod v5_4_core;
 pub mod world;
 
 use crate::scenario::Scenario;
@@ -29,7 +33,9 @@ const V3_AND_V5_4: &[KernelVersion] = &[
     KernelVersion::V3_17,
     KernelVersion::V5_4,
 ];
-const WALKER: &str = "__mmu_notifier_invalidate_range_start";
+/// W's two walks (`invalidate_range_start`, then `invalidate_range_end`): a use-after-free in
+/// W may be found in either.
+const WALKER: &str = "__mmu_notifier_invalidate_range_start|__mmu_notifier_invalidate_range_end";
 
 fn uaf(
     function: &'static str,
@@ -88,6 +94,7 @@ fn three_threads_safe(_: KernelVersion, _: CheckerKind) -> Budget {
 pub fn catalog() -> Vec<Scenario> {
     let mut all = v3_catalog();
     all.extend(v5_4::catalog());
+    all.extend(v5_4_core::catalog());
     all
 }
 
@@ -160,7 +167,8 @@ fn v3_catalog() -> Vec<Scenario> {
             },
             expect: |v, c| match (v, c) {
                 (KernelVersion::V3_16, _) => uaf(
-                    "__mmu_notifier_release|__mmu_notifier_invalidate_range_start",
+                    "__mmu_notifier_release|__mmu_notifier_invalidate_range_start|\
+                     __mmu_notifier_invalidate_range_end",
                     None,
                     Some("notifier A"),
                 ),
