@@ -33,5 +33,5 @@ pub use mmu_notifier::{
     OpsId, Publish, Registration, ReleaseUnlock, Synchronize, UnregisterUnlock, WalkerLock,
     USERS_MAX_V5_4,
 };
-pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
+pub use trace::{Event, ObjId, Op, ResolvedOp, ThreadId, TraceEvent};
 pub use violation::{Violation, ViolationKind};

@@ -40,7 +40,7 @@ impl Log<'_> {
     pub fn cause_at(&self, at: usize, detail: String) -> Cause {
         let e = &self.events[at];
         Cause {
-            what: e.what(self.names),
+            what: e.op.resolve(self.names).describe(),
             thread: self.names.thread(e.thread).to_string(),
             function: e.function.to_string(),
             caller: e.caller.to_string(),

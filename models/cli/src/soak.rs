@@ -22,8 +22,12 @@ use crate::{current_exe, exit, pool};
 use notifier_catalog::child::check_in_child;
 use notifier_catalog::registry::{self, default_spec};
 use notifier_catalog::scenarios::catalog;
+use notifier_catalog::ReplayToken;
 use notifier_core::KernelVersion;
-use notifier_harness::{CheckSpec, CheckerKind, Expectation, Outcome, Verdict};
+use notifier_harness::runner::{Crash, RunOptions};
+use notifier_harness::{
+    Bound, CheckSpec, CheckerKind, Expectation, KernelPlan, Outcome, Run, Target, Verdict,
+};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::Path;
@@ -298,14 +302,11 @@ fn quiet(c: &Combo, seeds: Range<u64>, iterations: usize) -> QuietRow {
             iterations,
             ..c.spec.clone()
         };
-        let o = match registry::check(c.scenario, c.kernel, &spec) {
-            Ok(o) => o,
-            Err(e) => unreachable!("a catalogue combination: {e}"),
-        };
+        let o = check(c, spec);
         executions += o.executions;
         if o.observed != Verdict::Safe {
             violations += 1;
-            first.get_or_insert_with(|| describe_failure(seed, &o));
+            first.get_or_insert_with(|| describe_failure(c, seed, &o));
         }
     }
     QuietRow {
@@ -326,21 +327,34 @@ fn quiet(c: &Combo, seeds: Range<u64>, iterations: usize) -> QuietRow {
     }
 }
 
-fn describe_failure(seed: u64, o: &Outcome) -> String {
+fn describe_failure(c: &Combo, seed: u64, o: &Outcome) -> String {
     let what = o
         .violation
         .as_ref()
         .map_or_else(|| o.observed.to_string(), ToString::to_string);
     match &o.replay {
-        Some(r) => format!("seed {seed}: {what}; replay: {r}"),
+        Some(r) => {
+            let target = Target::Catalogue(c.scenario.to_string());
+            let token = ReplayToken::new(&target, c.kernel, r.clone());
+            format!("seed {seed}: {what}; replay: {}", token.command(&target))
+        }
         None => format!("seed {seed}: {what}"),
+    }
+}
+
+/// Checks combination `c` with `spec` in this process.
+fn check(c: &Combo, spec: CheckSpec) -> Outcome {
+    let target = Target::Catalogue(c.scenario.to_string());
+    match registry::model(&target, &KernelPlan::version(c.kernel)) {
+        Ok(model) => model.run(&Run::Check(spec), &RunOptions::default()),
+        Err(e) => unreachable!("a catalogue combination: {e}"),
     }
 }
 
 /// A must-fail combination: loom once in a child, shuttle once per seed in this process.
 fn seeded(exe: &Path, c: &Combo, seeds: Range<u64>) -> SeededRow {
     let start = Instant::now();
-    let outcomes: Vec<Outcome> = if c.checker == CheckerKind::Loom {
+    let outcomes: Vec<Result<Outcome, Crash>> = if c.checker == CheckerKind::Loom {
         vec![check_in_child(exe, c.scenario, c.kernel, &c.spec)]
     } else {
         seeds
@@ -349,21 +363,24 @@ fn seeded(exe: &Path, c: &Combo, seeds: Range<u64>) -> SeededRow {
                     seed,
                     ..c.spec.clone()
                 };
-                match registry::check(c.scenario, c.kernel, &spec) {
-                    Ok(o) => o,
-                    Err(e) => unreachable!("a catalogue combination: {e}"),
-                }
+                Ok(check(c, spec))
             })
             .collect()
     };
     let found: Vec<u64> = outcomes
         .iter()
+        .flatten()
         .filter(|o| o.observed != Verdict::Safe && c.expect.matches(o))
         .map(|o| o.executions)
         .collect();
+    // A crashed check (its process died without a verdict) counts as another failure.
     let other = outcomes
         .iter()
-        .filter(|o| o.observed != Verdict::Safe && !c.expect.matches(o))
+        .filter(|r| {
+            r.as_ref().map_or(true, |o| {
+                o.observed != Verdict::Safe && !c.expect.matches(o)
+            })
+        })
         .count();
     SeededRow {
         scenario: c.scenario.to_string(),
@@ -375,7 +392,7 @@ fn seeded(exe: &Path, c: &Combo, seeds: Range<u64>) -> SeededRow {
         other: other as u64,
         executions: quantiles(found),
         bound: match c.checker {
-            CheckerKind::Loom => notifier_harness::runner::bound_text(&c.spec),
+            CheckerKind::Loom => Bound::of(&c.spec).to_string(),
             CheckerKind::ShuttleRandom => format!("{} iterations", c.spec.iterations),
             CheckerKind::ShuttlePct => format!(
                 "{} iterations, PCT depth {}",

@@ -17,7 +17,7 @@ use child::in_child;
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
 use notifier_core::srcu::{SrcuStruct, SrcuVariant};
 use notifier_core::{Backend, KObj, Task, ViolationKind};
-use notifier_harness::runner::{check_in_process, replay_in_process, CheckerReplay};
+use notifier_harness::runner::{check_in_process, judge, replay_in_process, ReplayVerdict};
 use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
 use std::sync::Arc;
 
@@ -102,7 +102,7 @@ fn loom_spec() -> CheckSpec {
 fn load_step(o: &Outcome, thread: &str) -> usize {
     o.trace
         .iter()
-        .find(|l| l.thread == thread && l.text.ends_with("load object A->data"))
+        .find(|l| l.thread == thread && l.text().ends_with("load object A->data"))
         .unwrap_or_else(|| panic!("{thread}'s load is in the trace: {:#?}", o.trace))
         .step
 }
@@ -119,7 +119,7 @@ fn assert_blames_r2(o: &Outcome) {
     let free = o
         .trace
         .iter()
-        .find(|l| l.text.ends_with("kfree object A"))
+        .find(|l| l.text().ends_with("kfree object A"))
         .expect("the free is in the trace")
         .step;
     assert!(
@@ -147,14 +147,15 @@ fn a_loom_replay_blames_the_same_access() {
     let (first, again): (Outcome, Outcome) =
         in_child("a_loom_replay_blames_the_same_access", || {
             let first = check_in_process(Arc::new(ReaderAfterUnlock), &loom_spec());
-            let token = first.replay.clone().expect("a replay token");
-            let replay = token.parse::<CheckerReplay>().expect("the token parses");
+            let replay = first.replay.clone().expect("a replay");
             let again = replay_in_process(Arc::new(ReaderAfterUnlock), &replay);
             (first, again)
         });
     assert_blames_r2(&first);
     assert_blames_r2(&again);
     assert_eq!(first.violation, again.violation);
+    let replay = first.replay.as_ref().expect("a replay");
+    assert_eq!(judge(replay, &again), ReplayVerdict::Reproduced);
 }
 
 /// The trace records R2's use, R1's use and the free in this order under every checker; only

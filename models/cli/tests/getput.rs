@@ -10,8 +10,8 @@ use notifier_catalog::ReplayToken;
 use notifier_core::KernelVersion;
 use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmuNotifierOps};
 use notifier_core::{MmuNotifierRange, MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
-use notifier_harness::runner::check_in_process;
-use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
+use notifier_harness::runner::{check_in_process, judge, ReplayVerdict};
+use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Target, Verdict};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -53,7 +53,7 @@ fn get_counts_users_up_to_the_maximum_then_overflows() {
     k.mmput(&main, mm);
     exec.finish();
     assert_eq!(exec.violation(), None);
-    let trace: Vec<String> = exec.lines().into_iter().map(|l| l.text).collect();
+    let trace: Vec<String> = exec.events().iter().map(|e| e.text()).collect();
     assert!(trace.iter().any(|l| l.contains("-EOVERFLOW")), "{trace:#?}");
     assert_eq!(
         trace
@@ -186,16 +186,14 @@ fn g2_counterexample_replays_exactly() {
     let scenario = registry::scenario("G2").expect("G2");
     for checker in [CheckerKind::Loom, CheckerKind::ShuttleRandom] {
         let spec = registry::default_spec(&scenario, KernelVersion::V5_4, checker);
-        let first = check_in_child(Path::new(EXE), "G2", KernelVersion::V5_4, &spec);
+        let first = check_in_child(Path::new(EXE), "G2", KernelVersion::V5_4, &spec)
+            .expect("the check's process reports");
         let v = first.violation.clone().expect("G2 fails on v5.4");
-        let token: ReplayToken = first
-            .replay
-            .as_deref()
-            .and_then(|c| c.split_whitespace().last())
-            .expect("a replay command")
-            .parse()
-            .expect("the printed token parses");
-        let again = replay_in_child(Path::new(EXE), &token);
+        let target = Target::Catalogue("G2".to_string());
+        let token = ReplayToken::new(&target, KernelVersion::V5_4, first.replay.clone().unwrap());
+        let token: ReplayToken = token.to_string().parse().expect("the token parses");
+        let again = replay_in_child(Path::new(EXE), &token).expect("the replay's process reports");
+        assert_eq!(judge(&token.checker, &again), ReplayVerdict::Reproduced);
         let w = again.violation.clone().expect("the replay fails too");
         assert_eq!(
             (w.kind, &w.function, &w.site, &w.object, w.step),
@@ -227,7 +225,7 @@ fn a_put_still_running_when_synchronize_is_called_is_not_promised() {
         "--json",
     ]);
     let r = cli::json(&o);
-    assert_eq!(r["observed"], "safe", "{r:#}");
-    assert!(r["executions"].as_u64() >= Some(100), "{r:#}");
+    assert_eq!(r["outcome"]["observed"], "safe", "{r:#}");
+    assert!(r["outcome"]["executions"].as_u64() >= Some(100), "{r:#}");
     assert_eq!(o.status.code(), Some(0));
 }

@@ -101,7 +101,7 @@ fn shuttle_random_schedules_a_free_between_a_pointer_load_and_a_plain_access() {
     assert_found_at_the_touch(&o);
     // The recorded access is R's touch, after the free in the trace.
     let step = o.violation.as_ref().and_then(|v| v.step).expect("recorded");
-    assert!(o.trace[step].text.ends_with("load driver object->data"));
+    assert!(o.trace[step].text().ends_with("load driver object->data"));
 }
 
 #[test]

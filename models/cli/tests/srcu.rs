@@ -16,8 +16,8 @@ use notifier_catalog::registry;
 use notifier_catalog::scenarios::srcu::{self, model::SrcuModel};
 use notifier_catalog::Scenario;
 use notifier_core::KernelVersion;
-use notifier_harness::runner::stress_std;
-use notifier_harness::{CheckerKind, Outcome, Verdict};
+use notifier_harness::runner::{stress_std, RunOptions};
+use notifier_harness::{CheckerKind, KernelPlan, Outcome, Run, Verdict};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -39,8 +39,12 @@ fn check(id: &str, checker: CheckerKind) -> Outcome {
     let s = scenario(id);
     let spec = registry::default_spec(&s, KERNEL, checker);
     let o = match checker {
-        CheckerKind::Loom => check_in_child(Path::new(EXE), id, KERNEL, &spec),
-        CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => (s.build)(KERNEL).check(&spec),
+        CheckerKind::Loom => {
+            check_in_child(Path::new(EXE), id, KERNEL, &spec).expect("the check's process reports")
+        }
+        CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => s
+            .model(&KernelPlan::version(KERNEL))
+            .run(&Run::Check(spec.clone()), &RunOptions::default()),
     };
     println!("{id} {KERNEL} {checker}: {}", o.summary());
     let expected = (s.expect)(KERNEL, checker);

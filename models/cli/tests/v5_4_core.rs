@@ -68,7 +68,7 @@ fn v5_4_registration_gives_a_user_that_a_put_drops() {
     k.mmput(&main, mm);
     exec.finish();
     assert_eq!(exec.violation(), None);
-    let trace: Vec<String> = exec.lines().into_iter().map(|l| l.text).collect();
+    let trace: Vec<String> = exec.events().iter().map(|e| e.text()).collect();
     for wanted in [
         "kmalloc mmu_notifier_mm; INIT_HLIST_HEAD, spin_lock_init",
         "down_write(mm->rmap locks)",

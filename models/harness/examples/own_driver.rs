@@ -105,7 +105,7 @@ pub fn main() {
 
     // Freeing after a grace period: safe under shuttle-pct and under loom at preemption
     // bound 1 (a bounded search: say so when you report it). A loom check that can fail may
-    // abort the process; run such checks in a child (`runner::check_in_child`).
+    // abort the process; run such checks in a child process (`runner::child::run` with a `Plan`).
     for (checker, bound) in [
         (CheckerKind::ShuttlePct, None),
         (CheckerKind::Loom, Some(1)),

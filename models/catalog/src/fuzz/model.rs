@@ -14,7 +14,9 @@ use super::format::{Driver, TeardownKind};
 use super::validate::{Op, Scenario, MMS};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
-use notifier_core::{Backend, Invalidator, Kernel, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
+use notifier_core::{
+    Backend, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task,
+};
 use notifier_harness::Model;
 use std::sync::Arc;
 
@@ -22,13 +24,17 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct DataModel {
     scenario: Arc<Scenario>,
+    /// The kernel configuration (the scenario's version's, or a plan's with its placements).
+    config: KernelConfig,
 }
 
 impl DataModel {
-    /// The model of `scenario`.
-    pub fn new(scenario: Scenario) -> Self {
+    /// The model of `scenario` on a kernel configured as `config` (normally its version's,
+    /// [`notifier_core::KernelVersion::config`]).
+    pub fn new(scenario: Scenario, config: KernelConfig) -> Self {
         DataModel {
             scenario: Arc::new(scenario),
+            config,
         }
     }
 
@@ -135,7 +141,7 @@ impl Model for DataModel {
             .iter()
             .map(|o| Arc::clone(o) as Arc<dyn MmuNotifierOps<B>>)
             .collect();
-        let mut config = world::config(s.kernel);
+        let mut config = self.config;
         config.srcu_cpus = config.srcu_cpus.max(s.cpus());
         let k = Kernel::<B>::new(config, ops);
         let mms: Vec<MmRef> = MMS[..s.mms].iter().map(|m| k.mm_alloc(main, m)).collect();

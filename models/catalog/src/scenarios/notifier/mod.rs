@@ -7,7 +7,6 @@ pub mod amdkfd;
 pub mod drivers;
 pub mod exit_release;
 pub mod getput;
-pub mod placement;
 pub mod publication;
 pub mod ranges;
 pub mod sized;
@@ -16,7 +15,7 @@ pub mod v5_4;
 pub mod v5_4_core;
 pub mod world;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Build, Scenario};
 use exit_release::{ExitRelease, ReleaseBehaviour};
 use notifier_core::KernelVersion;
 use notifier_core::{ReleaseUnlock, ViolationKind};
@@ -106,14 +105,14 @@ fn v3_catalog() -> Vec<Scenario> {
             summary: "E (exit), G (SRCU worker); A's ->release: mmgrab, \
                       unregister_no_release(A), call_srcu(free A) (amdkfd)",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(ExitRelease {
-                    config: world::config(v),
+                    config,
                     release: ReleaseBehaviour::UnlinkThenDefer,
                     notifiers: 1,
                     walker: false,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: small,
         },
@@ -121,14 +120,14 @@ fn v3_catalog() -> Vec<Scenario> {
             id: "S1W",
             summary: "S1 plus W (invalidate walker): the safe three-thread scenario",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(ExitRelease {
-                    config: world::config(v),
+                    config,
                     release: ReleaseBehaviour::UnlinkThenDefer,
                     notifiers: 1,
                     walker: true,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: three_threads_safe,
         },
@@ -137,14 +136,14 @@ fn v3_catalog() -> Vec<Scenario> {
             summary: "E, G; notifiers A and B; ->release: call_srcu(free) while still linked \
                       (Hazard A)",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(ExitRelease {
-                    config: world::config(v),
+                    config,
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 2,
                     walker: false,
                 })
-            },
+            }),
             expect: |v, _| match v {
                 KernelVersion::V3_16 => {
                     uaf("__mmu_notifier_release", Some("hlist_del_init_rcu"), None)
@@ -157,14 +156,14 @@ fn v3_catalog() -> Vec<Scenario> {
             id: "S3",
             summary: "S2 with notifier A only, plus W (invalidate walker)",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(ExitRelease {
-                    config: world::config(v),
+                    config,
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 1,
                     walker: true,
                 })
-            },
+            }),
             expect: |v, c| match (v, c) {
                 (KernelVersion::V3_16, _) => uaf(
                     "__mmu_notifier_release|__mmu_notifier_invalidate_range_start|\
@@ -184,11 +183,7 @@ fn v3_catalog() -> Vec<Scenario> {
             id: "S4",
             summary: "E, U: mmu_notifier_unregister(A) then kfree(A); A flushes in ->release",
             kernels: V3_AND_V5_4,
-            build: |v| {
-                Arc::new(UnregisterThenFree {
-                    config: world::config(v),
-                })
-            },
+            build: Build::Config(|config| Arc::new(UnregisterThenFree { config })),
             expect: |v, c| match (v, c) {
                 // Hazard B: exit's unlink-loop accesses to A, after its srcu_read_unlock, are
                 // not ordered before U's grace period and kfree (U saw A unhashed through a
@@ -211,13 +206,13 @@ fn v3_catalog() -> Vec<Scenario> {
             id: "S5",
             summary: "E; D: unregister_no_release(A), call_srcu(free A); W; G",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(UnlinkNoRelease {
-                    config: world::config(v),
+                    config,
                     free: NoReleaseFree::Deferred,
                     exit: true,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: four_threads,
         },
@@ -226,13 +221,13 @@ fn v3_catalog() -> Vec<Scenario> {
             summary: "W; D: unregister_no_release(A), then kfree(A) at once (hmm before \
                       6d7c3cde93c1)",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(UnlinkNoRelease {
-                    config: world::config(v),
+                    config,
                     free: NoReleaseFree::Immediate,
                     exit: false,
                 })
-            },
+            }),
             expect: |_, _| uaf(WALKER, None, Some("notifier A")),
             budget: small,
         },
@@ -241,8 +236,9 @@ fn v3_catalog() -> Vec<Scenario> {
             summary: "S2 with __mmu_notifier_release's srcu_read_unlock moved after \
                       synchronize_srcu: exit waits for its own read-side section",
             kernels: &[KernelVersion::V3_17],
-            build: |v| {
-                let mut config = world::config(v);
+            // It fixes the placement the ordering explorer moves: built from the version.
+            build: Build::Version(|v| {
+                let mut config = v.config();
                 config.release_unlock = ReleaseUnlock::AfterSynchronize;
                 Arc::new(ExitRelease {
                     config,
@@ -250,7 +246,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     notifiers: 2,
                     walker: false,
                 })
-            },
+            }),
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Deadlock,

@@ -3,9 +3,9 @@
 
 use super::getput::{ConcurrentGetPut, GetPutMisuse, Misuse, PutThenUnload, PutWhileWalking};
 use super::publication::PublishWhileWalking;
+use super::small;
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
-use super::{small, world};
-use crate::scenario::Scenario;
+use crate::scenario::{Build, Scenario};
 use notifier_core::srcu::CallbackQueues;
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, Synchronize, ViolationKind};
@@ -68,13 +68,13 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "get/put (v5.4): D1 and D2 each get hmm's notifier, drop their mm user \
                       (the last runs exit) and put it; W walks; G runs the callbacks",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(ConcurrentGetPut {
-                    config: world::config(v),
+                    config,
                     mmap_sem: true,
                     walker: true,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: g1_budget,
         },
@@ -83,13 +83,13 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "misuse: G1 without W, and mmu_notifier_get_locked called without \
                       mmap_sem held: both drivers find nothing and register a notifier each",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(ConcurrentGetPut {
-                    config: world::config(v),
+                    config,
                     mmap_sem: false,
                     walker: false,
                 })
-            },
+            }),
             expect: |_, c| match c {
                 // Both drivers make the mm's first registration: without mmap_sem nothing
                 // orders D2's `if (!mm->mmu_notifier_mm)` after D1's publication, and both
@@ -121,12 +121,12 @@ pub fn catalog() -> Vec<Scenario> {
                       0, mmu_notifier_synchronize() (synchronize_srcu in v5.4), unload the \
                       module; per-CPU callback lists (with one FIFO queue it is safe: G2-fifo)",
             kernels: V5_4,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
                     unload: true,
                 })
-            },
+            }),
             // synchronize_srcu's wake-up is queued on cpu 0's list; the free sits on cpu 1's,
             // which G1 may invoke after the wake-up: free_notifier runs in a module that is
             // gone. With one FIFO queue the wake-up would sit behind the free (G2-fifo: safe).
@@ -149,12 +149,12 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "G2 without the unload: mmu_notifier_synchronize() still returns before \
                       the free it promises has run",
             kernels: V5_4,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
                     unload: false,
                 })
-            },
+            }),
             // The get/put oracle's promise check: the free whose last put came before the call
             // starts after mmu_notifier_synchronize returned.
             expect: |_, _| {
@@ -172,12 +172,12 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() (v3.17's form): it \
                       waits on every non-empty callback list",
             kernels: V5_4,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SrcuBarrier, CallbackQueues::PerCpu),
                     unload: true,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: small,
         },
@@ -187,12 +187,12 @@ pub fn catalog() -> Vec<Scenario> {
                       safe, because synchronize_srcu's wake-up is queued behind the free in the \
                       same FIFO, so the free has returned before it does",
             kernels: V5_4,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(PutThenUnload {
                     config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::Fifo),
                     unload: true,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: small,
         },
@@ -201,13 +201,13 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "S6 fixed as in 6d7c3cde93c1: D frees A through mmu_notifier_call_srcu \
                       after unregister_no_release; W walks",
             kernels: &[KernelVersion::V3_17],
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(UnlinkNoRelease {
-                    config: world::config(v),
+                    config,
                     free: NoReleaseFree::Deferred,
                     exit: false,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: three_threads,
         },
@@ -216,11 +216,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "S6 with hmm converted to get/put (v5.4): D's last put unlinks A and frees \
                       it after a grace period; W walks; G runs the callbacks",
             kernels: V5_4,
-            build: |v| {
-                Arc::new(PutWhileWalking {
-                    config: world::config(v),
-                })
-            },
+            build: Build::Config(|config| Arc::new(PutWhileWalking { config })),
             expect: |_, _| Expectation::safe(),
             budget: three_threads,
         },
@@ -229,11 +225,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R registers notifier A while W walks the list and reads A->ops: plain \
                       hlist_add_head (before 543bdb2d825f) vs hlist_add_head_rcu (v5.4)",
             kernels: ALL,
-            build: |v| {
-                Arc::new(PublishWhileWalking {
-                    config: world::config(v),
-                })
-            },
+            build: Build::Config(|config| Arc::new(PublishWhileWalking { config })),
             expect: |v, c| match (v, c) {
                 (KernelVersion::V5_4, _) => Expectation::safe(),
                 // W's read of A->ops (in the walk, before the method) is not ordered after
@@ -257,12 +249,12 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "misuse: get, put, put (one put too many, before the worker frees the \
                       notifier): the kernel's WARN_ON(!mn->users), and nothing else",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(GetPutMisuse {
-                    config: world::config(v),
+                    config,
                     misuse: Misuse::PutWithoutGet,
                 })
-            },
+            }),
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
@@ -278,12 +270,12 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "misuse: main takes the maximum of users (2 in the model); D's get returns \
                       -EOVERFLOW before main's puts, a user after them; D puts only what it got",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(GetPutMisuse {
-                    config: world::config(v),
+                    config,
                     misuse: Misuse::Overflow,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: bound_3,
         },

@@ -10,8 +10,8 @@ use super::amdkfd::AmdkfdExit;
 use super::drivers::AmdkfdPut;
 use super::publication::{FirstRegistration, UNLOCKED};
 use super::ranges::{OomReaper, UnregisterWhileWalking};
-use super::{small, world};
-use crate::scenario::Scenario;
+use super::small;
+use crate::scenario::{Build, Scenario};
 use notifier_core::{FailedStart, Invalidator, KernelConfig, KernelVersion, ViolationKind};
 use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
 use std::sync::Arc;
@@ -62,12 +62,12 @@ pub fn catalog() -> Vec<Scenario> {
                       mm->mmu_notifier_mm, links A) while W, an rmap walker, runs a range \
                       (start, end): mm_take_all_locks excludes W",
             kernels: ALL,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(FirstRegistration {
-                    config: world::config(v),
+                    config,
                     walker: Invalidator::RMAP,
                 })
-            },
+            }),
             // W holds an rmap lock for read across its range; registration holds them all for
             // write from before the publication to after the link, so W sees either no
             // mmu_notifier_mm (no walk) or everything published, on every kernel.
@@ -80,12 +80,12 @@ pub fn catalog() -> Vec<Scenario> {
                       plain store of mm->mmu_notifier_mm publishes nothing, and a notifier \
                       linked between W's two walks gets an end without a start",
             kernels: ALL,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(FirstRegistration {
-                    config: world::config(v),
+                    config,
                     walker: UNLOCKED,
                 })
-            },
+            }),
             expect: |_, c| match c {
                 // W's read of the list head inside *mm->mmu_notifier_mm is not ordered after
                 // R's initialisation of it: the pointer's plain store (v3.16 l.213, v5.4 l.298)
@@ -112,12 +112,12 @@ pub fn catalog() -> Vec<Scenario> {
                       A's ->release, which puts A (unlink, call_srcu of free_notifier); W runs \
                       a range; G runs the callbacks",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(AmdkfdExit {
-                    config: world::config(v),
+                    config,
                     driver: AmdkfdPut::Correct,
                 })
-            },
+            }),
             // The put's hlist_del_init_rcu leaves A->next, so exit's walk goes on past A; the
             // free waits for a grace period that exit's own section (begun before the walk)
             // and W's sections opened before the call_srcu hold back; a walk begun after the
@@ -130,12 +130,12 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "misuse: amdkfd-v5.4 whose ->release puts A and then frees it itself \
                       (instead of in free_notifier)",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(AmdkfdExit {
-                    config: world::config(v),
+                    config,
                     driver: AmdkfdPut::FreeInRelease,
                 })
-            },
+            }),
             // Exit's walk loads A->next after ->release returns, A freed; or W, standing on A,
             // touches it after the free.
             expect: |_, _| {
@@ -154,12 +154,12 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "misuse: amdkfd-v5.4 whose ->release never puts A: exit unlinks it, \
                       nothing frees it or drops registration's mm_count pin",
             kernels: V5_4,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(AmdkfdExit {
-                    config: world::config(v),
+                    config,
                     driver: AmdkfdPut::NoPut,
                 })
-            },
+            }),
             // The mm (allocated first, so reported first) keeps registration's pin; A leaks
             // too. Reported at the mm's allocation, at the end of the execution.
             expect: |_, _| {
@@ -177,11 +177,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "W, an rmap walker, runs a range over A (KVM-style: start raises a count \
                       in A, end lowers it); U: mmu_notifier_unregister(A), then kfree(A)",
             kernels: ALL,
-            build: |v| {
-                Arc::new(UnregisterWhileWalking {
-                    config: world::config(v),
-                })
-            },
+            build: Build::Config(|config| Arc::new(UnregisterWhileWalking { config })),
             // A gets start and end, or is unlinked between them (its end excused); unregister's
             // synchronize_srcu waits for every section of W that can reach A, so the kfree
             // follows every method.
@@ -194,11 +190,7 @@ pub fn catalog() -> Vec<Scenario> {
                       with -EAGAIN) and A (KVM-style): the start walk fails, the reaper skips \
                       the end, and A's range stays open; W, an rmap walker, runs a blockable one",
             kernels: V5_4,
-            build: |v| {
-                Arc::new(OomReaper {
-                    config: world::config(v),
-                })
-            },
+            build: Build::Config(|config| Arc::new(OomReaper { config })),
             // __oom_reap_task_mm: if (mmu_notifier_invalidate_range_start_nonblock(&range))
             // { ...; continue; }: no end for A, whose start succeeded. Sequential: every
             // checker, every execution.
@@ -216,14 +208,14 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "range-oom-eagain with commit c2655835fd8c (v5.12): after a failed start \
                       the core calls every notifier's end",
             kernels: V5_4,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(OomReaper {
                     config: KernelConfig {
                         failed_start: FailedStart::EndAll,
                         ..KernelConfig::v5_4()
                     },
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: small,
         },

@@ -1,20 +1,8 @@
-//! What the notifier scenarios share: the kernel configuration per version, and the threads
-//! every exit-path scenario has.
+//! What the notifier scenarios share: the threads every exit-path scenario has.
 
 use notifier_core::backend::JoinOps;
-use notifier_core::KernelVersion;
-use notifier_core::{Backend, Invalidator, Kernel, KernelConfig, MmRef, Task};
+use notifier_core::{Backend, Invalidator, Kernel, MmRef, Task};
 use std::sync::Arc;
-
-/// The kernel knobs of a version (with the ordering explorer's placements, when it set any:
-/// see [`super::placement`]).
-pub fn config(version: KernelVersion) -> KernelConfig {
-    super::placement::apply(match version {
-        KernelVersion::V3_16 => KernelConfig::v3_16(),
-        KernelVersion::V3_17 => KernelConfig::v3_17(),
-        KernelVersion::V5_4 => KernelConfig::v5_4(),
-    })
-}
 
 /// Notifier names, in registration order.
 pub const NOTIFIER_NAMES: [&str; 3] = ["notifier A", "notifier B", "notifier C"];

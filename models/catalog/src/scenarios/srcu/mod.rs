@@ -29,7 +29,7 @@
 
 pub mod model;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Build, Scenario};
 use model::{Reader, SrcuModel, Updater};
 use notifier_core::srcu::SrcuVariant;
 use notifier_core::KernelVersion;
@@ -151,7 +151,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R: reads object A in a read-side section; U: unpublish A, \
                       synchronize_srcu, kfree(A)",
             kernels: KERNELS,
-            build: |_| Arc::new(SYNC),
+            build: Build::Version(|_| Arc::new(SYNC)),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -160,7 +160,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync with R1 and R2 on two CPU slots; R2 migrates from slot 0 to \
                       slot 1 inside its section",
             kernels: KERNELS,
-            build: |_| Arc::new(SYNC_TWO_READERS),
+            build: Build::Version(|_| Arc::new(SYNC_TWO_READERS)),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(Some(3), 2_000, 4),
         },
@@ -169,7 +169,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R reads gp; U: replace A by B, synchronize_srcu, kfree(A), unpublish B, \
                       synchronize_srcu, kfree(B) (two grace periods)",
             kernels: KERNELS,
-            build: |_| Arc::new(REPLACE),
+            build: Build::Version(|_| Arc::new(REPLACE)),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(None, 2_000, 4),
         },
@@ -178,7 +178,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R reads A; U: unpublish A, call_srcu(kfree A) (starts G, the SRCU \
                       worker); then the module's exit: srcu_barrier",
             kernels: KERNELS,
-            build: |_| Arc::new(CALL),
+            build: Build::Version(|_| Arc::new(CALL)),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(Some(3), 2_000, 3),
         },
@@ -187,7 +187,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without srcu_flip: both checks wait on the inactive index, R on \
                       the active one is never waited for",
             kernels: KERNELS,
-            build: |_| Arc::new(with(SYNC, SrcuVariant::NoFlip)),
+            build: Build::Version(|_| Arc::new(with(SYNC, SrcuVariant::NoFlip))),
             expect: |_, _| grace_period(),
             budget: |_, _| budget(None, 10_000, 3),
         },
@@ -196,7 +196,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-replace without the check before the flip: R fetches the index \
                       before the first flip and increments after the first grace period",
             kernels: KERNELS,
-            build: |_| Arc::new(with(REPLACE, SrcuVariant::SingleDrain)),
+            build: Build::Version(|_| Arc::new(with(REPLACE, SrcuVariant::SingleDrain))),
             expect: |_, _| grace_period(),
             budget: |_, checker| match checker {
                 // R must stall across U's whole first grace period and stay in its section
@@ -210,7 +210,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync-2r without the seq[] re-check: the unstable zero of R2's \
                       cross-CPU unlock ends the grace period under R1",
             kernels: KERNELS,
-            build: |_| Arc::new(with(SYNC_TWO_READERS, SrcuVariant::NoSeqRecheck)),
+            build: Build::Version(|_| Arc::new(with(SYNC_TWO_READERS, SrcuVariant::NoSeqRecheck))),
             expect: |_, checker| match checker {
                 CheckerKind::Loom => grace_period(),
                 CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
@@ -223,7 +223,9 @@ pub fn catalog() -> Vec<Scenario> {
             id: "srcu-callback-without-gp",
             summary: "srcu-call with a worker that invokes callbacks without a grace period",
             kernels: KERNELS,
-            build: |_| Arc::new(with(CALL, SrcuVariant::CallbackWithoutGracePeriod)),
+            build: Build::Version(|_| {
+                Arc::new(with(CALL, SrcuVariant::CallbackWithoutGracePeriod))
+            }),
             expect: |_, checker| match checker {
                 // loom's first failing execution has R's section already over when G frees
                 // A, but nothing (no grace period) orders R's access before the free.
@@ -244,7 +246,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without barrier C in srcu_read_unlock: R's read of A is not \
                       ordered before the decrement U sees (weak memory)",
             kernels: KERNELS,
-            build: |_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierC)),
+            build: Build::Version(|_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierC))),
             expect: |_, checker| missing_barrier(checker, unordered_reader_access()),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -253,7 +255,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without barrier D in the updater's check: seeing R's decrement \
                       orders nothing before U's kfree (weak memory)",
             kernels: KERNELS,
-            build: |_| Arc::new(with(SYNC, SrcuVariant::NoUpdaterBarrierD)),
+            build: Build::Version(|_| Arc::new(with(SYNC, SrcuVariant::NoUpdaterBarrierD))),
             expect: |_, checker| missing_barrier(checker, unordered_reader_access()),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -262,7 +264,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without barrier B in srcu_read_lock: U's summation may miss R's \
                       increment (weak memory)",
             kernels: KERNELS,
-            build: |_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierB)),
+            build: Build::Version(|_| Arc::new(with(SYNC, SrcuVariant::NoReaderBarrierB))),
             expect: |_, checker| missing_barrier(checker, grace_period()),
             budget: |_, _| budget(None, 2_000, 3),
         },
