@@ -8,6 +8,8 @@
 //! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`;
 //! - [`kernel_version`]: the kernel versions the model reproduces, as knobs on the one model.
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod exec;
 pub mod hlist;

@@ -38,6 +38,9 @@ pub struct Event {
 /// "field": "hlist.next", "write": false}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+// Each variant's doc names and explains its fields (`obj`, `idx`, `start`, ...) in one sentence
+// of kernel vocabulary; a doc line per field would repeat it.
+#[allow(missing_docs)]
 pub enum Op<Obj = ObjId, Name = &'static str> {
     /// `kmalloc`: a kernel object comes to life.
     Alloc { obj: Obj },

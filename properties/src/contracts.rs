@@ -215,6 +215,33 @@ mod tests {
         assert_eq!(exec.violation(), None);
     }
 
+    /// Only a `->release` that `mmu_notifier_unregister` started is owed to exit: exit's own
+    /// `->release` calls, and other methods inside `mmu_notifier_unregister`, are not.
+    #[test]
+    fn only_unregisters_release_is_owed_to_exit() {
+        for (function, method) in [
+            ("__mmu_notifier_release", "release"),
+            ("mmu_notifier_unregister", "invalidate_range_start"),
+        ] {
+            let v = judged(|t, mm, a| {
+                register(t, a, mm);
+                let f = t.enter(function);
+                let s = t.record(Op::MethodStart {
+                    notifier: a,
+                    method,
+                    ops: 0,
+                });
+                drop(f);
+                t.record(Op::Return {
+                    function: "__mmu_notifier_release",
+                    obj: mm,
+                });
+                t.record(Op::MethodDone { start: s });
+            });
+            assert_eq!(v, None, "->{method} in {function}");
+        }
+    }
+
     #[test]
     fn exit_returning_under_unregisters_release_is_reported() {
         let v = judged(|t, mm, a| {

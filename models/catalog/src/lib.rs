@@ -2,6 +2,8 @@
 //! scenarios of each kernel version, planted memory bugs), their expected verdicts and budgets,
 //! scenario files and the proptest fuzzer over them.
 
+#![warn(missing_docs)]
+
 pub mod child;
 pub mod fuzz;
 pub mod registry;

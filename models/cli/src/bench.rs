@@ -5,15 +5,17 @@
 //! another, so that they do not compete for the CPUs with each other (they may with anything
 //! else running on the machine: the load average is reported).
 
-use crate::current_exe;
-use crate::output::{print, print_json};
+use crate::files::OutputFile;
+use crate::output::{print, print_records};
+use crate::record::Record;
+use crate::{current_exe, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
 use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::registry::{default_spec, scenario, DEFAULT_SEED};
 use notifier_core::KernelVersion;
 use notifier_harness::runner::Crash;
 use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Outcome, Target, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -22,7 +24,7 @@ const V3_16: KernelVersion = KernelVersion::V3_16;
 const V3_17: KernelVersion = KernelVersion::V3_17;
 
 /// The sizes of a bench run.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sizes {
     /// Seconds after which one check is stopped.
     pub cap_seconds: u64,
@@ -49,11 +51,14 @@ impl Sizes {
 }
 
 /// The machine, as `/proc/cpuinfo` and `/proc/loadavg` name it.
-#[derive(Debug, Serialize)]
-struct Machine {
-    cpu: String,
-    logical_cpus: usize,
-    load_average: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// The CPU's model name.
+    pub cpu: String,
+    /// Logical CPUs.
+    pub logical_cpus: usize,
+    /// The load average over 1, 5 and 15 minutes when the bench began.
+    pub load_average: String,
 }
 
 fn machine() -> Machine {
@@ -83,11 +88,14 @@ fn machine() -> Machine {
 }
 
 /// Median, 90th percentile and maximum.
-#[derive(Debug, Clone, Copy, Serialize)]
-struct Spread {
-    median: f64,
-    p90: f64,
-    max: f64,
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// The median.
+    pub median: f64,
+    /// The 90th percentile (nearest rank).
+    pub p90: f64,
+    /// The maximum.
+    pub max: f64,
 }
 
 fn spread(mut v: Vec<f64>) -> Option<Spread> {
@@ -105,42 +113,46 @@ fn spread(mut v: Vec<f64>) -> Option<Spread> {
 }
 
 /// One line of the bench.
-#[derive(Debug, Serialize)]
-struct Row {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
     /// The group ("S2", "instrumentation", "growth: notifiers", ...).
-    group: &'static str,
+    pub group: String,
     /// What was measured.
-    what: String,
-    scenario: &'static str,
-    kernel: KernelVersion,
-    checker: CheckerKind,
+    pub what: String,
+    /// The scenario measured.
+    pub scenario: String,
+    /// The kernel it ran on.
+    pub kernel: KernelVersion,
+    /// The checker.
+    pub checker: CheckerKind,
     /// What the checker may explore, in words (a shuttle series: per seed, over the seeds).
-    bound: String,
+    pub bound: String,
     /// The measurement in words.
-    measured: String,
+    pub measured: String,
     /// The target in words, if there is one.
-    target: Option<String>,
+    pub target: Option<String>,
     /// Whether the target was met.
-    met: Option<bool>,
+    pub met: Option<bool>,
     /// Whether every check finished within the cap.
-    finished: bool,
+    pub finished: bool,
     /// The verdict (single checks).
-    verdict: Option<Verdict>,
+    pub verdict: Option<Verdict>,
     /// Executions (single checks).
-    executions: Option<u64>,
+    pub executions: Option<u64>,
     /// Checker seconds (single checks).
-    seconds: Option<f64>,
+    pub seconds: Option<f64>,
     /// Executions per second (single checks).
-    executions_per_second: Option<f64>,
+    pub executions_per_second: Option<f64>,
     /// Seeds that found a violation, of `seeds` (shuttle series).
-    found: Option<u64>,
-    seeds: Option<u64>,
+    pub found: Option<u64>,
+    /// Seeds run (shuttle series).
+    pub seeds: Option<u64>,
     /// Iterations to the first violation over the seeds that found one.
-    iterations_to_violation: Option<Spread>,
+    pub iterations_to_violation: Option<Spread>,
     /// Seconds to the first violation over the seeds that found one.
-    seconds_to_violation: Option<Spread>,
+    pub seconds_to_violation: Option<Spread>,
     /// Traced ÷ untraced time (instrumentation).
-    ratio: Option<f64>,
+    pub ratio: Option<f64>,
 }
 
 impl Row {
@@ -152,9 +164,9 @@ impl Row {
         spec: &CheckSpec,
     ) -> Self {
         Row {
-            group,
+            group: group.to_string(),
             what,
-            scenario,
+            scenario: scenario.to_string(),
             kernel,
             checker: spec.checker,
             bound: Bound::of(spec).to_string(),
@@ -181,26 +193,30 @@ impl Row {
     }
 }
 
-/// The whole result.
-#[derive(Debug, Serialize)]
-struct Bench {
-    machine: Machine,
-    sizes: Sizes,
-    rows: Vec<Row>,
-    seconds: f64,
+/// The whole result: the `bench` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bench {
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// The sizes it ran with.
+    pub sizes: Sizes,
+    /// The measurements.
+    pub rows: Vec<Row>,
+    /// Wall-clock seconds of the whole bench.
+    pub seconds: f64,
 }
 
 /// Runs the bench.
-pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<ExitCode, String> {
-    if let Some(path) = out {
-        crate::html::check_target(path, force)?;
-    }
+pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<ExitCode, Failure> {
+    // Refused before the bench runs: a missing folder or an existing file.
+    let out = OutputFile::optional("--out", out, force)?;
     let exe = current_exe()?;
     let start = std::time::Instant::now();
     let b = Bencher {
         exe,
         sizes,
-        bar: if crate::pool::show_bar(json) {
+        crashes: std::cell::Cell::new(0),
+        bar: if !json && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             ProgressBar::new_spinner()
         } else {
             ProgressBar::hidden()
@@ -222,38 +238,27 @@ pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<
         rows,
         seconds: start.elapsed().as_secs_f64(),
     };
-    if let Some(path) = out {
-        write_json(path, force, &bench)?;
+    let crashed = b.crashes.get() > 0;
+    let text = if json { String::new() } else { human(&bench) };
+    let record = Record::Bench(Box::new(bench));
+    if let Some(file) = &out {
+        file.write(&record.clone().line())?;
     }
     if json {
-        print_json(&bench);
+        print_records([record])?;
     } else {
-        print(&human(&bench));
+        print(&text)?;
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn write_json(path: &Path, force: bool, bench: &Bench) -> Result<(), String> {
-    use std::io::Write;
-    let text = serde_json::to_string_pretty(bench)
-        .map_err(|e| format!("could not encode the bench as JSON: {e}"))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(format!("{text}\n").as_bytes()))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    // A benchmark judges no verdict; a check whose process crashed is still a failure.
+    Ok(ExitCode::from(crate::status(false, crashed)))
 }
 
 struct Bencher {
     exe: PathBuf,
     sizes: Sizes,
     bar: ProgressBar,
+    /// Checks whose process crashed (not stopped at the cap).
+    crashes: std::cell::Cell<usize>,
 }
 
 impl Bencher {
@@ -280,7 +285,11 @@ impl Bencher {
             spec,
         );
         plan.traced = !untraced;
-        run_in_child(&self.exe, &plan, Some(self.cap()))
+        let result = run_in_child(&self.exe, &plan, Some(self.cap()));
+        if matches!(&result, Err(c) if !c.timed_out) {
+            self.crashes.set(self.crashes.get() + 1);
+        }
+        result
     }
 
     /// Why a check has no measurement: it did not finish within the cap, or it crashed.

@@ -1,14 +1,18 @@
 //! `notifier-check check`: one scenario on one kernel with one checker, in a child process.
 
 use crate::args::CheckArgs;
-use crate::output::{print, print_json, Report};
-use crate::{current_exe, exit, html};
+use crate::output::{print, print_records};
+use crate::record::Record;
+use crate::report::{Report, Subject};
+use crate::results::Outputs;
+use crate::{current_exe, Failure};
 use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::fuzz::format::ExpectDecl;
 use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
 use notifier_core::KernelVersion;
 use notifier_harness::{
-    CheckSpec, CheckerKind, Expectation, ExpectedViolation, KernelPlan, Target, Verdict,
+    Bound, CheckSpec, CheckerKind, Expectation, ExpectedViolation, KernelPlan, Placements, Target,
+    Verdict,
 };
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,14 +34,13 @@ fn file_spec(checker: CheckerKind, threads: usize) -> CheckSpec {
 /// loom runs at most this many threads besides `main`: the scenario's and the SRCU worker.
 const LOOM_THREADS: usize = 4;
 
-/// Runs the check; exit status 0 iff it observed what the scenario expects.
-pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    if let Some(path) = &args.report.report {
-        // Refused before the check runs: nothing a user saved is overwritten.
-        html::check_target(path, args.report.force)?;
-    }
+/// Runs the check; exit status 0 iff it observed what the scenario expects, 1 if it observed
+/// something else, 4 if its process crashed.
+pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
+    // Refused before the check runs: nothing a user saved is overwritten, no run is wasted.
+    let outputs = Outputs::checked(&args.output)?;
     if let Some(file) = &args.scenario_file {
-        return run_file(file, &args);
+        return run_file(file, &args, &outputs);
     }
     let id = args
         .scenario
@@ -49,43 +52,49 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
     let result = run_in_child(&current_exe()?, &plan, None);
     let expect = (scenario.expect)(args.kernel, args.checker);
-    let report = Report::new(
-        scenario.id,
+    let subject = Subject {
+        scenario: scenario.id.to_string(),
         target,
-        args.kernel,
-        args.checker,
-        expect,
-        result,
-    );
-    finish(&args, &report, scenario.summary)
+        kernel: args.kernel,
+        placements: Placements::default(),
+        checker: args.checker,
+    };
+    let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);
+    finish(&args, &report, scenario.summary, &outputs)
 }
 
-/// Prints the report (human or JSON), writes the HTML page if asked, and gives the exit status.
-fn finish(args: &CheckArgs, report: &Report, summary: &str) -> Result<ExitCode, String> {
+/// Prints the report (human or JSON), writes the files asked for, and gives the exit status.
+fn finish(
+    args: &CheckArgs,
+    report: &Report,
+    summary: &str,
+    outputs: &Outputs,
+) -> Result<ExitCode, Failure> {
+    let record = Record::Check(Box::new(report.clone()));
     if args.json {
-        print_json(report);
+        print_records([record.clone()])?;
     } else {
-        print(&report.human());
+        print(&report.human())?;
     }
-    if let Some(path) = &args.report.report {
-        let title = format!(
-            "notifier-check: {} on {} with {}",
-            report.scenario, args.kernel, args.checker
-        );
-        html::write(
-            path,
-            args.report.force,
-            &title,
-            &[summary.to_string()],
-            std::slice::from_ref(report),
-        )?;
-    }
-    Ok(exit(report.matches))
+    let title = format!(
+        "notifier-check: {} on {} with {}",
+        report.scenario, args.kernel, args.checker
+    );
+    outputs.write(
+        &[record],
+        std::slice::from_ref(report),
+        &title,
+        &[summary.to_string()],
+    )?;
+    Ok(ExitCode::from(crate::status(
+        report.mismatched(),
+        report.crashed(),
+    )))
 }
 
 /// `check --scenario-file`: validates the file, runs the check in a child process, and
 /// compares with the file's `[expect]` (default: safe).
-fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
+fn run_file(file: &Path, args: &CheckArgs, outputs: &Outputs) -> Result<ExitCode, Failure> {
     let scenario = notifier_catalog::fuzz::load(file, args.kernel)?;
     // One SRCU callback worker per callback list: one FIFO, or one per CPU (Tree SRCU).
     let per_cpu =
@@ -97,7 +106,8 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
              {} plus {workers} SRCU worker(s); use shuttle",
             file.display(),
             scenario.threads.len()
-        ));
+        )
+        .into());
     }
     let expect = expectation(scenario.file.expect.as_ref(), args.kernel)
         .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
@@ -109,8 +119,15 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
     let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
     let result = run_in_child(&current_exe()?, &plan, None);
     let name = file.display().to_string();
-    let report = Report::new(&name, target, args.kernel, args.checker, expect, result);
-    finish(args, &report, &format!("scenario file {name}"))
+    let subject = Subject {
+        scenario: name.clone(),
+        target,
+        kernel: args.kernel,
+        placements: Placements::default(),
+        checker: args.checker,
+    };
+    let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);
+    finish(args, &report, &format!("scenario file {name}"), outputs)
 }
 
 /// A scenario file's `[expect]` as an expectation on `kernel` (absent, or for other kernels:

@@ -7,31 +7,34 @@
 //! the replay's process crashed; 2 a usage error.
 
 use crate::check::expectation;
-use crate::output::{columns, print, print_json, Report};
-use crate::{current_exe, CRASHED, DIVERGED};
+use crate::output::{columns, print, print_records};
+use crate::record::Record;
+use crate::report::{Report, Subject};
+use crate::{current_exe, Failure, CRASHED, DIVERGED};
 use notifier_catalog::child::run_in_child;
 use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
 use notifier_harness::runner::{judge, ReplayVerdict};
-use notifier_harness::{Expectation, Target};
-use serde::Serialize;
+use notifier_harness::{Expectation, Placements, Target};
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `replay --json`: what the replay showed, and the check's report.
-#[derive(Debug, Serialize)]
-struct ReplayReport {
-    /// The token replayed (the report's own `token` is that of the failure the replay found,
-    /// if any).
-    replayed: ReplayToken,
+/// `replay --json`: the `replay` record: the token replayed, what the replay showed, and the
+/// check's report (whose `token` is that of the failure the replay found, if any).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayRecord {
+    /// The token replayed.
+    pub replayed: ReplayToken,
     /// Reproduced, not reproduced or diverged (`null` when the replay's process crashed).
-    result: Option<ReplayVerdict>,
+    pub result: Option<ReplayVerdict>,
+    /// The replay as a check.
     #[serde(flatten)]
-    report: Report,
+    pub report: Report,
 }
 
 /// Replays `token` (on the scenario file `file`, if given).
-pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, String> {
+pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Failure> {
     let token: ReplayToken = token.parse()?;
     let checker = token.checker.checker();
     let target = token.target(file)?;
@@ -52,7 +55,14 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
     };
     let result = run_in_child(&current_exe()?, &token.plan(target.clone()), None);
     let verdict = result.as_ref().ok().map(|o| judge(&token.checker, o));
-    let report = Report::new(&name, target, token.kernel, checker, expect, result);
+    let subject = Subject {
+        scenario: name,
+        target,
+        kernel: token.kernel,
+        placements: Placements::default(),
+        checker,
+    };
+    let report = Report::new(subject, Some(&expect), token.checker.bound(), result);
     let code = match &verdict {
         Some(ReplayVerdict::Reproduced) => ExitCode::SUCCESS,
         Some(ReplayVerdict::NotReproduced { .. }) => ExitCode::FAILURE,
@@ -60,11 +70,11 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
         None => ExitCode::from(CRASHED),
     };
     if json {
-        print_json(&ReplayReport {
+        print_records([Record::Replay(Box::new(ReplayRecord {
             replayed: token,
             result: verdict,
             report,
-        });
+        }))])?;
     } else {
         let said = match &verdict {
             Some(v) => v.to_string(),
@@ -77,10 +87,9 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
             s.push_str(&columns(
                 "the execution as far as it followed the schedule",
                 report.trace(),
-                &[],
             ));
         }
-        print(&s);
+        print(&s)?;
     }
     Ok(code)
 }

@@ -17,8 +17,9 @@
 //! process of its own (`soak --in-process` for one combination), so that shuttle's reports of
 //! the failures it finds stay out of the output.
 
-use crate::output::{expectation, print};
-use crate::{current_exe, exit, pool};
+use crate::output::print;
+use crate::report::Expected;
+use crate::{current_exe, pool, Failure, MISMATCH, SUCCESS};
 use notifier_catalog::child::check_in_child;
 use notifier_catalog::registry::{self, default_spec};
 use notifier_catalog::scenarios::catalog;
@@ -181,10 +182,10 @@ struct BlindRow {
 
 /// Runs the plan; exit status 0 iff the evidence holds (no false alarm; every seeded bug found
 /// by some run, and every failure the expected one).
-pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, String> {
+pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Failure> {
     let (chosen, blind) = combos(plan)?;
     if chosen.is_empty() {
-        return Err("no scenario, kernel and checker matches the filters".to_string());
+        return Err("no scenario, kernel and checker matches the filters".into());
     }
     let parallel = pool::parallelism(jobs);
     let blind: Vec<BlindRow> = blind
@@ -199,6 +200,7 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Strin
     let start = Instant::now();
     let exe = current_exe()?;
     let label = |c: &Combo| format!("{} {} {}", c.scenario, c.kernel, c.checker);
+    let progress = pool::Progress::detect(json, pool::DEFAULT_INTERVAL_SECONDS);
     if plan.seeded {
         let rows: Vec<SeededRow> = if plan.in_process {
             chosen
@@ -206,7 +208,12 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Strin
                 .map(|c| seeded(&exe, c, plan.seeds.clone()))
                 .collect()
         } else {
-            pool::map(&chosen, parallel, pool::show_bar(json), label, |c| {
+            let failed = |r: &Result<Vec<SeededRow>, String>| {
+                r.as_ref().map_or(true, |rows| {
+                    rows.iter().any(|r| r.found == 0 || r.other > 0)
+                })
+            };
+            pool::map(&chosen, parallel, progress, label, failed, |c| {
                 in_child(&exe, plan, c)
             })
             .into_iter()
@@ -215,9 +222,9 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Strin
         };
         let ok = rows.iter().all(|r| r.found > 0 && r.other == 0);
         if json {
-            print_json(&serde_json::json!({ "seeded": rows, "blind": blind }));
+            print_json(&serde_json::json!({ "seeded": rows, "blind": blind }))?;
         } else {
-            print(&seeded_table(&rows, &blind, start.elapsed().as_secs_f64()));
+            print(&seeded_table(&rows, &blind, start.elapsed().as_secs_f64()))?;
         }
         Ok(exit(ok))
     } else {
@@ -227,7 +234,11 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Strin
                 .map(|c| quiet(c, plan.seeds.clone(), plan.iterations))
                 .collect()
         } else {
-            pool::map(&chosen, parallel, pool::show_bar(json), label, |c| {
+            let failed = |r: &Result<Vec<QuietRow>, String>| {
+                r.as_ref()
+                    .map_or(true, |rows| rows.iter().any(|r| r.violations > 0))
+            };
+            pool::map(&chosen, parallel, progress, label, failed, |c| {
                 in_child(&exe, plan, c)
             })
             .into_iter()
@@ -236,9 +247,9 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Strin
         };
         let ok = rows.iter().all(|r| r.violations == 0);
         if json {
-            print_json(&serde_json::json!({ "false_alarms": rows, "blind": blind }));
+            print_json(&serde_json::json!({ "false_alarms": rows, "blind": blind }))?;
         } else {
-            print(&quiet_table(&rows, &blind, start.elapsed().as_secs_f64()));
+            print(&quiet_table(&rows, &blind, start.elapsed().as_secs_f64()))?;
         }
         Ok(exit(ok))
     }
@@ -286,8 +297,14 @@ fn in_child<R: for<'de> Deserialize<'de>>(
     serde_json::from_value(value[key].clone()).map_err(|e| e.to_string())
 }
 
-fn print_json(value: &serde_json::Value) {
-    crate::output::print_json(value);
+/// Prints `value` as one line of JSON.
+fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
+    print(&format!("{value}\n"))
+}
+
+/// 0 if the evidence holds, else 1.
+fn exit(ok: bool) -> ExitCode {
+    ExitCode::from(if ok { SUCCESS } else { MISMATCH })
 }
 
 /// A safe combination, one shuttle run of `iterations` executions per seed, in this process.
@@ -386,7 +403,7 @@ fn seeded(exe: &Path, c: &Combo, seeds: Range<u64>) -> SeededRow {
         scenario: c.scenario.to_string(),
         kernel: c.kernel,
         checker: c.checker,
-        expected: expectation(&c.expect),
+        expected: Expected::from(&c.expect).to_string(),
         runs: outcomes.len() as u64,
         found: found.len() as u64,
         other: other as u64,

@@ -135,11 +135,11 @@ fn exit_of_one_mm_owes_nothing_to_unregister_on_another() {
             ]);
             let r = cli::json(&o);
             assert_eq!(
-                r["outcome"]["observed"], "safe",
+                r["observed"]["verdict"], "safe",
                 "{kernel} {checker}: {r:#}"
             );
             assert!(
-                r["outcome"]["executions"].as_u64() >= Some(100),
+                r["observed"]["executions"].as_u64() >= Some(100),
                 "{kernel} {checker}: {r:#}"
             );
             assert_eq!(o.status.code(), Some(0), "{kernel} {checker}");

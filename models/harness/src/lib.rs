@@ -8,6 +8,8 @@
 //! - [`plan`]: a check as one serialisable value, as a parent hands it to its child;
 //! - [`outcome`]: what a check observed, as one typed value.
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod model;
 pub mod outcome;
