@@ -2,8 +2,8 @@
 # Renders two generated HTML reports in headless Chromium (Debian's `chromium`, installed here
 # if missing): a counterexample's page (the SVG timeline with one lane per thread, the violating
 # access, the free, the window-opening step, cause -> effect arrows, the SRCU lane and the folded
-# setup) and a campaign's verdict matrix (every cell links to its check), in the rendered DOM
-# and in screenshots.
+# setup) and a campaign's verdict matrix (every cell links to its check, and following the link
+# opens a folded counterexample), in the rendered DOM and in screenshots.
 # Set HTML_REPORT_KEEP=DIR to keep the report and the screenshot for a person to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +77,13 @@ for anchor in $(grep -o 'href="#check-[0-9]*"' "$work/matrix-dom.html" | sed 's/
     grep -q "id=\"$anchor\"" "$work/matrix-dom.html" || fail "a cell links to a missing #$anchor"
 done
 screenshot "$matrix" "$work/matrix.png" 1400,1000
+# Following a cell's link opens its folded counterexample.
+folded=$(grep -A2 '^<details class="cex">$' "$matrix" | grep -o 'id="check-[0-9]*"' | head -1 |
+    sed 's/id="//; s/"//')
+[ -n "$folded" ] || fail "no folded counterexample in the matrix page"
+render "$matrix#$folded" "$work/followed-dom.html"
+grep -B2 "id=\"$folded\"" "$work/followed-dom.html" | grep -q '<details class="cex" open' ||
+    fail "following the link to #$folded does not open its counterexample"
 
 if [ -n "${HTML_REPORT_KEEP:-}" ]; then
     mkdir -p "$HTML_REPORT_KEEP"

@@ -83,13 +83,12 @@ pub fn map<T: Sync, R: Send>(
         finished: false,
     });
     let changed = Condvar::new();
-    let line = |t: &Tally| {
+    let line = |t: &Tally, seconds: f64| {
         let mut l = format!(
-            "notifier-check: progress {}/{} checks, {} not as expected, {:.0} s",
+            "notifier-check: progress {}/{} checks, {} not as expected, {seconds:.0} s",
             t.done,
             items.len(),
             t.bad,
-            start.elapsed().as_secs_f64()
         );
         if !t.running.is_empty() {
             l.push_str(&format!("; running: {}", t.running.join(", ")));
@@ -104,7 +103,10 @@ pub fn map<T: Sync, R: Send>(
     let done: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
     if let Progress::Lines(_) = progress {
         // The first line before any check starts: the same on every run.
-        eprintln!("{}", line(&tally.lock().unwrap_or_else(|e| e.into_inner())));
+        eprintln!(
+            "{}",
+            line(&tally.lock().unwrap_or_else(|e| e.into_inner()), 0.0)
+        );
     }
     std::thread::scope(|scope| {
         if let Progress::Lines(interval) = progress {
@@ -117,7 +119,7 @@ pub fn map<T: Sync, R: Send>(
                         .wait_timeout_while(t, interval, |t| !t.finished)
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
-                    eprintln!("{}", line(&t));
+                    eprintln!("{}", line(&t, start.elapsed().as_secs_f64()));
                     if t.finished {
                         break;
                     }

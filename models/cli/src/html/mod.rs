@@ -83,6 +83,8 @@ p.summary.ok { color: #080; font-weight: bold; }
 p.summary.bad { color: #c00; font-weight: bold; }
 details.cex { margin-top: 1em; border-top: 2px solid #888; padding-top: 0.3em; }
 details.cex > summary { font-weight: bold; cursor: pointer; }
+p.target { scroll-margin-top: 3em; }
+p.target:target { background: #ffa; }
 details.setup { margin: 0.5em 0; font-size: 12px; }
 details.setup ol { font-family: monospace; columns: 2; }
 ul.story li { margin: 0.2em 0; }
@@ -93,6 +95,7 @@ table.figures { border-collapse: collapse; font-size: 12px; }
 table.figures th, table.figures td { border: 1px solid #ddd; padding: 1px 6px; }
 table.figures td.num { text-align: right; font-family: monospace; }
 table.figures tr:target { background: #ffa; }
+svg.timeline { max-width: 100%; height: auto; }
 svg.timeline text { font-family: monospace; font-size: 11px; }
 </style>
 ";
@@ -185,16 +188,18 @@ fn counterexample(i: usize, r: &Report, open: bool) -> String {
             v.function
         )
     });
+    // The cells link to the first paragraph inside the details, not to the details: a
+    // browser opens folded details to show a target inside them.
     let mut s = format!(
-        "<details class=\"cex\" id=\"{}\"{}>\n<summary>{} — {}: {}</summary>\n",
-        anchor(i),
+        "<details class=\"cex\"{}>\n<summary>{} — {}: {}</summary>\n",
         if open { " open" } else { "" },
         esc(&r.heading()),
         r.match_text(),
         esc(&said),
     );
     s.push_str(&format!(
-        "<p>expected: {}<br>observed: {}<br>{}</p>\n",
+        "<p class=\"target\" id=\"{}\">expected: {}<br>observed: {}<br>{}</p>\n",
+        anchor(i),
         esc(&r.expected_text()),
         r.observed.verdict,
         esc(r.explored().trim())

@@ -11,13 +11,13 @@ use notifier_core::{TraceEvent, Violation};
 const LANE: usize = 360;
 /// Between two thread lanes: where the arrows between them run.
 const GUTTER: usize = 30;
-const SRCU_LANE: usize = 390;
+const SRCU_LANE: usize = 450;
 const LEFT: usize = 46;
 const TOP: usize = 34;
 const ROW: usize = 17;
 const NOTE: usize = 190;
 const MAX_CHARS: usize = 50;
-const SRCU_CHARS: usize = 62;
+const SRCU_CHARS: usize = 72;
 
 const RED: &str = "#d00";
 const ORANGE: &str = "#c60";
@@ -81,20 +81,9 @@ pub fn svg(index: usize, events: &[TraceEvent], v: &Violation, story: &Story) ->
         s.push_str(&format!(
             "<g class=\"srcu-lane\"><rect x=\"{srcu_x}\" y=\"0\" width=\"{SRCU_LANE}\" \
              height=\"{height}\" fill=\"#f4f0fa\"/><text x=\"{}\" y=\"20\" font-weight=\"bold\" \
-             style=\"font-size:14px\">SRCU state</text>",
+             style=\"font-size:14px\">SRCU state</text></g>\n",
             srcu_x + 8
         ));
-        for (i, text) in &srcu {
-            s.push_str(&format!(
-                "<text class=\"srcu-state\" x=\"{}\" y=\"{}\" fill=\"#537\" \
-                 style=\"font-size:10px\"><title>{}</title>{}</text>",
-                srcu_x + 6,
-                row_y(*i) + 12,
-                esc(text),
-                esc(&clip(text, SRCU_CHARS))
-            ));
-        }
-        s.push_str("</g>\n");
     }
     let window = story.window.as_ref().map(|w| w.step);
     for (i, e) in events.iter().enumerate() {
@@ -128,6 +117,28 @@ pub fn svg(index: usize, events: &[TraceEvent], v: &Violation, story: &Story) ->
             Some(Mark::Violation),
             &format!("{} here", v.kind),
         ));
+    }
+    // The SRCU states over the marked rows' leaders, each on a patch of the lane's colour so
+    // a leader crossing it does not strike it through.
+    if !srcu.is_empty() {
+        s.push_str("<g class=\"srcu-states\">");
+        for (i, text) in &srcu {
+            let shown = clip(text, SRCU_CHARS);
+            s.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"13\" fill=\"#f4f0fa\"/>\
+                 <text class=\"srcu-state\" x=\"{}\" y=\"{}\" fill=\"#537\" \
+                 style=\"font-size:10px\"><title>{}</title>{}</text>",
+                srcu_x + 3,
+                row_y(*i) + 2,
+                // 10 px monospace: 6 px a character at most.
+                shown.chars().count() * 6 + 6,
+                srcu_x + 6,
+                row_y(*i) + 12,
+                esc(text),
+                esc(&shown)
+            ));
+        }
+        s.push_str("</g>\n");
     }
     // Cause → effect arrows, between the rows' dots.
     let at = |step: Option<usize>| match step {
