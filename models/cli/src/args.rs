@@ -174,9 +174,16 @@ pub struct SoakArgs {
     /// Combinations run at the same time (default: the number of CPUs).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
-    /// Print JSON instead of the table.
+    /// Print a JSON `soak` record instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Also write the JSON `soak` record to this file (refused if it exists, unless --force;
+    /// `notifier-check docs --soak FILE` makes the evidence tables from it).
+    #[arg(long, value_name = "FILE.json")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Run in this process (the parent runs each combination so, in a child of its own).
     #[arg(long, hide = true)]
     pub in_process: bool,
