@@ -130,7 +130,8 @@ pub enum Command {
     ///
     /// Deterministic and partitionable: split the work with --seeds and the filters.
     Soak(SoakArgs),
-    /// Writes the documentation's result tables from campaign (and bench) JSON, or checks
+    /// Writes the documentation's result tables from campaign, bench and soak JSON (whole
+    /// pages, and sections between marker comments in README.md and docs/*.md), or checks
     /// that the committed ones are up to date.
     #[command(after_help = EXIT_STATUS)]
     Docs(crate::docs::DocsArgs),
