@@ -24,7 +24,7 @@ use crate::memory::KObj;
 use crate::mm::{MmRef, MmStruct};
 use crate::slab::Slab;
 use crate::spinlock::spin_unlock;
-use crate::srcu::{CallbackQueues, SrcuCallback, SrcuIdx, SrcuStruct, SrcuVariant};
+use crate::srcu::{SrcuCallback, SrcuIdx, SrcuImpl, SrcuStruct, SrcuVariant};
 use crate::trace::Op;
 use std::sync::Arc;
 
@@ -121,11 +121,13 @@ pub enum Publish {
 /// What `mmu_notifier_synchronize()` waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Synchronize {
-    /// `srcu_barrier()` (v3.17, commit b972216e27d1): every callback queued before it has run.
+    /// `srcu_barrier()` (v3.17, commit b972216e27d1): every callback queued before it has run
+    /// (classic SRCU's `srcu_barrier` is `synchronize_srcu`, which waits for them through its
+    /// one FIFO pipeline, and for a grace period).
     SrcuBarrier,
-    /// `synchronize_srcu()` (v5.4, commit 2c7933f53f6b): a grace period. With one FIFO callback
-    /// queue this still implies that earlier callbacks have run; with per-CPU queues it does
-    /// not.
+    /// `synchronize_srcu()` (v5.4, commit 2c7933f53f6b): a grace period. On classic SRCU's one
+    /// FIFO pipeline this still implies that earlier callbacks have run; on Tree SRCU's
+    /// per-CPU lists it does not.
     SynchronizeSrcu,
 }
 
@@ -143,12 +145,12 @@ pub struct KernelConfig {
     pub unregister_unlock: UnregisterUnlock,
     /// How `mmu_notifier_register` links the notifier.
     pub publish: Publish,
+    /// The SRCU the kernel ran: classic (v3.16, v3.17) or Tree (v5.4).
+    pub srcu: SrcuImpl,
     /// The number of per-CPU SRCU slots.
     pub srcu_cpus: usize,
-    /// The SRCU algorithm (correct or one of its broken variants).
+    /// The SRCU algorithm (the kernel's or one of its broken variants).
     pub srcu_variant: SrcuVariant,
-    /// How SRCU queues callbacks: classic SRCU's one FIFO or Tree SRCU's per-CPU lists.
-    pub callback_queues: CallbackQueues,
     /// What `mmu_notifier_synchronize` waits for.
     pub synchronize: Synchronize,
     /// The largest `users` count `mmu_notifier_get` takes (`UINT_MAX` in the kernel); one
@@ -163,9 +165,9 @@ impl KernelConfig {
             release_unlock: ReleaseUnlock::AfterReleaseLoop,
             unregister_unlock: UnregisterUnlock::AfterRelease,
             publish: Publish::Plain,
+            srcu: SrcuImpl::Classic,
             srcu_cpus: 1,
-            srcu_variant: SrcuVariant::Classic,
-            callback_queues: CallbackQueues::Fifo,
+            srcu_variant: SrcuVariant::Kernel,
             synchronize: Synchronize::SrcuBarrier,
             users_max: USERS_MAX_V5_4,
         }
@@ -181,13 +183,12 @@ impl KernelConfig {
 
     /// v5.4: `mmu_notifier_get`/`mmu_notifier_put` (commit 2c7933f53f6b; `users` at most
     /// [`USERS_MAX_V5_4`] in the model); registration publishes with `hlist_add_head_rcu`
-    /// (commit 543bdb2d825f); `mmu_notifier_synchronize` is `synchronize_srcu`; Tree SRCU's
-    /// per-CPU callback lists (its grace-period algorithm is not modelled: see
-    /// [`crate::srcu`]).
+    /// (commit 543bdb2d825f); `mmu_notifier_synchronize` is `synchronize_srcu`; Tree SRCU
+    /// (`kernel/rcu/srcutree.c`).
     pub fn v5_4() -> Self {
         KernelConfig {
             publish: Publish::Rcu,
-            callback_queues: CallbackQueues::PerCpu,
+            srcu: SrcuImpl::Tree,
             synchronize: Synchronize::SynchronizeSrcu,
             ..Self::v3_17()
         }
@@ -284,8 +285,7 @@ impl<B: Backend> Kernel<B> {
     /// A kernel with the given knobs and drivers (`OpsId(i)` is `ops[i]`).
     pub fn new(config: KernelConfig, ops: Vec<Arc<dyn MmuNotifierOps<B>>>) -> Arc<Self> {
         Arc::new(Kernel {
-            srcu: SrcuStruct::new(config.srcu_cpus, config.srcu_variant)
-                .with_callback_queues(config.callback_queues),
+            srcu: SrcuStruct::new(config.srcu, config.srcu_cpus, config.srcu_variant),
             config,
             mms: Slab::with_capacity(MAX_MMS),
             notifiers: Notifiers(Slab::with_capacity(MAX_NOTIFIERS)),
@@ -557,7 +557,9 @@ impl<B: Backend> Kernel<B> {
     }
 
     /// `mmu_notifier_synchronize()`, called before a module that queued frees unloads.
-    /// v3.17: `srcu_barrier`, waiting until every callback queued before it has run. v5.4:
+    /// v3.17: `srcu_barrier` ("Wait for any running method to finish"), which classic SRCU
+    /// implements as `synchronize_srcu`: a grace period, and every callback queued before it
+    /// through the one FIFO pipeline. v5.4:
     /// `synchronize_srcu`, although its comment promises that all outstanding frees from
     /// `mmu_notifier_put` have completed (see [`Synchronize`]).
     pub fn mmu_notifier_synchronize(&self, cur: &Task) {

@@ -130,17 +130,24 @@ impl Task {
         while !done() {
             start.get_or_insert_with(|| self.record(Op::WaitStart { what }));
             spins += 1;
-            if B::SPIN_LIMIT.is_some_and(|limit| spins > limit) {
-                let v = self
-                    .exec
-                    .classify_panic("SPIN_LIMIT: the wait did not finish");
-                self.exec.set_violation(v);
-                std::panic::panic_any(ViolationPanic);
-            }
+            self.check_spin_limit::<B>(spins);
             self.idle::<B>();
         }
         if let Some(start) = start {
             self.record(Op::WaitDone { start });
+        }
+    }
+
+    /// Ends the execution with a deadlock if a wait loop has gone round `spins` times, more
+    /// than the backend's [`Backend::SPIN_LIMIT`] (real threads only: the checkers bound
+    /// executions themselves).
+    pub fn check_spin_limit<B: Backend>(&self, spins: u64) {
+        if B::SPIN_LIMIT.is_some_and(|limit| spins > limit) {
+            let v = self
+                .exec
+                .classify_panic("SPIN_LIMIT: the wait did not finish");
+            self.exec.set_violation(v);
+            std::panic::panic_any(ViolationPanic);
         }
     }
 

@@ -1,256 +1,339 @@
-//! Classic SRCU (`kernel/srcu.c`, v3.16/v3.17; Lai Jiangshan's two-index algorithm) at the
-//! granularity of its loads, stores and barriers.
+//! SRCU as each kernel ran it, behind one API.
 //!
-//! State: `completed` (grace-period counter; its low bit is the index new readers use) and per
-//! CPU `c[2]` (reader counts) and `seq[2]` (lock counts, to validate a zero sum). Readers
-//! increment `c[idx]` and `seq[idx]` on the CPU they lock on and decrement `c[idx]` on the CPU
-//! they unlock on, which may differ. A grace period waits until the inactive index is stably
-//! zero, flips the index, and waits until the old index is stably zero.
+//! - [`classic`]: classic SRCU (`kernel/rcu/srcu.c`, v3.16/v3.17; Lai Jiangshan's two-index
+//!   algorithm with `c[]`/`seq[]` counters and the `batch_queue`/`check0`/`check1`/`done`
+//!   pipeline worked by one work item);
+//! - [`tree`]: Tree SRCU (`kernel/rcu/srcutree.c`, v5.4; lock/unlock counts, the `srcu_gp_seq`
+//!   state machine driven by `process_srcu`, per-CPU segmented callback lists invoked per CPU),
+//!   with its `srcu_node` funnel collapsed to one node;
+//! - [`workqueue`]: the kernel's workqueue as SRCU uses it (work items, kworker threads,
+//!   completions).
 //!
-//! Simplifications, each deliberate:
-//! - Grace periods are serialised by one mutex and run by whoever needs them:
-//!   `synchronize_srcu` runs its own, the SRCU worker runs one per batch of callbacks. The
-//!   kernel's batch pipeline (`batch_queue`/`check0`/`check1`/`done`, `process_srcu`) spreads
-//!   the two checks of one batch over two passes of `srcu_advance_batches`; each pass waits on
-//!   the index that is inactive *at that time*, which is what `SrcuStruct::grace_period`
-//!   does by reading `completed` again after the flip.
-//! - The per-CPU increments are single atomic RMWs: in the kernel they run with preemption
-//!   disabled on their own CPU, so no other access to that counter can fall between the load
-//!   and the store.
-//! - The worker is a thread of the model (the kernel's workqueue); it sleeps while its list is
-//!   empty and stops when told to ([`SrcuStruct::stop_worker`]), once the scenario has no more
-//!   callers. See [`callbacks`] for the callback side.
-//! - Callback lists are a knob ([`CallbackQueues`]): classic SRCU's one FIFO pipeline, or
-//!   Tree SRCU's (v4.12+) per-CPU lists, each worked by a worker of its own CPU. The
-//!   grace-period algorithm stays the classic one in both cases: v5.4 runs Tree SRCU's
-//!   `srcu_gp_start`/`srcu_gp_end` over a tree of `srcu_node`s, which the model does not
-//!   reproduce. What the knob changes is what callers can assume about *callbacks*: with
-//!   per-CPU lists, `synchronize_srcu` no longer implies that callbacks queued on other CPUs
-//!   have run.
+//! [`SrcuStruct`] dispatches every call to the implementation chosen by [`SrcuImpl`]; the
+//! trace events (`Op::Srcu*`, `CallSrcu`, `Callback*`, `SynchronizeSrcu*`, `SrcuBarrier*`) are
+//! the same for every implementation, so the SRCU oracle judges them all. Each implementation
+//! reads like its kernel source, in the kernel's statement order, one shared-memory access per
+//! model step; each barrier's comment names what it pairs with, with line numbers of the
+//! snapshots named in the README ("SRCU, function by function").
+//!
+//! The broken variants ([`SrcuVariant`]) are knobs on the real code: each removes one barrier
+//! or one step, and [`SrcuVariant::applies_to`] says which implementation has it.
 
-pub mod callbacks;
+pub mod classic;
+mod segcblist;
+pub mod tree;
+pub mod workqueue;
 
-use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
+use crate::backend::Backend;
 use crate::exec::Task;
-use crate::trace::Op;
-use callbacks::CallbackList;
-pub use callbacks::{CallbackQueues, SrcuCallback};
+use classic::ClassicSrcu;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tree::TreeSrcu;
+use workqueue::Completion;
 
-/// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
-/// must be caught by a specific check (see the SRCU scenarios in `notifier-models`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SrcuVariant {
-    /// The algorithm as in the kernel.
+/// Which SRCU a kernel ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SrcuImpl {
+    /// Classic SRCU (`kernel/rcu/srcu.c`), v3.16 and v3.17.
     #[default]
     Classic,
-    /// `srcu_flip` removed: both checks wait on the same (inactive) index, so a reader on the
-    /// active index is never waited for.
-    NoFlip,
-    /// The first check (on the inactive index, before the flip) removed: a reader that fetched
-    /// the index before the previous grace period's flip is missed.
-    SingleDrain,
-    /// The `seq[]` re-validation removed (barrier D kept): the "unstable zero" of a reader
-    /// that unlocks on another CPU than it locked on, summed at the wrong moment, ends the
-    /// grace period early.
-    NoSeqRecheck,
-    /// The worker invokes callbacks without waiting for a grace period.
-    CallbackWithoutGracePeriod,
-    /// Barrier B in `__srcu_read_lock` removed: the updater's summation may miss a reader's
-    /// increment that the reader has already made (needs weak memory: loom only).
-    NoReaderBarrierB,
-    /// Barrier C in `__srcu_read_unlock` removed: the section's accesses are not ordered
-    /// before the decrement an updater sees (loom only).
-    NoReaderBarrierC,
-    /// Barrier D in `srcu_readers_active_idx_check` removed: C's partner; a decrement seen by
-    /// the summation orders nothing after the grace period (loom only).
-    NoUpdaterBarrierD,
+    /// Tree SRCU (`kernel/rcu/srcutree.c`), v4.12 and later; v5.4 here.
+    Tree,
 }
 
-impl SrcuVariant {
-    /// Every variant, the correct one first.
-    pub const ALL: [SrcuVariant; 8] = [
-        SrcuVariant::Classic,
-        SrcuVariant::NoFlip,
-        SrcuVariant::SingleDrain,
-        SrcuVariant::NoSeqRecheck,
-        SrcuVariant::CallbackWithoutGracePeriod,
-        SrcuVariant::NoReaderBarrierB,
-        SrcuVariant::NoReaderBarrierC,
-        SrcuVariant::NoUpdaterBarrierD,
-    ];
+impl SrcuImpl {
+    /// Every implementation.
+    pub const ALL: [SrcuImpl; 2] = [SrcuImpl::Classic, SrcuImpl::Tree];
 
-    /// The name used on the command line.
+    /// `classic` or `tree`, as reports and `list --json` name it.
     pub fn name(self) -> &'static str {
         match self {
-            SrcuVariant::Classic => "classic",
-            SrcuVariant::NoFlip => "no-flip",
-            SrcuVariant::SingleDrain => "single-drain",
-            SrcuVariant::NoSeqRecheck => "no-seq-recheck",
-            SrcuVariant::CallbackWithoutGracePeriod => "callback-without-gp",
-            SrcuVariant::NoReaderBarrierB => "no-barrier-b",
-            SrcuVariant::NoReaderBarrierC => "no-barrier-c",
-            SrcuVariant::NoUpdaterBarrierD => "no-barrier-d",
+            SrcuImpl::Classic => "classic",
+            SrcuImpl::Tree => "tree",
         }
     }
 }
 
-struct SrcuPerCpu<B: Backend> {
-    c: [B::AtomicUsize; 2],
-    seq: [B::AtomicUsize; 2],
+impl std::fmt::Display for SrcuImpl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
-/// `struct srcu_struct`.
-pub struct SrcuStruct<B: Backend> {
-    completed: B::AtomicUsize,
-    per_cpu: Box<[SrcuPerCpu<B>]>,
-    /// Serialises grace periods (`sp->mutex` / the "running" ownership in classic SRCU).
-    gp_mutex: B::Mutex<()>,
-    /// The callback lists: one ([`CallbackQueues::Fifo`]) or one per CPU slot.
-    lists: Box<[CallbackList<B>]>,
+/// Deliberately broken versions of an implementation, each removing one barrier or one step
+/// from the real code. Each must be caught by a specific check (see the SRCU scenarios in
+/// `notifier-models`), or be written down as masked with the measured reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SrcuVariant {
+    /// The algorithm as in the kernel.
+    #[default]
+    Kernel,
+    /// `srcu_flip` removed: no grace period ever waits on the index new readers use.
+    NoFlip,
+    /// The check before the flip removed (classic: when it is no earlier batch's second
+    /// check; Tree: SCAN1 ends without scanning, "one scan"): a reader that fetched the index
+    /// before the previous flip and incremented after that grace period's scan is missed.
+    SingleDrain,
+    /// Classic only: the `seq[]` re-validation removed (barrier D kept): the "unstable zero"
+    /// of a reader that unlocks on another CPU than it locked on ends the grace period early.
+    NoSeqRecheck,
+    /// Callbacks invoked without waiting for their grace period (classic:
+    /// `srcu_collect_new` moves new callbacks straight to `batch_done`; Tree: `__call_srcu`
+    /// schedules the CPU's invocation at once and `srcu_invoke_callbacks` treats every
+    /// requested grace period as ended).
+    CallbackWithoutGracePeriod,
+    /// Barrier A in `srcu_readers_active_idx_check` removed (pairs with B).
+    NoBarrierA,
+    /// Barrier B in `__srcu_read_lock` removed (pairs with A; Tree: also with E).
+    NoBarrierB,
+    /// Barrier C in `__srcu_read_unlock` removed (pairs with D; Tree: also with A and E).
+    NoBarrierC,
+    /// Barrier D removed: classic, in `srcu_readers_active_idx_check` after the `c[]` sum;
+    /// Tree, in `srcu_flip` after the index store. Pairs with C.
+    NoBarrierD,
+    /// Tree only: barrier E in `srcu_flip` before the index store removed (pairs with B and C).
+    NoBarrierE,
+}
 
-    variant: SrcuVariant,
+impl SrcuVariant {
+    /// Every variant, the kernel's first.
+    pub const ALL: [SrcuVariant; 10] = [
+        SrcuVariant::Kernel,
+        SrcuVariant::NoFlip,
+        SrcuVariant::SingleDrain,
+        SrcuVariant::NoSeqRecheck,
+        SrcuVariant::CallbackWithoutGracePeriod,
+        SrcuVariant::NoBarrierA,
+        SrcuVariant::NoBarrierB,
+        SrcuVariant::NoBarrierC,
+        SrcuVariant::NoBarrierD,
+        SrcuVariant::NoBarrierE,
+    ];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SrcuVariant::Kernel => "kernel",
+            SrcuVariant::NoFlip => "no-flip",
+            SrcuVariant::SingleDrain => "single-drain",
+            SrcuVariant::NoSeqRecheck => "no-seq-recheck",
+            SrcuVariant::CallbackWithoutGracePeriod => "callback-without-gp",
+            SrcuVariant::NoBarrierA => "no-barrier-a",
+            SrcuVariant::NoBarrierB => "no-barrier-b",
+            SrcuVariant::NoBarrierC => "no-barrier-c",
+            SrcuVariant::NoBarrierD => "no-barrier-d",
+            SrcuVariant::NoBarrierE => "no-barrier-e",
+        }
+    }
+
+    /// Whether `imp` has the step or barrier this variant removes.
+    pub fn applies_to(self, imp: SrcuImpl) -> bool {
+        match self {
+            SrcuVariant::NoSeqRecheck => imp == SrcuImpl::Classic,
+            SrcuVariant::NoBarrierE => imp == SrcuImpl::Tree,
+            _ => true,
+        }
+    }
+}
+
+/// A callback queued with `call_srcu` (`rcu_head` plus its function).
+pub type SrcuCallback = Box<dyn FnOnce(&Task) + Send>;
+
+/// One queued `rcu_head` and its function.
+pub(crate) enum RcuHead<B: Backend> {
+    /// A `call_srcu` callback, named in the trace by the index of its `CallSrcu` event.
+    Call { call: usize, func: SrcuCallback },
+    /// `wakeme_after_rcu`: the wake-up of a `synchronize_srcu` (not shown as a callback).
+    Wakeme(Arc<Completion<B>>),
+    /// Tree SRCU's `srcu_barrier_cb` (not shown as a callback).
+    Barrier(Arc<tree::BarrierState<B>>),
+}
+
+impl<B: Backend> RcuHead<B> {
+    /// `rhp->func(rhp)`, with the trace events of a `call_srcu` callback.
+    fn invoke(self, cur: &Task) {
+        match self {
+            RcuHead::Call { call, func } => {
+                cur.record(crate::trace::Op::CallbackStart { call });
+                func(cur);
+                cur.record(crate::trace::Op::CallbackDone { call });
+            }
+            RcuHead::Wakeme(done) => done.complete(),
+            RcuHead::Barrier(state) => state.srcu_barrier_cb(),
+        }
+    }
 }
 
 /// What `srcu_read_lock` returns: the index, plus the trace's name for the section.
 #[derive(Debug)]
 #[must_use = "pass it to srcu_read_unlock"]
 pub struct SrcuIdx {
-    /// The index the reader incremented.
+    /// The index the reader counted itself on.
     pub idx: usize,
     section: usize,
 }
 
+/// `srcu_read_lock` around an implementation's `__srcu_read_lock` (which returns the index),
+/// with its trace event: recorded once the section has begun (after barrier B), so that the
+/// oracle asks every grace period that starts after it to wait for it.
+fn traced_read_lock(cur: &Task, lock: impl FnOnce() -> usize) -> SrcuIdx {
+    let _f = cur.enter_helper("srcu_read_lock");
+    let idx = lock();
+    let section = cur.record(crate::trace::Op::SrcuReadLock {
+        idx,
+        cpu: cur.cpu(),
+    });
+    SrcuIdx { idx, section }
+}
+
+/// `srcu_read_unlock` around an implementation's `__srcu_read_unlock`, with its trace event:
+/// recorded before barrier C and the counter update that lets a grace period end.
+fn traced_read_unlock(cur: &Task, idx: SrcuIdx, unlock: impl FnOnce(usize)) {
+    let _f = cur.enter_helper("srcu_read_unlock");
+    cur.record(crate::trace::Op::SrcuReadUnlock {
+        idx: idx.idx,
+        cpu: cur.cpu(),
+        section: idx.section,
+    });
+    unlock(idx.idx);
+}
+
+/// `struct srcu_struct`: one of the implementations.
+enum Imp<B: Backend> {
+    Classic(ClassicSrcu<B>),
+    Tree(TreeSrcu<B>),
+}
+
+/// `struct srcu_struct`, of the implementation the kernel ran ([`SrcuImpl`]).
+pub struct SrcuStruct<B: Backend> {
+    imp: Imp<B>,
+}
+
 impl<B: Backend> SrcuStruct<B> {
-    /// `init_srcu_struct` with `cpus` per-CPU slots (use the fewest that show what a scenario
-    /// needs: each slot adds loads to every summation).
-    pub fn new(cpus: usize, variant: SrcuVariant) -> Self {
+    /// `init_srcu_struct` of implementation `imp`, with `cpus` per-CPU slots (use the fewest
+    /// that show what a scenario needs: each slot adds loads to every summation) and the
+    /// algorithm `variant`.
+    ///
+    /// # Panics
+    /// If `cpus` is 0 or `variant` does not apply to `imp` ([`SrcuVariant::applies_to`]).
+    pub fn new(imp: SrcuImpl, cpus: usize, variant: SrcuVariant) -> Self {
         assert!(cpus >= 1, "SRCU needs at least one CPU slot");
-        let per_cpu = (0..cpus)
-            .map(|_| SrcuPerCpu {
-                c: [B::AtomicUsize::new(0), B::AtomicUsize::new(0)],
-                seq: [B::AtomicUsize::new(0), B::AtomicUsize::new(0)],
-            })
-            .collect();
-        SrcuStruct {
-            completed: B::AtomicUsize::new(0),
-            per_cpu,
-            gp_mutex: B::Mutex::new(()),
-            lists: Box::new([CallbackList::new()]),
-            variant,
-        }
+        assert!(
+            variant.applies_to(imp),
+            "variant {} does not apply to {imp} SRCU",
+            variant.name()
+        );
+        let imp = match imp {
+            SrcuImpl::Classic => Imp::Classic(ClassicSrcu::new(cpus, variant)),
+            SrcuImpl::Tree => Imp::Tree(TreeSrcu::new(cpus, variant)),
+        };
+        SrcuStruct { imp }
     }
 
-    fn slot(&self, cur: &Task) -> &SrcuPerCpu<B> {
-        &self.per_cpu[cur.cpu() % self.per_cpu.len()]
+    /// The implementation.
+    pub fn implementation(&self) -> SrcuImpl {
+        match self.imp {
+            Imp::Classic(_) => SrcuImpl::Classic,
+            Imp::Tree(_) => SrcuImpl::Tree,
+        }
     }
 
     /// `srcu_read_lock`: enters a read-side section on the current CPU.
     pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
-        let _f = cur.enter_helper("srcu_read_lock");
-        let idx = self.completed.load(Ordering::Relaxed) & 1; // ACCESS_ONCE(sp->completed) & 1
-        let slot = self.slot(cur);
-        slot.c[idx].fetch_add(1, Ordering::Relaxed);
-        if self.variant != SrcuVariant::NoReaderBarrierB {
-            // smp_mb() B: pairs with A in srcu_readers_active_idx_check. A summation that
-            // misses this increment is followed (A) by nothing this section can miss.
-            B::fence(Ordering::SeqCst);
-        }
-        slot.seq[idx].fetch_add(1, Ordering::Relaxed);
-        // Recorded once the section has begun: the oracle asks every grace period that
-        // starts after this event to wait for it.
-        let section = cur.record(Op::SrcuReadLock {
-            idx,
-            cpu: cur.cpu(),
-        });
-        SrcuIdx { idx, section }
+        traced_read_lock(cur, || match &self.imp {
+            Imp::Classic(s) => s.__srcu_read_lock(cur),
+            Imp::Tree(s) => s.__srcu_read_lock(cur),
+        })
     }
 
-    /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now.
+    /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now (which
+    /// may differ from the one it locked on).
     pub fn srcu_read_unlock(&self, cur: &Task, idx: SrcuIdx) {
-        let _f = cur.enter_helper("srcu_read_unlock");
-        // Recorded before the decrement, which is what lets a grace period end.
-        cur.record(Op::SrcuReadUnlock {
-            idx: idx.idx,
-            cpu: cur.cpu(),
-            section: idx.section,
-        });
-        if self.variant != SrcuVariant::NoReaderBarrierC {
-            // smp_mb() C: pairs with D. Everything in the section happens before an updater
-            // that sees this decrement goes on to its destructive step.
-            B::fence(Ordering::SeqCst);
-        }
-        self.slot(cur).c[idx.idx].fetch_sub(1, Ordering::Relaxed);
-    }
-
-    fn readers_seq_idx(&self, idx: usize) -> usize {
-        self.per_cpu.iter().fold(0usize, |s, p| {
-            s.wrapping_add(p.seq[idx].load(Ordering::Relaxed))
+        traced_read_unlock(cur, idx, |i| match &self.imp {
+            Imp::Classic(s) => s.__srcu_read_unlock(cur, i),
+            Imp::Tree(s) => s.__srcu_read_unlock(cur, i),
         })
     }
 
-    fn readers_active_idx(&self, idx: usize) -> usize {
-        self.per_cpu.iter().fold(0usize, |s, p| {
-            s.wrapping_add(p.c[idx].load(Ordering::Relaxed))
-        })
+    /// `synchronize_srcu`: returns after every read-side section that began before the call
+    /// has ended.
+    pub fn synchronize_srcu(&self, cur: &Task) {
+        let _f = cur.enter_helper("synchronize_srcu");
+        let start = cur.record(crate::trace::Op::SynchronizeSrcu);
+        match &self.imp {
+            Imp::Classic(s) => s.synchronize_srcu(cur),
+            Imp::Tree(s) => s.synchronize_srcu(cur),
+        }
+        cur.record(crate::trace::Op::SynchronizeSrcuDone { start });
     }
 
-    /// `srcu_readers_active_idx_check`: whether the readers of `idx` are stably gone.
-    fn srcu_readers_active_idx_check(&self, idx: usize) -> bool {
-        let seq = self.readers_seq_idx(idx);
-        // smp_mb() A: pairs with B. If this summation misses a reader's increment, that reader
-        // sees everything the updater did before the grace period. And if the seq sum above
-        // saw a reader's seq increment, the c sum below sees its c increment.
-        B::fence(Ordering::SeqCst);
-        // The sum can be zero with a reader present ("unstable zero"): a reader that locks on
-        // one CPU after it was summed and unlocks on another before it is summed cancels a
-        // long-running reader's count. The seq check below catches that.
-        if self.readers_active_idx(idx) != 0 {
-            return false;
+    /// `call_srcu(head, func)`: queues `func` to run after a grace period, on a kworker;
+    /// never runs it here.
+    pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
+        let _f = cur.enter_helper("call_srcu");
+        let call = cur.record(crate::trace::Op::CallSrcu);
+        let head = RcuHead::Call { call, func };
+        match &self.imp {
+            Imp::Classic(s) => s.call_srcu(cur, head),
+            Imp::Tree(s) => s.call_srcu(cur, head),
         }
-        if self.variant != SrcuVariant::NoUpdaterBarrierD {
-            // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
-            // before everything after this grace period.
-            B::fence(Ordering::SeqCst);
-        }
-        // NoSeqRecheck removes the validation only (the comparison below); D stays. Returning
-        // before D also removed a barrier, and loom's first failing execution was then that
-        // other bug (a decrement seen without D orders nothing: a use-after-free of a reader's
-        // access), not the unstable zero this variant exists to show.
-        if self.variant == SrcuVariant::NoSeqRecheck {
-            return true;
-        }
-        self.readers_seq_idx(idx) == seq
+        cur.record(crate::trace::Op::CallSrcuDone { call });
     }
 
-    fn wait_readers_gone(&self, cur: &Task, idx: usize) {
-        cur.wait_until::<B>("SRCU readers of the old index", || {
-            self.srcu_readers_active_idx_check(idx)
-        });
-        cur.record(Op::SrcuReadersGone { idx });
+    /// `srcu_barrier`: returns after every callback queued before the call has run (classic:
+    /// it *is* `synchronize_srcu`; Tree: it entrains a callback on every CPU's list).
+    pub fn srcu_barrier(&self, cur: &Task) {
+        let _f = cur.enter_helper("srcu_barrier");
+        let start = cur.record(crate::trace::Op::SrcuBarrier);
+        match &self.imp {
+            Imp::Classic(s) => s.srcu_barrier(cur),
+            Imp::Tree(s) => s.srcu_barrier(cur),
+        }
+        cur.record(crate::trace::Op::SrcuBarrierDone { start });
     }
 
-    /// `srcu_flip`: `completed++`, with full barriers around it. Only the grace-period owner
-    /// writes `completed`, so one RMW stands for the kernel's load and store.
-    fn srcu_flip(&self, cur: &Task) {
-        B::fence(Ordering::SeqCst);
-        let completed = self.completed.fetch_add(1, Ordering::Relaxed) + 1;
-        B::fence(Ordering::SeqCst);
-        cur.record(Op::SrcuFlip { completed });
+    /// The CPU slots that may have a kworker thread of their own (kworker `i` runs on CPU
+    /// slot `i`): classic SRCU has one work item (`sp->work`), run by kworker 0; Tree SRCU
+    /// runs `process_srcu` on kworker 0 and each CPU's `srcu_invoke_callbacks` on that CPU's
+    /// kworker. A work item queued on a slot without a kworker runs on the lowest slot that
+    /// has one (as `srcu_queue_delayed_work_on` runs an offline CPU's work elsewhere); with
+    /// no kworker at all, a thread that waits for SRCU runs the queued work itself.
+    pub fn kworker_slots(&self) -> usize {
+        match &self.imp {
+            Imp::Classic(_) => 1,
+            Imp::Tree(s) => s.cpus(),
+        }
     }
 
-    /// One grace period: check the inactive index, flip, check the index that became
-    /// inactive. Both checks are needed: a reader may have fetched the index just before the
-    /// previous flip and incremented the counter after that grace period's check.
-    fn grace_period(&self, cur: &Task) {
-        let _gp = self.gp_mutex.lock();
-        if self.variant != SrcuVariant::SingleDrain {
-            let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
-            self.wait_readers_gone(cur, idx);
+    /// Declares that a kworker thread is being started on CPU slot `cpu`. Call it in the
+    /// spawning thread, before the spawn, so that work queued before the thread first runs
+    /// is routed to it.
+    pub fn attach_worker(&self, cpu: usize) {
+        self.wq().attach(cpu);
+    }
+
+    /// The body of kworker thread `cur.cpu()` (announced with [`SrcuStruct::attach_worker`]):
+    /// runs the SRCU work items routed to it, sleeps while there are none, and returns once
+    /// [`SrcuStruct::stop_worker`] has been called and no work is pending or running.
+    pub fn srcu_worker(&self, cur: &Task) {
+        match &self.imp {
+            Imp::Classic(s) => s.kworker(cur),
+            Imp::Tree(s) => s.kworker(cur),
         }
-        if self.variant != SrcuVariant::NoFlip {
-            self.srcu_flip(cur);
+    }
+
+    /// Tells the kworkers to return once no SRCU work is pending or running. Call it after
+    /// every thread that may use SRCU has finished.
+    pub fn stop_worker(&self) {
+        self.wq().stop();
+    }
+
+    fn wq(&self) -> &workqueue::Workqueue<B> {
+        match &self.imp {
+            Imp::Classic(s) => s.wq(),
+            Imp::Tree(s) => s.wq(),
         }
-        let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
-        self.wait_readers_gone(cur, idx);
     }
 }
