@@ -5,11 +5,13 @@
 //! - [`exec`], [`trace`], [`violation`]: one execution's threads, event trace and verdict;
 //! - [`memory`]: kernel objects with use-after-free detection;
 //! - [`spinlock`], [`rwsem`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
-//! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`.
+//! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`;
+//! - [`kernel_version`]: the kernel versions the model reproduces, as knobs on the one model.
 
 pub mod backend;
 pub mod exec;
 pub mod hlist;
+pub mod kernel_version;
 pub mod memory;
 pub mod mm;
 pub mod mmu_notifier;
@@ -22,6 +24,7 @@ pub mod violation;
 
 pub use backend::{Backend, Loom, Shuttle, Std};
 pub use exec::{Execution, Log, Oracle, PendingAccess, Task, ViolationPanic};
+pub use kernel_version::KernelVersion;
 pub use memory::KObj;
 pub use mm::MmRef;
 pub use mmu_notifier::{

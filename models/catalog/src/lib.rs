@@ -1,0 +1,13 @@
+//! `notifier-catalog`: the built-in scenarios of notifier-check (SRCU, the mmu_notifier
+//! scenarios of each kernel version, planted memory bugs), their expected verdicts and budgets,
+//! scenario files and the proptest fuzzer over them.
+
+pub mod child;
+pub mod fuzz;
+pub mod registry;
+pub mod scenario;
+pub mod scenarios;
+pub mod token;
+
+pub use scenario::Scenario;
+pub use token::ReplayToken;

@@ -1,0 +1,62 @@
+//! The exit path (`__mmu_notifier_release`) racing the SRCU callback worker, with drivers
+//! that defer the free of their notifier from `->release` (S1, S2, S3, and the deadlocking
+//! placement of `srcu_read_unlock`).
+
+use super::drivers::{DeferFreeWhileLinked, UnlinkThenDefer};
+use super::world::{
+    join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
+    unpin_for_walker, NOTIFIER_NAMES,
+};
+use notifier_core::{Backend, Kernel, KernelConfig, MmuNotifierOps, OpsId, Task};
+use notifier_harness::Model;
+use std::sync::Arc;
+
+/// What the notifiers' `->release` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseBehaviour {
+    /// amdkfd: unlink with `unregister_no_release`, then `call_srcu(free)` (S1).
+    UnlinkThenDefer,
+    /// `call_srcu(free)` while still linked, relying on the core to unlink (S2, S3).
+    DeferFreeWhileLinked,
+}
+
+/// E (exit) and G (SRCU worker), optionally W (an invalidate walker), with `notifiers`
+/// notifiers registered on one mm, all with the same `->release` behaviour.
+#[derive(Debug, Clone, Copy)]
+pub struct ExitRelease {
+    /// The kernel's knobs.
+    pub config: KernelConfig,
+    /// The drivers' behaviour.
+    pub release: ReleaseBehaviour,
+    /// How many notifiers (1 to 3).
+    pub notifiers: usize,
+    /// Whether W walks the list concurrently.
+    pub walker: bool,
+}
+
+impl Model for ExitRelease {
+    fn run<B: Backend>(&self, main: &Task) {
+        let ops: Arc<dyn MmuNotifierOps<B>> = match self.release {
+            ReleaseBehaviour::UnlinkThenDefer => Arc::new(UnlinkThenDefer),
+            ReleaseBehaviour::DeferFreeWhileLinked => Arc::new(DeferFreeWhileLinked),
+        };
+        let k = Kernel::<B>::new(self.config, vec![ops]);
+        let mm = k.mm_alloc(main, "mm");
+        for name in &NOTIFIER_NAMES[..self.notifiers] {
+            let mn = k.alloc_notifier(main, name, OpsId(0));
+            k.mmu_notifier_register(main, mn, mm);
+        }
+        if self.walker {
+            pin_for_walker(main, &k, mm);
+        }
+        let mut callers = vec![spawn_exit(main, &k, mm)];
+        if self.walker {
+            callers.push(spawn_walker(main, &k, mm));
+        }
+        let worker = spawn_worker(main, &k);
+        join_then_stop_worker(&k, callers, worker);
+        if self.walker {
+            unpin_for_walker(main, &k, mm);
+        }
+    }
+}

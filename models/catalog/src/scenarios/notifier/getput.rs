@@ -1,0 +1,205 @@
+//! The v5.4 get/put scheme (commit 2c7933f53f6b): concurrent gets and puts with exit and a
+//! walker (G1), module unload after `mmu_notifier_synchronize` (G2), hmm converted to get/put
+//! (S6's fix by construction), and the API's misuse (a put without a get, `-EOVERFLOW`).
+//!
+//! The driver is hmm's mirror ([`HmmMirror`]): v5.4 converted `struct hmm` to
+//! `mmu_notifier_get`/`mmu_notifier_put`; its `invalidate_range_start` locks a mutex inside the
+//! object, and `free_notifier` frees it.
+
+use super::drivers::HmmMirror;
+use super::world::spawn_workers_for_queued;
+use super::world::unpin_for_walker;
+use super::world::{join_then_stop_workers, pin_for_walker, spawn_walker, spawn_workers};
+use notifier_core::{Backend, Errno, Kernel, KernelConfig, MmuNotifierOps, Op, OpsId, Task};
+use notifier_harness::Model;
+use std::sync::Arc;
+
+/// hmm's ops: the only driver of these scenarios.
+const HMM: OpsId = OpsId(0);
+
+fn kernel<B: Backend>(config: KernelConfig) -> Arc<Kernel<B>> {
+    let ops: Arc<dyn MmuNotifierOps<B>> = Arc::new(HmmMirror);
+    Kernel::<B>::new(config, vec![ops])
+}
+
+/// G1: D1 and D2 each hold a user of the mm (a process's file descriptors), `get` hmm's
+/// notifier, drop their user (`mmput`: the last one runs exit, `__mmu_notifier_release`,
+/// which calls `->release` and unlinks whatever is linked, ignoring `users`), then `put` it;
+/// W walks the list; G runs the SRCU callbacks.
+#[derive(Debug, Clone, Copy)]
+pub struct ConcurrentGetPut {
+    /// The kernel's knobs.
+    pub config: KernelConfig,
+    /// Whether the drivers take `mmap_sem` (`mmu_notifier_get`), as the API requires, or
+    /// call `mmu_notifier_get_locked` without it (misuse).
+    pub mmap_sem: bool,
+    /// Whether W walks the list.
+    pub walker: bool,
+}
+
+impl Model for ConcurrentGetPut {
+    fn run<B: Backend>(&self, main: &Task) {
+        let k = kernel::<B>(self.config);
+        // mm_alloc's user goes to D1; D2 gets one more.
+        let mm = k.mm_alloc(main, "mm");
+        k.mmget(main, mm);
+        if self.walker {
+            pin_for_walker(main, &k, mm);
+        }
+        let mut callers = Vec::new();
+        let mmap_sem = self.mmap_sem;
+        for name in ["D1", "D2"] {
+            let k = Arc::clone(&k);
+            callers.push(main.spawn::<B, _>(name, 0, move |t| {
+                let got = if mmap_sem {
+                    k.mmu_notifier_get(t, HMM, mm)
+                } else {
+                    k.mmu_notifier_get_locked(t, HMM, mm)
+                };
+                k.mmput(t, mm);
+                // users_max is 2: two gets never overflow.
+                if let Ok(mn) = got {
+                    k.mmu_notifier_put(t, mn);
+                }
+            }));
+        }
+        if self.walker {
+            callers.push(spawn_walker(main, &k, mm));
+        }
+        let workers = spawn_workers(main, &k);
+        join_then_stop_workers(&k, callers, workers);
+        if self.walker {
+            unpin_for_walker(main, &k, mm);
+        }
+    }
+}
+
+/// G2: the driver's last `put` runs on CPU 1; the task then migrates to CPU 0, and the
+/// module's exit calls `mmu_notifier_synchronize()` and unloads the module. The put's
+/// `call_srcu` schedules the worker of the list it queued on (G1 with per-CPU lists, G0 with
+/// the one FIFO), which starts there.
+#[derive(Debug, Clone, Copy)]
+pub struct PutThenUnload {
+    /// The kernel's knobs (two CPU slots: the put and the unload run on different CPUs).
+    pub config: KernelConfig,
+    /// Whether the module is unloaded after `mmu_notifier_synchronize` returns.
+    pub unload: bool,
+}
+
+impl Model for PutThenUnload {
+    fn run<B: Backend>(&self, main: &Task) {
+        let k = kernel::<B>(self.config);
+        let mm = k.mm_alloc(main, "mm");
+        let a = k
+            .mmu_notifier_get(main, HMM, mm)
+            .expect("the first get registers");
+        main.migrate(1);
+        main.record(Op::Note {
+            text: "runs on cpu 1".to_string(),
+        });
+        k.mmu_notifier_put(main, a);
+        let workers = spawn_workers_for_queued(main, &k);
+        // Preempted and resumed on another CPU before the module's exit runs.
+        main.migrate(0);
+        main.record(Op::Note {
+            text: "migrates to cpu 0".to_string(),
+        });
+        {
+            let _f = main.enter("module_exit");
+            k.mmu_notifier_synchronize(main);
+        }
+        if self.unload {
+            k.module_unload(main, HMM);
+        }
+        k.mmput(main, mm);
+        join_then_stop_workers(&k, Vec::new(), workers);
+    }
+}
+
+/// S6 with hmm converted to get/put (v5.4): D puts its notifier (the last put unlinks it and
+/// frees it after a grace period) while W walks the list.
+#[derive(Debug, Clone, Copy)]
+pub struct PutWhileWalking {
+    /// The kernel's knobs.
+    pub config: KernelConfig,
+}
+
+impl Model for PutWhileWalking {
+    fn run<B: Backend>(&self, main: &Task) {
+        let k = kernel::<B>(self.config);
+        let mm = k.mm_alloc(main, "mm");
+        let a = k
+            .mmu_notifier_get(main, HMM, mm)
+            .expect("the first get registers");
+        pin_for_walker(main, &k, mm);
+        let d = {
+            let k = Arc::clone(&k);
+            main.spawn::<B, _>("D", 0, move |t| k.mmu_notifier_put(t, a))
+        };
+        let callers = vec![spawn_walker(main, &k, mm), d];
+        let workers = spawn_workers(main, &k);
+        join_then_stop_workers(&k, callers, workers);
+        unpin_for_walker(main, &k, mm);
+        k.mmput(main, mm);
+    }
+}
+
+/// What a misusing driver does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misuse {
+    /// get, put, put: the second put has no matching get. It runs before the SRCU worker
+    /// starts, so it meets the notifier unlinked but not yet freed: the kernel's
+    /// `WARN_ON(!mn->users)`, and nothing else.
+    PutWithoutGet,
+    /// main takes the maximum of users (two gets); D's get meanwhile returns `-EOVERFLOW`
+    /// (when it comes before main's puts) or a user (after them), and D puts only what it
+    /// got.
+    Overflow,
+}
+
+/// The API's misuse, judged by what the kernel does.
+#[derive(Debug, Clone, Copy)]
+pub struct GetPutMisuse {
+    /// The kernel's knobs.
+    pub config: KernelConfig,
+    /// The misuse.
+    pub misuse: Misuse,
+}
+
+impl Model for GetPutMisuse {
+    fn run<B: Backend>(&self, main: &Task) {
+        let k = kernel::<B>(self.config);
+        let mm = k.mm_alloc(main, "mm");
+        match self.misuse {
+            Misuse::PutWithoutGet => {
+                let a = k
+                    .mmu_notifier_get(main, HMM, mm)
+                    .expect("the first get registers");
+                k.mmu_notifier_put(main, a);
+                k.mmu_notifier_put(main, a);
+                let workers = spawn_workers(main, &k);
+                join_then_stop_workers(&k, Vec::new(), workers);
+            }
+            Misuse::Overflow => {
+                let a = k.mmu_notifier_get(main, HMM, mm).expect("registers");
+                let b = k.mmu_notifier_get(main, HMM, mm).expect("finds it");
+                k.mmget(main, mm);
+                let d = {
+                    let k = Arc::clone(&k);
+                    main.spawn::<B, _>("D", 0, move |t| {
+                        match k.mmu_notifier_get(t, HMM, mm) {
+                            Ok(mn) => k.mmu_notifier_put(t, mn),
+                            Err(Errno::Overflow) => {}
+                        }
+                        k.mmput(t, mm);
+                    })
+                };
+                let workers = spawn_workers(main, &k);
+                k.mmu_notifier_put(main, a);
+                k.mmu_notifier_put(main, b);
+                join_then_stop_workers(&k, vec![d], workers);
+            }
+        }
+        k.mmput(main, mm);
+    }
+}

@@ -1,0 +1,279 @@
+//! The catalogue entries of the v5.4 get/put scheme and of registration's publication: G1,
+//! G2 and its two safe forms, S6's two fixes, P1, and the API's misuse.
+
+use super::getput::{ConcurrentGetPut, GetPutMisuse, Misuse, PutThenUnload, PutWhileWalking};
+use super::publication::PublishWhileWalking;
+use super::unregister::{NoReleaseFree, UnlinkNoRelease};
+use super::{small, world};
+use crate::scenario::Scenario;
+use notifier_core::srcu::CallbackQueues;
+use notifier_core::KernelVersion;
+use notifier_core::{KernelConfig, Synchronize, ViolationKind};
+use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use std::sync::Arc;
+
+const V5_4: &[KernelVersion] = &[KernelVersion::V5_4];
+const ALL: &[KernelVersion] = &[
+    KernelVersion::V3_16,
+    KernelVersion::V3_17,
+    KernelVersion::V5_4,
+];
+
+/// G2's kernel: v5.4 on two CPU slots (the put and the unload run on different CPUs), with
+/// the given synchronize form and callback queues.
+fn g2_config(synchronize: Synchronize, queues: CallbackQueues) -> KernelConfig {
+    KernelConfig {
+        srcu_cpus: 2,
+        synchronize,
+        callback_queues: queues,
+        ..KernelConfig::v5_4()
+    }
+}
+
+/// G1: two drivers, a walker and the worker (five threads with `main`): loom at preemption
+/// bound 1 (5,212 executions, 0.9 s); bound 2 takes 238,757 executions (39 s), too long for
+/// every test run.
+fn g1_budget(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: Some(1),
+        iterations: 5_000,
+        pct_depth: 3,
+    }
+}
+
+/// G-overflow: main and D race their gets and puts: loom at preemption bound 3 (773
+/// executions); exhaustive takes 9,412 (1.2 s).
+fn bound_3(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: Some(3),
+        iterations: 2_000,
+        pct_depth: 3,
+    }
+}
+
+/// Three threads (a walker, a driver, the worker).
+fn three_threads(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: Some(2),
+        iterations: 5_000,
+        pct_depth: 3,
+    }
+}
+
+/// The scenarios.
+pub fn catalog() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            id: "G1",
+            summary: "get/put (v5.4): D1 and D2 each get hmm's notifier, drop their mm user \
+                      (the last runs exit) and put it; W walks; G runs the callbacks",
+            kernels: V5_4,
+            build: |v| {
+                Arc::new(ConcurrentGetPut {
+                    config: world::config(v),
+                    mmap_sem: true,
+                    walker: true,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: g1_budget,
+        },
+        Scenario {
+            id: "G1-no-mmap-sem",
+            summary: "misuse: G1 without W, and mmu_notifier_get_locked called without \
+                      mmap_sem held: both drivers find nothing and register a notifier each",
+            kernels: V5_4,
+            build: |v| {
+                Arc::new(ConcurrentGetPut {
+                    config: world::config(v),
+                    mmap_sem: false,
+                    walker: false,
+                })
+            },
+            // Whichever driver registers second is reported, on its notifier: A or B (named
+            // in allocation order). Two preemptions: D1 between its search and its
+            // registration, D2 between its registration and its put.
+            expect: |_, _| {
+                Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::Contract,
+                    function: "mmu_notifier_get_locked",
+                    site: Some("__mmu_notifier_register"),
+                    object: Some("notifier A|notifier B"),
+                })
+            },
+            budget: three_threads,
+        },
+        Scenario {
+            id: "G2",
+            summary: "put on cpu 1 (its call_srcu starts cpu 1's worker G1), migrate to cpu \
+                      0, mmu_notifier_synchronize() (synchronize_srcu in v5.4), unload the \
+                      module; per-CPU callback lists (with one FIFO queue it is safe: G2-fifo)",
+            kernels: V5_4,
+            build: |_| {
+                Arc::new(PutThenUnload {
+                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    unload: true,
+                })
+            },
+            // synchronize_srcu's wake-up is queued on cpu 0's list; the free sits on cpu 1's,
+            // which G1 may invoke after the wake-up: free_notifier runs in a module that is
+            // gone. With one FIFO queue the wake-up would sit behind the free (G2-fifo: safe).
+            // The get/put oracle would also report a free pending when mmu_notifier_synchronize
+            // returns, at the free's start; but no scheduling point separates that return from
+            // the unload, and free_notifier has none inside, so every failing execution reports
+            // the free as the call after unload it then is.
+            expect: |_, _| {
+                Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::CallAfterUnload,
+                    function: "process_srcu",
+                    site: Some("mmu_notifier_free_rcu"),
+                    object: Some("notifier A"),
+                })
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "G2-no-unload",
+            summary: "G2 without the unload: mmu_notifier_synchronize() still returns before \
+                      the free it promises has run",
+            kernels: V5_4,
+            build: |_| {
+                Arc::new(PutThenUnload {
+                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    unload: false,
+                })
+            },
+            // The get/put oracle's promise check: the free whose last put came before the call
+            // starts after mmu_notifier_synchronize returned.
+            expect: |_, _| {
+                Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::Contract,
+                    function: "process_srcu",
+                    site: Some("mmu_notifier_free_rcu"),
+                    object: Some("notifier A"),
+                })
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "G2-srcu-barrier",
+            summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() (v3.17's form): it \
+                      waits on every non-empty callback list",
+            kernels: V5_4,
+            build: |_| {
+                Arc::new(PutThenUnload {
+                    config: g2_config(Synchronize::SrcuBarrier, CallbackQueues::PerCpu),
+                    unload: true,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: small,
+        },
+        Scenario {
+            id: "G2-fifo",
+            summary: "G2 with synchronize_srcu() but one FIFO callback queue (classic SRCU): \
+                      safe, because synchronize_srcu's wake-up is queued behind the free in the \
+                      same FIFO, so the free has returned before it does",
+            kernels: V5_4,
+            build: |_| {
+                Arc::new(PutThenUnload {
+                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::Fifo),
+                    unload: true,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: small,
+        },
+        Scenario {
+            id: "S6-call-srcu",
+            summary: "S6 fixed as in 6d7c3cde93c1: D frees A through mmu_notifier_call_srcu \
+                      after unregister_no_release; W walks",
+            kernels: &[KernelVersion::V3_17],
+            build: |v| {
+                Arc::new(UnlinkNoRelease {
+                    config: world::config(v),
+                    free: NoReleaseFree::Deferred,
+                    exit: false,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: three_threads,
+        },
+        Scenario {
+            id: "S6-getput",
+            summary: "S6 with hmm converted to get/put (v5.4): D's last put unlinks A and frees \
+                      it after a grace period; W walks; G runs the callbacks",
+            kernels: V5_4,
+            build: |v| {
+                Arc::new(PutWhileWalking {
+                    config: world::config(v),
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: three_threads,
+        },
+        Scenario {
+            id: "P1",
+            summary: "R registers notifier A while W walks the list and reads A->ops: plain \
+                      hlist_add_head (before 543bdb2d825f) vs hlist_add_head_rcu (v5.4)",
+            kernels: ALL,
+            build: |v| {
+                Arc::new(PublishWhileWalking {
+                    config: world::config(v),
+                })
+            },
+            expect: |v, c| match (v, c) {
+                (KernelVersion::V5_4, _) => Expectation::safe(),
+                // W's read of A->ops (in the walk, before the method) is not ordered after
+                // R's initialisation of it: the relaxed store of h->first publishes nothing.
+                (_, CheckerKind::Loom) => Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::DataRace,
+                    function: "__mmu_notifier_invalidate_range_start",
+                    site: Some("__mmu_notifier_invalidate_range_start"),
+                    object: Some("notifier A"),
+                }),
+                (_, _) => Expectation::blind(
+                    "a missing release ordering (weak memory): shuttle is sequentially \
+                     consistent and has no race detector, so a walker that sees A always sees \
+                     A->ops",
+                ),
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "G-put-without-get",
+            summary: "misuse: get, put, put (one put too many, before the worker frees the \
+                      notifier): the kernel's WARN_ON(!mn->users), and nothing else",
+            kernels: V5_4,
+            build: |v| {
+                Arc::new(GetPutMisuse {
+                    config: world::config(v),
+                    misuse: Misuse::PutWithoutGet,
+                })
+            },
+            expect: |_, _| {
+                Expectation::violation(ExpectedViolation {
+                    kind: ViolationKind::Contract,
+                    function: "mmu_notifier_put",
+                    site: Some("WARN_ON"),
+                    object: Some("notifier A"),
+                })
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "G-overflow",
+            summary: "misuse: main takes the maximum of users (2 in the model); D's get returns \
+                      -EOVERFLOW before main's puts, a user after them; D puts only what it got",
+            kernels: V5_4,
+            build: |v| {
+                Arc::new(GetPutMisuse {
+                    config: world::config(v),
+                    misuse: Misuse::Overflow,
+                })
+            },
+            expect: |_, _| Expectation::safe(),
+            budget: bound_3,
+        },
+    ]
+}

@@ -1,0 +1,238 @@
+//! The SRCU scenarios' program: readers that use an SRCU-protected object inside their
+//! read-side sections, and an updater that unpublishes it, waits, and frees it.
+//!
+//! The protected object is a [`KObj`] published through one pointer, `gp`:
+//! `rcu_assign_pointer` is a release store, `rcu_dereference` an acquire load (loom has no
+//! consume ordering). A reader that still finds the object after the updater's wait is the
+//! use-after-free SRCU exists to prevent; the SRCU oracle also checks the guarantees directly,
+//! so a broken grace period is reported at the moment it ends, before any free.
+
+use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
+use notifier_core::srcu::{SrcuStruct, SrcuVariant};
+use notifier_core::{Backend, KObj, Op, Task};
+use notifier_harness::Model;
+use std::sync::Arc;
+
+/// One reader thread: the CPU slot it locks on, and the one it unlocks on (a reader may be
+/// preempted inside its section and migrate; `srcu_read_unlock` then decrements the counter
+/// of another CPU than the one `srcu_read_lock` incremented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reader {
+    /// The CPU slot of `srcu_read_lock`.
+    pub lock_cpu: usize,
+    /// The CPU slot of `srcu_read_unlock`.
+    pub unlock_cpu: usize,
+}
+
+impl Reader {
+    /// A reader that stays on `cpu`.
+    pub const fn on(cpu: usize) -> Self {
+        Reader {
+            lock_cpu: cpu,
+            unlock_cpu: cpu,
+        }
+    }
+
+    /// A reader that locks on `lock_cpu` and migrates to `unlock_cpu` inside its section.
+    pub const fn migrating(lock_cpu: usize, unlock_cpu: usize) -> Self {
+        Reader {
+            lock_cpu,
+            unlock_cpu,
+        }
+    }
+}
+
+/// What the updater does to retire the protected object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updater {
+    /// `rcu_assign_pointer(gp, NULL)`; `synchronize_srcu()`; `kfree(A)`.
+    Synchronize,
+    /// Two grace periods: `rcu_assign_pointer(gp, B)`; `synchronize_srcu()`; `kfree(A)`;
+    /// `rcu_assign_pointer(gp, NULL)`; `synchronize_srcu()`; `kfree(B)`.
+    Replace,
+    /// `rcu_assign_pointer(gp, NULL)`; `call_srcu(free_object_rcu(A))`, which starts the SRCU
+    /// worker G. Once U and the readers are done, the module's exit calls `srcu_barrier()`.
+    CallSrcu,
+}
+
+/// An SRCU scenario: readers, one updater, the CPU slots and the SRCU variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SrcuModel {
+    /// The algorithm (the kernel's, or a variant with one ordering or step removed).
+    pub variant: SrcuVariant,
+    /// The number of per-CPU counter slots.
+    pub cpus: usize,
+    /// The reader threads (R, or R1, R2, ...).
+    pub readers: &'static [Reader],
+    /// What the updater U does.
+    pub updater: Updater,
+}
+
+/// The objects the updater retires: `object A`, then `object B` for [`Updater::Replace`].
+const OBJECT_NAMES: [&str; 2] = ["object A", "object B"];
+
+/// `gp == NULL`; otherwise `gp == k` points at `objects[k - 1]`.
+const NULL: usize = 0;
+
+/// Everything the threads of one execution share.
+struct World<B: Backend> {
+    srcu: SrcuStruct<B>,
+    /// The RCU-protected pointer.
+    gp: B::AtomicUsize,
+    /// The objects `gp` may point at (shared with queued callbacks, which must not own the
+    /// SRCU structure that queues them).
+    objects: Arc<Vec<KObj<B>>>,
+}
+
+impl<B: Backend> World<B> {
+    /// `rcu_assign_pointer(gp, p)`: the release store orders the object's initialisation
+    /// before its publication (pairs with the acquire in [`World::rcu_dereference`]).
+    fn rcu_assign_pointer(&self, cur: &Task, p: usize) {
+        let _f = cur.enter_helper("rcu_assign_pointer");
+        self.gp.store(p, Ordering::Release);
+        cur.record(Op::Note {
+            text: format!("rcu_assign_pointer(gp, {})", self.name(p)),
+        });
+    }
+
+    /// `rcu_dereference(gp)`: the object it points at, if any.
+    fn rcu_dereference(&self, cur: &Task) -> Option<&KObj<B>> {
+        let _f = cur.enter_helper("rcu_dereference");
+        let p = self.gp.load(Ordering::Acquire);
+        cur.record(Op::Note {
+            text: format!("rcu_dereference(gp) -> {}", self.name(p)),
+        });
+        p.checked_sub(1).map(|i| &self.objects[i])
+    }
+
+    fn name(&self, p: usize) -> &'static str {
+        p.checked_sub(1).map_or("NULL", |i| OBJECT_NAMES[i])
+    }
+}
+
+impl SrcuModel {
+    /// The number of objects the updater retires.
+    fn objects(&self) -> usize {
+        match self.updater {
+            Updater::Replace => 2,
+            Updater::Synchronize | Updater::CallSrcu => 1,
+        }
+    }
+}
+
+/// A reader: one read-side section that uses the object `gp` points at, if any.
+fn reader<B: Backend>(w: &World<B>, cur: &Task, r: Reader) {
+    let _f = cur.enter("reader");
+    let idx = w.srcu.srcu_read_lock(cur);
+    if let Some(obj) = w.rcu_dereference(cur) {
+        obj.touch(cur, "data", false);
+    }
+    if r.unlock_cpu != r.lock_cpu {
+        // Preempted inside the section and resumed on another CPU.
+        cur.migrate(r.unlock_cpu);
+        cur.record(Op::Note {
+            text: format!("migrates to cpu {}", r.unlock_cpu),
+        });
+    }
+    w.srcu.srcu_read_unlock(cur, idx);
+}
+
+/// The updater: retires the object(s) as `how` says. For [`Updater::CallSrcu`] it returns the
+/// SRCU worker that its `call_srcu` started.
+fn updater<B: Backend>(w: &Arc<World<B>>, cur: &Task, how: Updater) -> Option<B::JoinHandle<()>> {
+    let _f = cur.enter("updater");
+    match how {
+        Updater::Synchronize => {
+            w.rcu_assign_pointer(cur, NULL);
+            w.srcu.synchronize_srcu(cur);
+            w.objects[0].kfree(cur);
+            None
+        }
+        Updater::Replace => {
+            w.rcu_assign_pointer(cur, 2);
+            w.srcu.synchronize_srcu(cur);
+            w.objects[0].kfree(cur);
+            w.rcu_assign_pointer(cur, NULL);
+            w.srcu.synchronize_srcu(cur);
+            w.objects[1].kfree(cur);
+            None
+        }
+        Updater::CallSrcu => {
+            w.rcu_assign_pointer(cur, NULL);
+            let objects = Arc::clone(&w.objects);
+            w.srcu.call_srcu(
+                cur,
+                Box::new(move |t: &Task| {
+                    let _f = t.enter_helper("free_object_rcu");
+                    objects[0].kfree(t);
+                }),
+            );
+            // call_srcu queues the SRCU work item when it is not running
+            // (`queue_delayed_work(..., &sp->work, 0)`): the worker G starts here, with a
+            // callback to process.
+            w.srcu.attach_worker(0);
+            let worker = {
+                let w = Arc::clone(w);
+                cur.spawn::<B, _>("G", 0, move |t| w.srcu.srcu_worker(t))
+            };
+            Some(worker)
+        }
+    }
+}
+
+impl Model for SrcuModel {
+    fn run<B: Backend>(&self, main: &Task) {
+        let objects: Vec<KObj<B>> = OBJECT_NAMES[..self.objects()]
+            .iter()
+            .map(|name| {
+                let obj = KObj::kmalloc(main, *name);
+                obj.touch(main, "data", true);
+                obj
+            })
+            .collect();
+        let w = Arc::new(World {
+            srcu: SrcuStruct::new(self.cpus, self.variant),
+            gp: B::AtomicUsize::new(NULL),
+            objects: Arc::new(objects),
+        });
+        w.rcu_assign_pointer(main, 1);
+
+        let single = self.readers.len() == 1;
+        let readers: Vec<B::JoinHandle<()>> = self
+            .readers
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| {
+                let name = if single {
+                    "R".to_string()
+                } else {
+                    format!("R{}", i + 1)
+                };
+                let w = Arc::clone(&w);
+                main.spawn::<B, _>(&name, r.lock_cpu, move |t| reader(&w, t, r))
+            })
+            .collect();
+        let how = self.updater;
+        let u = {
+            let w = Arc::clone(&w);
+            main.spawn::<B, _>("U", 0, move |t| updater(&w, t, how))
+        };
+
+        let worker = u.join();
+        for r in readers {
+            r.join();
+        }
+        if let Some(worker) = worker {
+            // The module's exit (`mmu_notifier_synchronize` in v3.17): every user is gone, and
+            // srcu_barrier waits until the callbacks queued before it have run. Called here
+            // rather than in U, so that it never polls while G polls for a reader's unlock:
+            // two threads yielding to each other let loom starve the reader without a
+            // preemption (an infinite schedule, reported as "maximum number of branches").
+            let _f = main.enter("module_exit");
+            w.srcu.srcu_barrier(main);
+            // Every caller of call_srcu has returned: the worker drains the queue and stops.
+            w.srcu.stop_worker();
+            worker.join();
+        }
+    }
+}

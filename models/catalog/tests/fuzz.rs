@@ -1,0 +1,357 @@
+//! Fuzz-style checking: scenario files, their API-contract validation, the proptest
+//! strategies, and the evidence that random generation finds the known bugs without being
+//! told them.
+//!
+//! Size of a scenario = threads + operations + notifiers (main, the SRCU worker and the mms
+//! are the harness's). The hand-written S2 (`models/catalog/scenarios/S2.toml`) has size 4, S6 size 5.
+//!
+//! Evidence budget, the same for every kernel: seed 1, 200 cases, 200 shuttle executions per
+//! case (random or PCT depth 3, drawn per case), shrinking steps of 1,000 executions.
+
+use notifier_catalog::fuzz::engine::{
+    draw, drivers_of, fuzz, shard_indices, FailureKey, Found, FuzzConfig, FuzzReport, Stop,
+};
+use notifier_catalog::fuzz::strategy::cases;
+use notifier_catalog::fuzz::{Driver, Scenario, ScenarioFile};
+use notifier_core::KernelVersion;
+use notifier_core::ViolationKind;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::FileFailurePersistence;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+const CASES: u64 = 200;
+
+fn example(name: &str) -> ScenarioFile {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "scenarios", name]
+        .iter()
+        .collect();
+    let text = std::fs::read_to_string(&path).expect("example file");
+    ScenarioFile::parse(&text).expect("the example parses")
+}
+
+fn evidence_config(kernel: KernelVersion, drivers: &[Driver]) -> FuzzConfig {
+    let mut c = FuzzConfig::new(kernel);
+    c.drivers = drivers_of(kernel, drivers);
+    c.seed = 1;
+    c.stop = Stop::Cases(CASES);
+    c
+}
+
+/// One v3.16 run with every driver (correct and buggy), shared by the two discovery tests.
+fn v3_16_run() -> &'static FuzzReport {
+    static RUN: OnceLock<FuzzReport> = OnceLock::new();
+    RUN.get_or_init(|| {
+        fuzz(
+            &evidence_config(KernelVersion::V3_16, &Driver::ALL),
+            |_, _, _| {},
+        )
+        .expect("runs")
+    })
+}
+
+fn found<'a>(r: &'a FuzzReport, kind: ViolationKind, function: &str, site: &str) -> &'a Found {
+    let key = FailureKey {
+        kind,
+        function: function.into(),
+        site: site.into(),
+    };
+    let keys: Vec<String> = r.failures.iter().map(|f| f.key.to_string()).collect();
+    r.failures
+        .iter()
+        .find(|f| f.key == key)
+        .unwrap_or_else(|| panic!("{key} not found in {} cases; found: {keys:#?}", r.cases))
+}
+
+fn figures(what: &str, f: &Found) {
+    println!(
+        "{what}: first found by case {} after {} cases and {} executions; shrunk from size {} \
+         to {} in {} steps:\n{}",
+        f.case,
+        f.cases_until,
+        f.executions_until,
+        f.original_size,
+        f.minimal_size,
+        f.shrink_steps,
+        f.minimal.render()
+    );
+}
+
+/// The driver of the notifier whose use-after-free the minimal scenario shows.
+fn culprit(f: &Found) -> Driver {
+    let v = f.outcome.violation.as_ref().expect("violation");
+    let object = v.object.as_deref().expect("an object");
+    f.minimal
+        .notifiers
+        .iter()
+        .find(|n| format!("notifier {}", n.name) == object)
+        .expect("the freed object is a notifier of the scenario")
+        .driver
+}
+
+/// Hazard A on v3.16 (kernel-notes §4): found from random generation, shrunk to a scenario no
+/// larger than S2, and still the same use-after-free in exit's unlink loop, of a notifier
+/// whose driver defers its free while linked.
+#[test]
+fn random_generation_rediscovers_hazard_a_on_v3_16() {
+    let r = v3_16_run();
+    let f = found(
+        r,
+        ViolationKind::UseAfterFree,
+        "__mmu_notifier_release",
+        "hlist_del_init_rcu",
+    );
+    figures("Hazard A", f);
+    assert!(
+        f.minimal_size <= example("S2.toml").size(),
+        "{}",
+        f.minimal.render()
+    );
+    assert_eq!(culprit(f), Driver::DeferFreeWhileLinked);
+    assert!(f
+        .outcome
+        .replay
+        .as_deref()
+        .is_some_and(|r| r.starts_with("shuttle-")));
+}
+
+/// The hmm use-after-free (commit 6d7c3cde93c1): found on v3.16 from random generation, shrunk
+/// to a scenario no larger than S6: the walker's invalidate_range_start walk touches a notifier
+/// of the hmm driver (immediate kfree after unregister_no_release) after it was freed.
+#[test]
+fn random_generation_rediscovers_the_hmm_use_after_free() {
+    let r = v3_16_run();
+    let f = found(
+        r,
+        ViolationKind::UseAfterFree,
+        "__mmu_notifier_invalidate_range_start",
+        "hlist_for_each_entry_rcu",
+    );
+    figures("hmm use-after-free", f);
+    assert!(
+        f.minimal_size <= example("S6.toml").size(),
+        "{}",
+        f.minimal.render()
+    );
+    assert_eq!(culprit(f), Driver::Hmm);
+}
+
+/// The same budget with the drivers that follow the API's rules finds nothing on v3.17 (kvm,
+/// amdkfd, hmm-srcu) and v5.4 (kvm, getput).
+#[test]
+fn correct_drivers_show_nothing_on_v3_17_and_v5_4_within_the_same_budget() {
+    for kernel in [KernelVersion::V3_17, KernelVersion::V5_4] {
+        let r = fuzz(&evidence_config(kernel, &Driver::CORRECT), |_, _, _| {}).expect("runs");
+        println!(
+            "{kernel}, correct drivers: {} cases, {} executions, {} failures ({:.1} s)",
+            r.cases,
+            r.executions,
+            r.failures.len(),
+            r.seconds
+        );
+        assert_eq!(r.cases, CASES);
+        assert_eq!(r.executions, CASES * 200, "every case ran its whole budget");
+        let keys: Vec<String> = r.failures.iter().map(|f| f.key.to_string()).collect();
+        assert!(keys.is_empty(), "{kernel}: {keys:?}");
+    }
+}
+
+/// The hand-written S2 and S6 as files: their sizes, and the bug each shows.
+#[test]
+fn the_example_files_are_s2_and_s6() {
+    assert_eq!(example("S2.toml").size(), 4);
+    assert_eq!(example("S6.toml").size(), 5);
+    for (name, kernel) in [
+        ("S2.toml", KernelVersion::V3_16),
+        ("S6.toml", KernelVersion::V3_17),
+    ] {
+        let file = example(name);
+        let expect = file.expect.clone().expect("an [expect] table");
+        let case = notifier_catalog::fuzz::strategy::FuzzCase {
+            scenario: file,
+            seed: 1,
+            checker: notifier_harness::CheckerKind::ShuttlePct,
+        };
+        let o = notifier_catalog::fuzz::engine::run_case(&case, kernel, 2_000, 3).expect("valid");
+        let v = o.violation.expect("a violation");
+        assert_eq!(Some(v.kind), expect.kind, "{name}");
+        assert_eq!(Some(v.function), expect.function, "{name}");
+    }
+}
+
+/// Shards of one count partition the case indices, and case i is the same in every shard.
+#[test]
+fn shards_split_the_seed_space_without_overlap() {
+    let all: Vec<u64> = shard_indices((0, 1)).take(12).collect();
+    let mut union: Vec<u64> = (0..3).flat_map(|i| shard_indices((i, 3)).take(4)).collect();
+    union.sort_unstable();
+    assert_eq!(union, all);
+    let strategy = cases(&Driver::ALL);
+    let a = draw(&strategy, 9, 7).expect("draws").current();
+    let b = draw(&strategy, 9, 7).expect("draws").current();
+    let c = draw(&strategy, 9, 8).expect("draws").current();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+fn invalid(text: &str, kernel: KernelVersion) -> String {
+    let file = match ScenarioFile::parse(text) {
+        Ok(f) => f,
+        Err(e) => return e,
+    };
+    Scenario::validate(file, kernel).expect_err("invalid")
+}
+
+/// Malformed files and broken API contracts are refused with the place and the rule.
+#[test]
+fn bad_files_are_refused_with_the_place_and_the_rule() {
+    let kvm = "[[notifier]]\nname = \"A\"\nmm = \"mm0\"\ndriver = \"kvm\"\n";
+    let getput = "[[notifier]]\nname = \"A\"\nmm = \"mm0\"\ndriver = \"getput\"\n";
+    let cases: [(String, KernelVersion, &str); 9] = [
+        (
+            format!("{kvm}[[thread]]\nname = \"T\"\nops = [\"exit mm0\", \"frob A\"]\n"),
+            KernelVersion::V3_17,
+            "line 7, column 7: unknown operation 'frob A'",
+        ),
+        (
+            format!("{kvm}colour = 3\n"),
+            KernelVersion::V3_17,
+            "line 5",
+        ),
+        (
+            format!("{getput}[[thread]]\nname = \"T\"\nops = [\"put A\"]\n"),
+            KernelVersion::V5_4,
+            "thread 'T', op 1 (put A): put without get",
+        ),
+        (
+            format!("{getput}[[thread]]\nname = \"T\"\nops = [\"get A\", \"unregister A\"]\n"),
+            KernelVersion::V5_4,
+            "thread 'T', op 2 (unregister A): notifier A comes from mmu_notifier_get",
+        ),
+        (
+            format!("{kvm}[[thread]]\nname = \"T\"\nops = [\"exit mm0\"]\n[[thread]]\nname = \"U\"\nops = [\"exit mm0\"]\n"),
+            KernelVersion::V3_17,
+            "thread 'U', op 1 (exit mm0): mm0 is already exited",
+        ),
+        (
+            format!("{kvm}[[thread]]\nname = \"T\"\nops = [\"unregister B\"]\n"),
+            KernelVersion::V3_17,
+            "thread 'T', op 1 (unregister B): no notifier 'B' is declared",
+        ),
+        (
+            format!("{kvm}[[thread]]\nname = \"T\"\nops = [\"exit mm0\", \"register A\"]\n"),
+            KernelVersion::V3_17,
+            "thread 'T', op 2 (register A): registration needs a user of mm0",
+        ),
+        (
+            format!("{getput}[[thread]]\nname = \"T\"\nops = [\"get A\", \"put A\", \"module_unload A\"]\n"),
+            KernelVersion::V5_4,
+            "module unloads without mmu_notifier_synchronize",
+        ),
+        (
+            format!("{kvm}[[thread]]\nname = \"T\"\nops = [\"unregister_no_release A\"]\n"),
+            KernelVersion::V3_17,
+            "driver kvm tears its notifier down with unregister",
+        ),
+    ];
+    for (text, kernel, wanted) in cases {
+        let e = invalid(&text, kernel);
+        assert!(e.contains(wanted), "wanted '{wanted}', got '{e}'");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+}
+
+fn regressions() -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
+    Some(Box::new(FileFailurePersistence::Direct(
+        "proptest-regressions/fuzz.txt",
+    )))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: regressions(),
+        ..ProptestConfig::default()
+    })]
+
+    /// Every generated scenario keeps the API's contracts on its kernel, and its file reads
+    /// back as written.
+    #[test]
+    fn generated_scenarios_are_valid_and_round_trip(
+        kernel in prop::sample::select(KernelVersion::ALL.to_vec()),
+        seed in any::<u64>(),
+    ) {
+        let strategy = cases(&drivers_of(kernel, &Driver::ALL));
+        let case = draw(&strategy, seed, 0).expect("draws").current();
+        let text = case.scenario.render();
+        let back = ScenarioFile::parse(&text);
+        prop_assert_eq!(back.as_ref(), Ok(&case.scenario));
+        let valid = Scenario::validate(case.scenario, kernel);
+        prop_assert!(valid.is_ok(), "{:?}\n{}", valid, text);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        failure_persistence: regressions(),
+        ..ProptestConfig::default()
+    })]
+
+    /// proptest's own runner over the strategy: with correct drivers on v3.17, shuttle (200
+    /// executions per case, every oracle) finds no failure. A failure would be shrunk by
+    /// proptest and kept in `proptest-regressions/fuzz.txt`.
+    #[test]
+    fn correct_drivers_on_v3_17_pass_every_oracle(
+        case in cases(&drivers_of(KernelVersion::V3_17, &Driver::CORRECT))
+    ) {
+        let o = notifier_catalog::fuzz::engine::run_case(&case, KernelVersion::V3_17, 200, 3)
+            .expect("valid");
+        prop_assert!(o.violation.is_none(), "{}\n{:?}", case.scenario.render(), o.violation);
+    }
+}
+
+/// The strategy reaches every operation and driver a kernel has within the evidence budget's
+/// number of cases (a generator that never produced, say, `module_unload` would leave it
+/// untested).
+#[test]
+fn generation_covers_every_operation_and_driver() {
+    for kernel in KernelVersion::ALL {
+        let drivers = drivers_of(kernel, &Driver::ALL);
+        let strategy = cases(&drivers);
+        let mut verbs = std::collections::BTreeSet::new();
+        let mut used = std::collections::BTreeSet::new();
+        for i in 0..CASES {
+            let case = draw(&strategy, 1, i).expect("draws").current();
+            used.extend(case.scenario.notifiers.iter().map(|n| n.driver));
+            verbs.extend(
+                case.scenario
+                    .threads
+                    .iter()
+                    .flat_map(|t| &t.ops)
+                    .map(|op| op.verb()),
+            );
+        }
+        let mut wanted = vec![
+            "exit",
+            "invalidate",
+            "register",
+            "unregister",
+            "mmu_notifier_synchronize",
+            "srcu_barrier",
+        ];
+        if kernel == KernelVersion::V5_4 {
+            wanted.extend(["get", "put", "module_unload"]);
+        } else {
+            wanted.push("unregister_no_release");
+        }
+        for verb in wanted {
+            assert!(
+                verbs.contains(verb),
+                "{kernel}: no '{verb}' in {CASES} cases"
+            );
+        }
+        assert_eq!(used.len(), drivers.len(), "{kernel}: {used:?}");
+    }
+}

@@ -1,0 +1,185 @@
+//! `notifier-check check`: one scenario on one kernel with one checker, in a child process.
+
+use crate::args::CheckArgs;
+use crate::output::{print, print_json, Report};
+use crate::{current_exe, exit, html};
+use notifier_catalog::child::{check_file_in_child, check_in_child};
+use notifier_catalog::fuzz::engine::{file_replay_command, file_token};
+use notifier_catalog::fuzz::format::ExpectDecl;
+use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
+use notifier_core::KernelVersion;
+use notifier_harness::{CheckSpec, CheckerKind, Expectation, ExpectedViolation, Outcome, Verdict};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The default budget of a scenario file: loom at preemption bound 2 with at most two threads
+/// besides main (the scenario's and the SRCU workers), else 1 (the catalogue's four-thread
+/// S5 needs bound 1 to finish in about a second; bound 2 did not finish in 5 minutes); shuttle
+/// 2,000 iterations, PCT depth 3.
+fn file_spec(checker: CheckerKind, threads: usize) -> CheckSpec {
+    CheckSpec {
+        checker,
+        preemption_bound: Some(if threads <= 2 { 2 } else { 1 }),
+        iterations: 2_000,
+        seed: DEFAULT_SEED,
+        pct_depth: 3,
+    }
+}
+
+/// loom runs at most this many threads besides `main`: the scenario's and the SRCU worker.
+const LOOM_THREADS: usize = 4;
+
+/// Runs the check; exit status 0 iff it observed what the scenario expects.
+pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
+    if let Some(path) = &args.report.report {
+        // Refused before the check runs: nothing a user saved is overwritten.
+        html::check_target(path, args.report.force)?;
+    }
+    if let Some(file) = &args.scenario_file {
+        return run_file(file, &args);
+    }
+    let id = args
+        .scenario
+        .as_deref()
+        .ok_or("--scenario or --scenario-file is required")?;
+    let scenario = target(id, args.kernel)?;
+    let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
+    let outcome = check_in_child(&current_exe()?, scenario.id, args.kernel, &spec);
+    let expect = (scenario.expect)(args.kernel, args.checker);
+    let report = Report::new(scenario.id, args.kernel, args.checker, expect, outcome);
+    finish(&args, &report, scenario.summary)
+}
+
+/// Prints the report (human or JSON), writes the HTML page if asked, and gives the exit status.
+fn finish(args: &CheckArgs, report: &Report, summary: &str) -> Result<ExitCode, String> {
+    if args.json {
+        print_json(report);
+    } else {
+        print(&report.human());
+    }
+    if let Some(path) = &args.report.report {
+        let title = format!(
+            "notifier-check: {} on {} with {}",
+            report.scenario, args.kernel, args.checker
+        );
+        html::write(
+            path,
+            args.report.force,
+            &title,
+            &[summary.to_string()],
+            std::slice::from_ref(report),
+        )?;
+    }
+    Ok(exit(report.matches))
+}
+
+/// `check --scenario-file`: validates the file, runs the check in a child process, and
+/// compares with the file's `[expect]` (default: safe).
+fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
+    let scenario = notifier_catalog::fuzz::load(file, args.kernel)?;
+    // One SRCU callback worker per callback list: one FIFO, or one per CPU (Tree SRCU).
+    let per_cpu = notifier_catalog::scenarios::notifier::world::config(args.kernel).callback_queues
+        == notifier_core::srcu::CallbackQueues::PerCpu;
+    let workers = if per_cpu { scenario.cpus() } else { 1 };
+    if args.checker == CheckerKind::Loom && scenario.threads.len() + workers > LOOM_THREADS {
+        return Err(format!(
+            "{}: loom runs at most {LOOM_THREADS} threads besides main, and this scenario has \
+             {} plus {workers} SRCU worker(s); use shuttle",
+            file.display(),
+            scenario.threads.len()
+        ));
+    }
+    let expect = expectation(scenario.file.expect.as_ref(), args.kernel)
+        .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
+    let spec = spec(
+        args,
+        file_spec(args.checker, scenario.threads.len() + workers),
+    )?;
+    let outcome = check_file_in_child(&current_exe()?, file, args.kernel, &spec);
+    let outcome = with_file_replay(outcome, file, args.kernel);
+    let name = file.display().to_string();
+    let report = Report::new(&name, args.kernel, args.checker, expect, outcome);
+    finish(args, &report, &format!("scenario file {name}"))
+}
+
+/// The outcome with its replay (the checker's part) turned into the full command.
+pub(super) fn with_file_replay(
+    mut outcome: Outcome,
+    file: &Path,
+    kernel: KernelVersion,
+) -> Outcome {
+    outcome.replay = outcome
+        .replay
+        .as_deref()
+        .and_then(|part| file_token(kernel, part))
+        .map(|token| file_replay_command(file, &token));
+    outcome
+}
+
+/// A scenario file's `[expect]` as an expectation on `kernel` (absent, or for other kernels:
+/// safe). The CLI checks one file per process, so its strings are leaked to the `'static`
+/// lifetime the catalogue's use.
+pub(super) fn expectation(
+    decl: Option<&ExpectDecl>,
+    kernel: KernelVersion,
+) -> Result<Expectation, String> {
+    let Some(d) = decl else {
+        return Ok(Expectation::safe());
+    };
+    let elsewhere = d.kernels.as_ref().is_some_and(|ks| !ks.contains(&kernel));
+    if d.verdict == Verdict::Safe || elsewhere {
+        return Ok(Expectation::safe());
+    }
+    let (Some(kind), Some(function)) = (d.kind, d.function.as_ref()) else {
+        return Err(format!("a {} needs kind and function", d.verdict));
+    };
+    let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
+    let mut e = Expectation::violation(ExpectedViolation {
+        kind,
+        function: leak(function),
+        site: d.site.as_ref().map(leak),
+        object: None,
+    });
+    e.verdict = d.verdict;
+    Ok(e)
+}
+
+/// The scenario's default budget with the flags applied. A flag that means nothing to the
+/// chosen checker is an error, not silently ignored.
+fn spec(args: &CheckArgs, mut spec: CheckSpec) -> Result<CheckSpec, String> {
+    let checker = args.checker;
+    let loom_only = [
+        ("--preemption-bound", args.preemption_bound.is_some()),
+        ("--unbounded", args.unbounded),
+    ];
+    let shuttle_only = [
+        ("--iterations", args.iterations.is_some()),
+        ("--seed", args.seed.is_some()),
+    ];
+    let pct_only = [("--pct-depth", args.pct_depth.is_some())];
+    let misplaced = match checker {
+        CheckerKind::Loom => shuttle_only.iter().chain(&pct_only).find(|(_, set)| *set),
+        CheckerKind::ShuttleRandom => loom_only.iter().chain(&pct_only).find(|(_, set)| *set),
+        CheckerKind::ShuttlePct => loom_only.iter().find(|(_, set)| *set),
+    };
+    if let Some((flag, _)) = misplaced {
+        return Err(format!("{flag} does not apply to the {checker} checker"));
+    }
+    if let Some(pb) = args.preemption_bound {
+        spec.preemption_bound = Some(pb);
+    }
+    if args.unbounded {
+        spec.preemption_bound = None;
+    }
+    if let Some(n) = args.iterations {
+        spec.iterations =
+            usize::try_from(n).map_err(|_| format!("--iterations {n} is too large"))?;
+    }
+    if let Some(seed) = args.seed {
+        spec.seed = seed;
+    }
+    if let Some(d) = args.pct_depth {
+        spec.pct_depth = usize::try_from(d).map_err(|_| format!("--pct-depth {d} is too large"))?;
+    }
+    Ok(spec)
+}

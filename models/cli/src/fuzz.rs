@@ -1,0 +1,318 @@
+//! `notifier-check fuzz`: proptest-generated scenarios checked with shuttle and every oracle,
+//! each new kind of failure shrunk and saved to a file with the command that replays it.
+//!
+//! The fuzzing loop runs in a child process (`__fuzz`): shuttle prints a line on stderr for
+//! every failing execution, which the child's stderr swallows, and a process that dies is
+//! reported instead of taking the command down. The child reports progress and its result as
+//! lines on stdout; the parent draws the progress bar and writes the files.
+
+use crate::args::FuzzArgs;
+use crate::output::{print, print_json};
+use crate::{current_exe, exit};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use notifier_catalog::fuzz::engine::{
+    drivers_of, file_replay_command, fuzz, FuzzConfig, FuzzReport, Stop,
+};
+use notifier_catalog::fuzz::Driver;
+use notifier_core::trace::render_columns;
+use notifier_harness::runner::RESULT_MARKER;
+use serde::Serialize;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+/// The prefix of the child's progress lines: `cases executions failures`.
+const PROGRESS_MARKER: &str = "NOTIFIER-CHECK-PROGRESS";
+
+/// The fuzzing run the arguments describe.
+fn config(args: &FuzzArgs) -> Result<FuzzConfig, String> {
+    let mut c = FuzzConfig::new(args.kernel);
+    c.seed = args.seed;
+    c.shard = parse_shard(&args.shard)?;
+    c.stop = match (args.cases, args.seconds) {
+        (_, Some(s)) => Stop::Time(Duration::from_secs(s)),
+        (Some(n), None) => Stop::Cases(n),
+        (None, None) => Stop::Cases(1_000),
+    };
+    c.iterations = usize::try_from(args.iterations)
+        .map_err(|_| format!("--iterations {} is too large", args.iterations))?;
+    if !args.driver.is_empty() {
+        let mut wanted = Vec::new();
+        for name in &args.driver {
+            if name == "correct" {
+                wanted.extend(Driver::CORRECT);
+                continue;
+            }
+            let d = Driver::ALL
+                .into_iter()
+                .find(|d| d.as_str() == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = Driver::ALL.iter().map(|d| d.as_str()).collect();
+                    format!(
+                        "unknown driver '{name}' (known: {}, correct)",
+                        known.join(", ")
+                    )
+                })?;
+            if drivers_of(args.kernel, &[d]).is_empty() {
+                return Err(format!("driver {name} does not exist on {}", args.kernel));
+            }
+            wanted.push(d);
+        }
+        c.drivers = drivers_of(args.kernel, &wanted);
+    }
+    Ok(c)
+}
+
+/// `I/N` with `I < N`.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--shard '{s}': expected I/N with 0 <= I < N (for example 0/4)");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u64, u64) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// The arguments the child gets: the same run.
+fn child_args(args: &FuzzArgs) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "__fuzz".into(),
+        "--kernel".into(),
+        args.kernel.to_string(),
+        "--seed".into(),
+        args.seed.to_string(),
+        "--shard".into(),
+        args.shard.clone(),
+        "--iterations".into(),
+        args.iterations.to_string(),
+    ];
+    if let Some(n) = args.cases {
+        v.extend(["--cases".into(), n.to_string()]);
+    }
+    if let Some(s) = args.seconds {
+        v.extend(["--seconds".into(), s.to_string()]);
+    }
+    for d in &args.driver {
+        v.extend(["--driver".into(), d.clone()]);
+    }
+    v
+}
+
+/// Child side: runs the loop, one progress line per case, then the result line.
+pub fn serve(args: FuzzArgs) -> Result<ExitCode, String> {
+    let config = config(&args)?;
+    let report = fuzz(&config, |cases, executions, failures| {
+        println!("{PROGRESS_MARKER} {cases} {executions} {failures}");
+    })?;
+    let json = serde_json::to_string(&report).map_err(|e| format!("cannot encode: {e}"))?;
+    println!("{RESULT_MARKER} {json}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One saved failure, for the report.
+#[derive(Debug, Serialize)]
+struct Saved {
+    file: PathBuf,
+    replay: Option<String>,
+}
+
+/// `fuzz --json`: the run and where each failure was saved.
+#[derive(Debug, Serialize)]
+struct JsonReport {
+    #[serde(flatten)]
+    report: FuzzReport,
+    saved: Vec<Saved>,
+}
+
+/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure.
+pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
+    let config = config(&args)?;
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        let bar = match config.stop {
+            Stop::Cases(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
+            Stop::Time(_) => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+        };
+        let template = match config.stop {
+            Stop::Cases(_) => "{bar:30} {pos}/{len} cases, {elapsed}  {msg}",
+            Stop::Time(_) => "{spinner} {pos} cases, {elapsed}  {msg}",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(250));
+        bar
+    };
+    let mut child = Command::new(current_exe()?)
+        .args(child_args(&args))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the fuzzing process: {e}"))?;
+    let mut result = None;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(p) = line.strip_prefix(PROGRESS_MARKER) {
+                let n: Vec<u64> = p
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                if let [cases, executions, failures] = n[..] {
+                    bar.set_position(cases);
+                    bar.set_message(format!(
+                        "{executions} executions, {failures} distinct failures"
+                    ));
+                }
+            } else if let Some(json) = line.strip_prefix(RESULT_MARKER) {
+                result = Some(json.trim().to_string());
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("the fuzzing process: {e}"))?;
+    bar.finish_and_clear();
+    let Some(json) = result else {
+        return Err(format!(
+            "the fuzzing process ended without a result ({status})"
+        ));
+    };
+    let report: FuzzReport = serde_json::from_str(&json)
+        .map_err(|e| format!("the fuzzing result is unreadable: {e}"))?;
+    let saved = save_all(&report, &args)?;
+    let found = !report.failures.is_empty();
+    if args.json {
+        print_json(&JsonReport { report, saved });
+    } else {
+        print(&human(&report, &saved, &config));
+    }
+    Ok(exit(!found))
+}
+
+/// Saves each failure's minimal scenario in `args.out`, never overwriting a file.
+fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> {
+    if report.failures.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let mut saved = Vec::new();
+    for f in &report.failures {
+        let base: String = format!(
+            "{}-{}-{}-{}",
+            report.kernel, f.key.kind, f.key.function, f.key.site
+        )
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+        let (path, mut file) = create_fresh(&args.out, &base)?;
+        let replay = f
+            .token(report.kernel)
+            .map(|t| file_replay_command(&path, &t));
+        let mut text = format!(
+            "# Found by notifier-check fuzz --kernel {} --seed {} --shard {} (case {}), shrunk \
+             to size {} (threads + operations + notifiers) from {}.\n",
+            report.kernel, args.seed, args.shard, f.case, f.minimal_size, f.original_size
+        );
+        if let Some(r) = &replay {
+            text.push_str(&format!("# replay: {r}\n"));
+        }
+        text.push_str(&format!(
+            "# check:  notifier-check check --scenario-file {} --kernel {} --checker {}\n\n",
+            path.display(),
+            report.kernel,
+            f.outcome
+                .replay
+                .as_deref()
+                .and_then(|r| r.split('/').next())
+                .unwrap_or("shuttle-pct")
+        ));
+        text.push_str(&f.minimal.render());
+        file.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        saved.push(Saved { file: path, replay });
+    }
+    Ok(saved)
+}
+
+/// Creates `dir/base.toml`, or `base-2.toml`, `base-3.toml`, ... if it exists.
+fn create_fresh(dir: &Path, base: &str) -> Result<(PathBuf, std::fs::File), String> {
+    for i in 1.. {
+        let name = if i == 1 {
+            format!("{base}.toml")
+        } else {
+            format!("{base}-{i}.toml")
+        };
+        let path = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+        }
+    }
+    unreachable!("an unbounded range always yields")
+}
+
+fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
+    let drivers: Vec<&str> = config.drivers.iter().map(|d| d.as_str()).collect();
+    let mut s = format!(
+        "fuzz {}: {} cases, {} shuttle executions (+{} while shrinking), {:.1} s\n  seed {}, \
+         shard {}/{}, {} executions per case (random or PCT depth {}), drivers: {}\n",
+        report.kernel,
+        report.cases,
+        report.executions,
+        report.shrink_executions,
+        report.seconds,
+        config.seed,
+        config.shard.0,
+        config.shard.1,
+        config.iterations,
+        config.pct_depth,
+        drivers.join(", ")
+    );
+    if report.failures.is_empty() {
+        s.push_str("  no failure found\n");
+        return s;
+    }
+    s.push_str(&format!("{} distinct failures:\n", report.failures.len()));
+    for (i, (f, saved)) in report.failures.iter().zip(saved).enumerate() {
+        s.push_str(&format!("\n── {}. {}\n", i + 1, f.key));
+        s.push_str(&format!(
+            "  first found by case {} (after {} cases, {} executions); {} case(s) failed this \
+             way\n",
+            f.case, f.cases_until, f.executions_until, f.occurrences
+        ));
+        s.push_str(&format!(
+            "  shrunk from size {} to {} (threads + operations + notifiers) in {} steps\n",
+            f.original_size, f.minimal_size, f.shrink_steps
+        ));
+        s.push_str(&format!("  saved: {}\n\n", saved.file.display()));
+        for line in f.minimal.render().lines() {
+            s.push_str(&format!("    {line}\n"));
+        }
+        if let Some(v) = &f.outcome.violation {
+            s.push_str(&format!("\n  violation: {v}\n"));
+            let note = format!("{} here", v.kind);
+            let mark = v.step.map(|step| (step, note.as_str()));
+            s.push_str("\n  trace (one column per thread):\n");
+            for line in render_columns(&f.outcome.trace, mark).lines() {
+                s.push_str(&format!("    {}\n", line.trim_end()));
+            }
+        }
+        if let Some(r) = &saved.replay {
+            s.push_str(&format!("\n  replay: {r}\n"));
+        }
+    }
+    s
+}

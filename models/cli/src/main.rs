@@ -1,0 +1,162 @@
+//! `notifier-check`: the command line of the notifier-check harness.
+//!
+//! Exit status: 0 when every check observed what its scenario expects (for `replay`: the
+//! failure came back), 1 when one did not, 2 for a usage error (bad arguments, unknown scenario,
+//! kernel or checker, malformed replay token), which is reported as one line on stderr.
+
+mod args;
+mod bench;
+mod campaign;
+mod check;
+mod explore;
+mod fuzz;
+mod html;
+mod list;
+mod output;
+mod pool;
+mod replay;
+
+use args::{ChildArgs, Cli, Command};
+use clap::error::ErrorKind;
+use clap::Parser;
+use notifier_catalog::child;
+use notifier_catalog::scenarios::notifier::placement::{self, Placements};
+use notifier_harness::runner;
+use notifier_harness::CheckSpec;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The exit status of a usage error.
+pub const USAGE_ERROR: u8 = 2;
+
+/// Runs the command line.
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e),
+    };
+    let command = cli.command.unwrap_or(Command::Campaign {
+        scenario: Vec::new(),
+        jobs: None,
+        json: cli.json,
+        report: cli.report,
+    });
+    let result = match command {
+        Command::List { json } => Ok(list::run(json)),
+        Command::Check(args) => check::run(args),
+        Command::Replay {
+            token,
+            scenario_file,
+            json,
+        } => replay::run(&token, scenario_file.as_deref(), json),
+        Command::Fuzz(args) => fuzz::run(args),
+        Command::FuzzChild(args) => fuzz::serve(args),
+        Command::Campaign {
+            scenario,
+            jobs,
+            json,
+            report,
+        } => campaign::run(&scenario, jobs, json, &report),
+        Command::ExploreOrderings {
+            function,
+            scenario,
+            checker,
+            jobs,
+            json,
+        } => explore::run(&function, &scenario, &checker, jobs, json),
+        Command::Bench {
+            quick,
+            cap,
+            seeds,
+            json,
+            out,
+            force,
+        } => bench::run(
+            bench::Sizes::new(quick, cap, seeds),
+            json,
+            out.as_deref(),
+            force,
+        ),
+        Command::Child(args) => serve_child(args),
+    };
+    result.unwrap_or_else(|message| usage_error(&message))
+}
+
+/// `0` if `ok`, else `1`.
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// This program, to run checks in child processes of its own.
+fn current_exe() -> Result<PathBuf, String> {
+    std::env::current_exe().map_err(|e| format!("cannot find this program's executable: {e}"))
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("notifier-check: {message}");
+    ExitCode::from(USAGE_ERROR)
+}
+
+/// clap's errors span several lines (the error, a blank line, a usage hint): report the error
+/// on one line. Help and version requests print as clap prints them.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        output::print(&e.render().to_string());
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(USAGE_ERROR);
+    }
+    let text = e.render().to_string();
+    let body = text.split("\n\n").next().unwrap_or(&text);
+    let body = body.strip_prefix("error: ").unwrap_or(body);
+    let one_line: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    usage_error(&format!("{} (see --help)", one_line.join(" ")))
+}
+
+/// `__child`: one check or replay in this process, reported as one result line on stdout.
+fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
+    placement::set_override(Placements {
+        release: args.release_unlock,
+        unregister: args.unregister_unlock,
+    });
+    runner::set_instrumentation(!args.untraced);
+    let spec = |checker| CheckSpec {
+        checker,
+        preemption_bound: args.preemption_bound,
+        iterations: args.iterations,
+        seed: args.seed,
+        pct_depth: args.pct_depth,
+    };
+    if let Some(file) = &args.scenario_file {
+        match (&args.replay, args.kernel, args.checker) {
+            (Some(token), ..) => child::serve_replay_file(file, &token.parse()?)?,
+            (None, Some(kernel), Some(checker)) => {
+                child::serve_check_file(file, kernel, &spec(checker))?
+            }
+            _ => {
+                return Err(
+                    "__child --scenario-file needs --replay, or --kernel and --checker".into(),
+                )
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    match (args.replay, args.scenario, args.kernel, args.checker) {
+        (Some(token), ..) => child::serve_replay(&token.parse()?)?,
+        (None, Some(scenario), Some(kernel), Some(checker)) => {
+            child::serve_check(&scenario, kernel, &spec(checker))?
+        }
+        _ => return Err("__child needs --replay, or --scenario, --kernel and --checker".into()),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,224 @@
+//! The v5.4 get/put scheme (commit 2c7933f53f6b): the API's own behaviour on one thread, and
+//! the scenarios G1, G2, S6's variants and P1 through the catalogue, every check in a child
+//! process of its own (a loom abort cannot hide the other checks).
+
+use notifier_catalog::child::{check_in_child, replay_in_child};
+use notifier_catalog::registry;
+use notifier_catalog::scenarios::notifier::drivers::HmmMirror;
+use notifier_catalog::scenarios::notifier::publication::publish_while_walking;
+use notifier_catalog::ReplayToken;
+use notifier_core::KernelVersion;
+use notifier_core::{Backend, Errno, Execution, Kernel, KernelConfig, MmRef, MmuNotifierOps};
+use notifier_core::{MnRef, OpsId, Std, Task, USERS_MAX_V5_4};
+use notifier_harness::runner::check_in_process;
+use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+#[path = "common/catalogue.rs"]
+mod catalogue;
+#[path = "common/in_child.rs"]
+mod child;
+#[path = "common/cli.rs"]
+mod cli;
+
+use catalogue::{check_scenario, EXE};
+use child::in_child;
+
+/// On one thread: `get` registers one notifier and then finds it, up to the maximum of users;
+/// one more `get` returns `-EOVERFLOW`; the puts free it once, after the worker's grace
+/// period; every oracle is satisfied.
+#[test]
+fn get_counts_users_up_to_the_maximum_then_overflows() {
+    let exec = Execution::new(notifier_properties::standard_oracles());
+    let main = exec.main_task();
+    let k = Kernel::<Std>::new(KernelConfig::v5_4(), vec![Arc::new(HmmMirror)]);
+    let mm = k.mm_alloc(&main, "mm");
+    let a = k.mmu_notifier_get(&main, OpsId(0), mm).expect("registers");
+    for _ in 1..USERS_MAX_V5_4 {
+        let again = k.mmu_notifier_get(&main, OpsId(0), mm).expect("finds it");
+        assert_eq!(again, a, "one notifier per (mm, ops)");
+    }
+    assert_eq!(
+        k.mmu_notifier_get(&main, OpsId(0), mm),
+        Err(Errno::Overflow)
+    );
+    for _ in 0..USERS_MAX_V5_4 {
+        k.mmu_notifier_put(&main, a);
+    }
+    // The callback worker, run to completion on this thread.
+    k.srcu.stop_worker();
+    k.srcu.srcu_worker(&main);
+    k.mmput(&main, mm);
+    exec.finish();
+    assert_eq!(exec.violation(), None);
+    let trace: Vec<String> = exec.lines().into_iter().map(|l| l.text).collect();
+    assert!(trace.iter().any(|l| l.contains("-EOVERFLOW")), "{trace:#?}");
+    assert_eq!(
+        trace
+            .iter()
+            .filter(|l| l.contains("->ops->free_notifier"))
+            .count(),
+        1,
+        "{trace:#?}"
+    );
+}
+
+/// G1: two drivers get and put hmm's notifier while exit and a walker run: one notifier,
+/// `users` exact, `free_notifier` once, after the last put and a grace period.
+#[test]
+fn g1_concurrent_get_put_with_exit_and_walker_is_safe() {
+    check_scenario("G1");
+}
+
+/// Without `mmap_sem`, two gets both miss and register a notifier each: the get/put oracle
+/// reports two notifiers for one (mm, ops).
+#[test]
+fn g1_without_mmap_sem_links_two_notifiers_for_one_ops() {
+    check_scenario("G1-no-mmap-sem");
+}
+
+/// G2 on v5.4 (`synchronize_srcu`, per-CPU callback lists): the put's `free_notifier` runs
+/// after the module is unloaded, in G1's `mmu_notifier_free_rcu`.
+#[test]
+fn g2_synchronize_srcu_with_per_cpu_lists_calls_free_notifier_after_unload() {
+    check_scenario("G2");
+}
+
+/// G2 without the unload: the get/put oracle reports the free that starts after
+/// `mmu_notifier_synchronize` returned, although its last put came before the call.
+#[test]
+fn g2_without_unload_breaks_mmu_notifier_synchronize_promise() {
+    check_scenario("G2-no-unload");
+}
+
+/// G2 with `srcu_barrier`, or with one FIFO callback queue: safe.
+#[test]
+fn g2_srcu_barrier_or_one_fifo_queue_is_safe() {
+    check_scenario("G2-srcu-barrier");
+    check_scenario("G2-fifo");
+}
+
+/// S6's two fixes: the free through `mmu_notifier_call_srcu` (v3.17), and get/put (v5.4).
+#[test]
+fn s6_fixed_by_call_srcu_or_by_get_put_is_safe() {
+    check_scenario("S6-call-srcu");
+    check_scenario("S6-getput");
+}
+
+/// P1: the plain `hlist_add_head` lets the walker read `A->ops` unordered with its
+/// initialisation (loom: data race; shuttle: blind); `hlist_add_head_rcu` (v5.4) is safe.
+#[test]
+fn p1_plain_publication_is_a_race_only_loom_sees() {
+    check_scenario("P1");
+}
+
+/// Misuse: a put without a get is the kernel's `WARN_ON`, reported at the warning; a get at
+/// the maximum of users returns `-EOVERFLOW`, which the driver handles.
+#[test]
+fn misuse_warns_or_returns_the_error() {
+    check_scenario("G-put-without-get");
+    check_scenario("G-overflow");
+}
+
+/// hmm's mirror that counts the walks reaching its notifier (a harness counter, not a step of
+/// the model).
+struct CountingMirror;
+
+static WALKS_REACHING_A: AtomicUsize = AtomicUsize::new(0);
+
+impl<B: Backend> MmuNotifierOps<B> for CountingMirror {
+    fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, _: MmRef) {
+        k.notifier(mn).obj().touch(cur, "hmm->mirrors_sem", true);
+        WALKS_REACHING_A.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct CountedPublication;
+
+impl Model for CountedPublication {
+    fn run<B: Backend>(&self, main: &Task) {
+        publish_while_walking::<B>(KernelConfig::v5_4(), main, Arc::new(CountingMirror));
+    }
+}
+
+/// loom can silently collapse its exploration when a spawned thread loads before it stores
+/// (loom#392), which `hlist_add_head_rcu` does. P1's pass on v5.4 is not such a collapse: in
+/// the same exploration, some executions have the walker reach A (and read `A->ops`) after the
+/// release store, and others not.
+#[test]
+fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
+    let (o, reached): (Outcome, u64) =
+        in_child("p1_v5_4_loom_pass_explores_the_walker_reaching_a", || {
+            let spec = CheckSpec {
+                checker: CheckerKind::Loom,
+                preemption_bound: None,
+                iterations: 1,
+                seed: 1,
+                pct_depth: 1,
+            };
+            let o = check_in_process(Arc::new(CountedPublication), &spec);
+            (o, WALKS_REACHING_A.load(Ordering::Relaxed) as u64)
+        });
+    assert_eq!(o.observed, Verdict::Safe, "{o:#?}");
+    eprintln!(
+        "P1 v5.4 loom: {} executions, {reached} with the walker on A",
+        o.executions
+    );
+    assert!(reached > 0, "loom never let the walker see A");
+    assert!(reached < o.executions, "loom never let the walker miss A");
+}
+
+/// G2's counterexample replays to the same call after unload, at the same step, with the same
+/// trace, from the command its check printed (loom and shuttle-random).
+#[test]
+fn g2_counterexample_replays_exactly() {
+    let scenario = registry::scenario("G2").expect("G2");
+    for checker in [CheckerKind::Loom, CheckerKind::ShuttleRandom] {
+        let spec = registry::default_spec(&scenario, KernelVersion::V5_4, checker);
+        let first = check_in_child(Path::new(EXE), "G2", KernelVersion::V5_4, &spec);
+        let v = first.violation.clone().expect("G2 fails on v5.4");
+        let token: ReplayToken = first
+            .replay
+            .as_deref()
+            .and_then(|c| c.split_whitespace().last())
+            .expect("a replay command")
+            .parse()
+            .expect("the printed token parses");
+        let again = replay_in_child(Path::new(EXE), &token);
+        let w = again.violation.clone().expect("the replay fails too");
+        assert_eq!(
+            (w.kind, &w.function, &w.site, &w.object, w.step),
+            (v.kind, &v.function, &v.site, &v.object, v.step),
+            "{checker}"
+        );
+        assert_eq!(again.trace, first.trace, "{checker}: the same execution");
+    }
+}
+
+/// A last put that races `mmu_notifier_synchronize` (the fuzzer's find, kept as
+/// `models/catalog/scenarios/put-races-synchronize.toml`): the promise covers frees whose put had
+/// returned before the call, so loom finds nothing. Counting the put's `users = 0` instead
+/// of its return made loom report a contract violation at its tenth execution.
+#[test]
+fn a_put_still_running_when_synchronize_is_called_is_not_promised() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../catalog/scenarios/put-races-synchronize.toml"
+    );
+    let o = cli::run(&[
+        "check",
+        "--scenario-file",
+        file,
+        "--kernel",
+        "v5.4",
+        "--checker",
+        "loom",
+        "--json",
+    ]);
+    let r = cli::json(&o);
+    assert_eq!(r["observed"], "safe", "{r:#}");
+    assert!(r["executions"].as_u64() >= Some(100), "{r:#}");
+    assert_eq!(o.status.code(), Some(0));
+}

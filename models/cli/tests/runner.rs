@@ -1,0 +1,359 @@
+//! The runners on a tiny private model: a `user` thread reads object A, and a `freer` thread
+//! frees it, either at once (a use-after-free every checker must find) or after the user's
+//! "done" flag (correct: every checker must say safe, having run executions).
+//!
+//! loom can abort the process when a failure unwinds (a second panic), so each loom check that
+//! must fail runs in a child process: this test binary again, filtered to one test, with
+//! `RUNNER_CHILD` set; the child prints its outcome as JSON on one marked line.
+
+#[path = "common/in_child.rs"]
+mod child;
+
+use child::in_child;
+use notifier_catalog::child::check_in_child;
+use notifier_core::backend::{AtomicBoolOps, JoinOps, Ordering};
+use notifier_core::KernelVersion;
+use notifier_core::{Backend, KObj, Log, Op, Oracle, Task, Violation, ViolationKind};
+use notifier_harness::runner::{
+    check_in_process, replay_in_process, stress_std, CheckerReplay, RESULT_MARKER,
+};
+use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Thread `user` reads `object A` in `use_object`; thread `freer` frees it in `free_object`,
+/// after the user's flag when `wait_for_user`.
+struct FreeWhileUsed {
+    wait_for_user: bool,
+}
+
+impl Model for FreeWhileUsed {
+    fn run<B: Backend>(&self, main: &Task) {
+        let obj = Arc::new(KObj::<B>::kmalloc(main, "object A"));
+        let done = Arc::new(B::AtomicBool::new(false));
+        let (o, d) = (obj.clone(), done.clone());
+        let user = main.spawn::<B, _>("user", 0, move |cur| {
+            let _f = cur.enter("use_object");
+            o.touch(cur, "data", false);
+            // Pairs with the acquire in the freer's wait.
+            d.store(true, Ordering::Release);
+        });
+        let wait = self.wait_for_user;
+        let freer = main.spawn::<B, _>("freer", 1, move |cur| {
+            let _f = cur.enter("free_object");
+            if wait {
+                cur.wait_until::<B>("the user to finish", || done.load(Ordering::Acquire));
+            }
+            obj.kfree(cur);
+        });
+        user.join();
+        freer.join();
+    }
+
+    fn oracles(&self) -> Vec<Box<dyn Oracle>> {
+        vec![Box::new(NoAccessAfterFree)]
+    }
+}
+
+/// Thread `main` waits for a flag that no thread ever sets.
+struct WaitForever;
+
+impl Model for WaitForever {
+    fn run<B: Backend>(&self, main: &Task) {
+        let flag = B::AtomicBool::new(false);
+        let _f = main.enter("wait_forever");
+        main.wait_until::<B>("a flag nobody sets", || flag.load(Ordering::Acquire));
+    }
+
+    fn oracles(&self) -> Vec<Box<dyn Oracle>> {
+        Vec::new()
+    }
+}
+
+/// The test's own memory oracle (independent of `notifier-properties`): an access to an object
+/// after its free, in trace order, is a use-after-free.
+struct NoAccessAfterFree;
+
+impl Oracle for NoAccessAfterFree {
+    fn on_event(&mut self, at: usize, log: &Log<'_>) -> Result<(), Violation> {
+        let Op::Access { obj, .. } = log.events[at].op else {
+            return Ok(());
+        };
+        match log.events[..at]
+            .iter()
+            .position(|e| e.op == Op::Free { obj })
+        {
+            Some(f) => Err(log.violation_at(
+                at,
+                ViolationKind::UseAfterFree,
+                Some(obj),
+                format!("access after the free at step {f}"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+fn spec(checker: CheckerKind) -> CheckSpec {
+    CheckSpec {
+        checker,
+        preemption_bound: None,
+        iterations: 1000,
+        seed: 7,
+        pct_depth: 2,
+    }
+}
+
+/// The use-after-free, as every checker must report it: on `object A`, in the user's read.
+fn assert_use_after_free(o: &Outcome) {
+    assert_eq!(o.observed, Verdict::Violation, "{o:#?}");
+    let v = o.violation.as_ref().expect("a violation");
+    assert_eq!(v.kind, ViolationKind::UseAfterFree, "{v}");
+    assert_eq!(v.object.as_deref(), Some("object A"), "{v}");
+    assert_eq!(
+        (v.thread.as_str(), v.function.as_str()),
+        ("user", "use_object"),
+        "{v}"
+    );
+    let step = v.step.expect("the violation has a step");
+    assert_eq!(
+        o.trace[step].thread, "user",
+        "the marked step is the user's"
+    );
+    assert!(o.executions >= 1);
+    assert!(o.replay.is_some(), "a failure carries its replay");
+}
+
+#[test]
+fn loom_finds_the_use_after_free() {
+    let o = in_child("loom_finds_the_use_after_free", || {
+        check_in_process(
+            Arc::new(FreeWhileUsed {
+                wait_for_user: false,
+            }),
+            &spec(CheckerKind::Loom),
+        )
+    });
+    assert_use_after_free(&o);
+    assert_eq!(o.bound, "unbounded, exhaustive");
+    let replay: CheckerReplay = o.replay.as_deref().unwrap().parse().unwrap();
+    assert_eq!(
+        replay,
+        CheckerReplay::Loom {
+            preemption_bound: None,
+            execution: o.executions
+        }
+    );
+}
+
+#[test]
+fn loom_replay_stops_at_the_same_execution() {
+    let model = || {
+        Arc::new(FreeWhileUsed {
+            wait_for_user: false,
+        })
+    };
+    let spec = CheckSpec {
+        preemption_bound: Some(1),
+        ..spec(CheckerKind::Loom)
+    };
+    let (first, again) = in_child("loom_replay_stops_at_the_same_execution", || {
+        let first = check_in_process(model(), &spec);
+        let replay: CheckerReplay = first.replay.as_deref().unwrap().parse().unwrap();
+        (first.clone(), replay_in_process(model(), &replay))
+    });
+    assert_use_after_free(&first);
+    let token = format!("loom/pb=1/exec={}", first.executions);
+    assert_eq!(first.replay.as_deref(), Some(token.as_str()));
+    assert_eq!(again.executions, first.executions);
+    assert_eq!(again.violation, first.violation);
+    assert_eq!(again.trace, first.trace);
+    assert_eq!(again.replay, first.replay);
+}
+
+#[test]
+fn shuttle_finds_the_use_after_free_and_replays_it() {
+    for checker in [CheckerKind::ShuttleRandom, CheckerKind::ShuttlePct] {
+        let model = Arc::new(FreeWhileUsed {
+            wait_for_user: false,
+        });
+        let o = check_in_process(model.clone(), &spec(checker));
+        assert_use_after_free(&o);
+        let token = o.replay.as_deref().unwrap();
+        assert!(token.starts_with(&format!("{checker}/")), "{token}");
+        let replay: CheckerReplay = token.parse().unwrap();
+        let again = replay_in_process(model, &replay);
+        assert_use_after_free(&again);
+        assert_eq!(again.executions, 1, "a replay runs one execution");
+        assert_eq!(
+            again.violation, o.violation,
+            "same violation at the same step"
+        );
+        assert_eq!(again.trace, o.trace);
+        assert_eq!(
+            again.replay.as_deref(),
+            Some(token),
+            "the replay records the same schedule"
+        );
+    }
+}
+
+#[test]
+fn a_correct_model_is_safe_under_every_checker() {
+    for checker in CheckerKind::ALL {
+        let o = check_in_process(
+            Arc::new(FreeWhileUsed {
+                wait_for_user: true,
+            }),
+            &spec(checker),
+        );
+        assert_eq!(o.observed, Verdict::Safe, "{checker}: {o:#?}");
+        assert!(o.violation.is_none() && o.trace.is_empty() && o.replay.is_none());
+        match checker {
+            // Two threads, exhaustively: more than one interleaving, and not many.
+            CheckerKind::Loom => assert!((2..1000).contains(&o.executions), "{}", o.executions),
+            _ => assert_eq!(o.executions, 1000, "{checker} runs every iteration"),
+        }
+    }
+}
+
+#[test]
+fn loom_reports_a_wait_that_never_finishes_as_a_deadlock_quickly() {
+    let start = Instant::now();
+    let o = in_child(
+        "loom_reports_a_wait_that_never_finishes_as_a_deadlock_quickly",
+        || check_in_process(Arc::new(WaitForever), &spec(CheckerKind::Loom)),
+    );
+    assert_deadlock(&o);
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn shuttle_reports_a_wait_that_never_finishes_as_a_deadlock_quickly() {
+    for checker in [CheckerKind::ShuttleRandom, CheckerKind::ShuttlePct] {
+        let start = Instant::now();
+        let o = check_in_process(Arc::new(WaitForever), &spec(checker));
+        assert_deadlock(&o);
+        assert!(
+            start.elapsed().as_secs() < 5,
+            "{checker} took {:?}",
+            start.elapsed()
+        );
+        let replay: CheckerReplay = o.replay.as_deref().unwrap().parse().unwrap();
+        assert_eq!(
+            replay_in_process(Arc::new(WaitForever), &replay).violation,
+            o.violation
+        );
+    }
+}
+
+fn assert_deadlock(o: &Outcome) {
+    assert_eq!(o.observed, Verdict::Deadlock, "{o:#?}");
+    let v = o.violation.as_ref().unwrap();
+    assert_eq!(
+        (v.kind, v.thread.as_str()),
+        (ViolationKind::Deadlock, "main"),
+        "{v}"
+    );
+    assert_eq!(v.function, "wait_forever", "{v}");
+    assert_eq!(o.executions, 1, "the first execution deadlocks");
+}
+
+#[test]
+fn stress_runs_every_iteration_of_a_correct_model_and_stops_at_a_failure() {
+    let o = stress_std(
+        Arc::new(FreeWhileUsed {
+            wait_for_user: true,
+        }),
+        50,
+    );
+    assert_eq!((o.observed, o.executions), (Verdict::Safe, 50), "{o:#?}");
+    let o = stress_std(Arc::new(WaitForever), 50);
+    assert_deadlock(&o);
+    assert!(o.replay.is_none(), "real threads cannot be replayed");
+}
+
+#[test]
+fn malformed_replay_tokens_are_errors_not_panics() {
+    for bad in [
+        "",
+        "loom",
+        "loom/pb=x/exec=1",
+        "loom/pb=1/exec=0",
+        "loom/unbounded",
+        "shuttle-pct/",
+        "shuttle-pct/zz",
+        "shuttle-pct/91",
+        "shuttle-pct/9102a09c01",
+        "shuttle-random/910214a5bacaab88cc90f48101002049244992240900",
+        "dfs/00",
+    ] {
+        let e = bad.parse::<CheckerReplay>().expect_err(bad);
+        assert!(!e.is_empty() && !e.contains('\n'), "{bad}: {e}");
+    }
+}
+
+/// Runs the stand-in child. Executing a script this process has just written can fail with
+/// ETXTBSY ("Text file busy") while another test thread forks (the fork briefly holds the
+/// script's write descriptor): retry that start-up failure only.
+fn check_stand_in(exe: &std::path::Path, spec: &CheckSpec) -> Outcome {
+    for _ in 0..20 {
+        let o = check_in_child(exe, "S2", KernelVersion::V3_16, spec);
+        let busy = o
+            .violation
+            .as_ref()
+            .is_some_and(|v| v.message.contains("could not start") && v.message.contains("busy"));
+        if !busy {
+            return o;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the stand-in child never started");
+}
+
+/// A stand-in for the child: a shell script that writes `stdout_line` and dies of SIGABRT, as
+/// a loom abort does.
+fn aborting_child(name: &str, stdout_line: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::temp_dir().join(format!(
+        "notifier-runner-test-{}-{name}",
+        std::process::id()
+    ));
+    let script =
+        format!("#!/bin/sh\necho '{stdout_line}'\necho 'the checker blew up' >&2\nkill -ABRT $$\n");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn a_child_that_dies_without_a_result_is_a_panic_naming_the_signal() {
+    let exe = aborting_child("silent", "some other output");
+    let spec = CheckSpec {
+        preemption_bound: Some(2),
+        ..spec(CheckerKind::Loom)
+    };
+    let o = check_stand_in(&exe, &spec);
+    std::fs::remove_file(&exe).unwrap();
+    assert_eq!(o.observed, Verdict::Violation);
+    let v = o.violation.unwrap();
+    assert_eq!(v.kind, ViolationKind::Panic);
+    assert!(
+        v.message.contains("SIGABRT") && v.message.contains("the checker blew up"),
+        "{v}"
+    );
+    assert_eq!((o.bound.as_str(), o.replay), ("preemption bound 2", None));
+}
+
+#[test]
+fn a_child_that_dies_after_its_result_line_is_judged_by_that_line() {
+    let reported = stress_std(Arc::new(WaitForever), 1);
+    let line = format!(
+        "{RESULT_MARKER} {}",
+        serde_json::to_string(&reported).unwrap()
+    );
+    let exe = aborting_child("reported", &line);
+    let o = check_stand_in(&exe, &spec(CheckerKind::Loom));
+    std::fs::remove_file(&exe).unwrap();
+    assert_eq!(o, reported);
+}
