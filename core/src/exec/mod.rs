@@ -151,6 +151,11 @@ impl Execution {
         ThreadId(u8::try_from(st.names.threads.len() - 1).expect("at most 255 threads"))
     }
 
+    /// The number of threads registered so far (`main` included).
+    pub fn thread_count(&self) -> usize {
+        self.state().names.threads.len()
+    }
+
     /// Registers a kernel object and records its allocation.
     pub fn alloc(&self, cur: &Task, name: String) -> ObjId {
         let obj = {

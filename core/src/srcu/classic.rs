@@ -29,7 +29,7 @@
 //!   waiting `synchronize_srcu` runs the queued passes itself.
 
 use super::workqueue::{Completion, Workqueue};
-use super::{RcuHead, SrcuVariant};
+use super::{OracleClock, RcuHead, SrcuVariant};
 use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering, RaceCell};
 use crate::exec::Task;
 use crate::trace::Op;
@@ -78,11 +78,13 @@ pub struct ClassicSrcu<B: Backend> {
     owner: B::Cell<OwnerBatches<B>>,
     wq: Workqueue<B>,
     variant: SrcuVariant,
+    /// The oracle events' order, visible to loom (see [`OracleClock`]).
+    clock: Arc<OracleClock<B>>,
 }
 
 impl<B: Backend> ClassicSrcu<B> {
     /// `init_srcu_struct` (`init_srcu_struct_fields`).
-    pub(super) fn new(cpus: usize, variant: SrcuVariant) -> Self {
+    pub(super) fn new(cpus: usize, variant: SrcuVariant, clock: Arc<OracleClock<B>>) -> Self {
         ClassicSrcu {
             completed: B::AtomicUsize::new(0),
             per_cpu_ref: (0..cpus)
@@ -103,6 +105,7 @@ impl<B: Backend> ClassicSrcu<B> {
             }),
             wq: Workqueue::new(cpus, vec![0]),
             variant,
+            clock,
         }
     }
 
@@ -194,7 +197,10 @@ impl<B: Backend> ClassicSrcu<B> {
             if trycount == 0 {
                 return false;
             }
-            cur.idle::<B>(); // l.347: udelay(SRCU_RETRY_CHECK_DELAY)
+            // l.347: udelay(SRCU_RETRY_CHECK_DELAY): a busy wait of a few microseconds, not a
+            // yield. The loop is bounded, so it needs none; and a yield here would make loom
+            // and shuttle's PCT let the readers run first, pruning the schedules in which the
+            // updater's next try comes before a reader's next step.
         }
     }
 
@@ -227,10 +233,8 @@ impl<B: Backend> ClassicSrcu<B> {
         if !q.running {
             // l.446–450: steal the processing owner.
             q.running = true;
-            self.owner.with_mut(|o| {
-                o.batch_check0
-                    .push_back(RcuHead::Wakeme(Arc::clone(&rcu)))
-            });
+            self.owner
+                .with_mut(|o| o.batch_check0.push_back(RcuHead::Wakeme(Arc::clone(&rcu))));
             drop(q); // l.450: spin_unlock_irq
             self.srcu_advance_batches(cur, trycount); // l.452
             let head = self.owner.with_mut(|o| o.batch_done.pop_front()); // l.453–456
@@ -273,7 +277,7 @@ impl<B: Backend> ClassicSrcu<B> {
     fn srcu_collect_new(&self) {
         if self.batch_queue_len.load(Ordering::Relaxed) != 0 {
             let mut q = self.queue_lock.lock(); // l.565
-            // l.566: rcu_batch_move(&sp->batch_check0, &sp->batch_queue)
+                                                // l.566: rcu_batch_move(&sp->batch_check0, &sp->batch_queue)
             let new: RcuBatch<B> = q.batch_queue.drain(..).collect();
             self.batch_queue_len.store(0, Ordering::Relaxed);
             self.owner.with_mut(|o| {
@@ -332,7 +336,7 @@ impl<B: Backend> ClassicSrcu<B> {
             let Some(head) = self.owner.with_mut(|o| o.batch_done.pop_front()) else {
                 break;
             };
-            head.invoke(cur); // l.646: head->func(head)
+            head.invoke(cur, &self.clock); // l.646: head->func(head)
         }
     }
 

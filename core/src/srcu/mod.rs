@@ -24,8 +24,9 @@ mod segcblist;
 pub mod tree;
 pub mod workqueue;
 
-use crate::backend::Backend;
+use crate::backend::{AtomicUsizeOps, Backend, Ordering};
 use crate::exec::Task;
+use crate::trace::Op;
 use classic::ClassicSrcu;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -64,7 +65,7 @@ impl std::fmt::Display for SrcuImpl {
 
 /// Deliberately broken versions of an implementation, each removing one barrier or one step
 /// from the real code. Each must be caught by a specific check (see the SRCU scenarios in
-/// `notifier-models`), or be written down as masked with the measured reason.
+/// `notifier-catalog`), or be written down as masked with the measured reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SrcuVariant {
     /// The algorithm as in the kernel.
@@ -153,12 +154,12 @@ pub(crate) enum RcuHead<B: Backend> {
 
 impl<B: Backend> RcuHead<B> {
     /// `rhp->func(rhp)`, with the trace events of a `call_srcu` callback.
-    fn invoke(self, cur: &Task) {
+    fn invoke(self, cur: &Task, clock: &OracleClock<B>) {
         match self {
             RcuHead::Call { call, func } => {
-                cur.record(crate::trace::Op::CallbackStart { call });
+                clock.record(cur, Op::CallbackStart { call });
                 func(cur);
-                cur.record(crate::trace::Op::CallbackDone { call });
+                clock.record(cur, Op::CallbackDone { call });
             }
             RcuHead::Wakeme(done) => done.complete(),
             RcuHead::Barrier(state) => state.srcu_barrier_cb(),
@@ -173,30 +174,92 @@ pub struct SrcuIdx {
     /// The index the reader counted itself on.
     pub idx: usize,
     section: usize,
+    /// Whether its events tick the [`OracleClock`].
+    timed: bool,
+}
+
+/// The order of the SRCU oracle's events, made visible to loom.
+///
+/// The oracle judges the order in which events are recorded: a grace period that ends before
+/// a section that began before it has ended; a callback that starts before such a section
+/// ends; a barrier that returns before an earlier callback has. Recording is not a step of the
+/// model, so for loom's partial-order reduction two events with no conflicting access between
+/// them are in no particular order: it explores one schedule of them only, and the one it
+/// picks (the running thread keeps running) is typically not the one in which the updater's
+/// grace period ends before a preempted reader's next step. Measured: without this clock, loom
+/// explored `srcu-no-flip` exhaustively and found nothing.
+///
+/// So each event the oracle judges by comes with a Relaxed increment of one counter: one
+/// scheduling point per event, conflicting with every other event's (loom explores both of
+/// their orders) and ordering nothing (no happens-before). [`OracleClock::untimed`] records an
+/// event without it: Tree SRCU's `__call_srcu` section of its own, which no scenario's safety
+/// depends on and whose order against the scenario's sections would multiply loom's schedules.
+pub(crate) struct OracleClock<B: Backend>(B::AtomicUsize);
+
+impl<B: Backend> OracleClock<B> {
+    fn new() -> Self {
+        OracleClock(B::AtomicUsize::new(0))
+    }
+
+    /// Records `op` as one step with the clock's tick.
+    pub(crate) fn record(&self, cur: &Task, op: Op) -> usize {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        cur.record(op)
+    }
+
+    /// Records `op` without a tick: its order against the other events is whatever loom
+    /// picks.
+    pub(crate) fn untimed(&self, cur: &Task, op: Op) -> usize {
+        cur.record(op)
+    }
 }
 
 /// `srcu_read_lock` around an implementation's `__srcu_read_lock` (which returns the index),
 /// with its trace event: recorded once the section has begun (after barrier B), so that the
 /// oracle asks every grace period that starts after it to wait for it.
-fn traced_read_lock(cur: &Task, lock: impl FnOnce() -> usize) -> SrcuIdx {
+fn traced_read_lock<B: Backend>(
+    cur: &Task,
+    clock: &OracleClock<B>,
+    timed: bool,
+    lock: impl FnOnce() -> usize,
+) -> SrcuIdx {
     let _f = cur.enter_helper("srcu_read_lock");
     let idx = lock();
-    let section = cur.record(crate::trace::Op::SrcuReadLock {
+    let op = Op::SrcuReadLock {
         idx,
         cpu: cur.cpu(),
-    });
-    SrcuIdx { idx, section }
+    };
+    let section = if timed {
+        clock.record(cur, op)
+    } else {
+        clock.untimed(cur, op)
+    };
+    SrcuIdx {
+        idx,
+        section,
+        timed,
+    }
 }
 
 /// `srcu_read_unlock` around an implementation's `__srcu_read_unlock`, with its trace event:
 /// recorded before barrier C and the counter update that lets a grace period end.
-fn traced_read_unlock(cur: &Task, idx: SrcuIdx, unlock: impl FnOnce(usize)) {
+fn traced_read_unlock<B: Backend>(
+    cur: &Task,
+    clock: &OracleClock<B>,
+    idx: SrcuIdx,
+    unlock: impl FnOnce(usize),
+) {
     let _f = cur.enter_helper("srcu_read_unlock");
-    cur.record(crate::trace::Op::SrcuReadUnlock {
+    let op = Op::SrcuReadUnlock {
         idx: idx.idx,
         cpu: cur.cpu(),
         section: idx.section,
-    });
+    };
+    if idx.timed {
+        clock.record(cur, op);
+    } else {
+        clock.untimed(cur, op);
+    }
     unlock(idx.idx);
 }
 
@@ -209,6 +272,7 @@ enum Imp<B: Backend> {
 /// `struct srcu_struct`, of the implementation the kernel ran ([`SrcuImpl`]).
 pub struct SrcuStruct<B: Backend> {
     imp: Imp<B>,
+    clock: Arc<OracleClock<B>>,
 }
 
 impl<B: Backend> SrcuStruct<B> {
@@ -225,11 +289,12 @@ impl<B: Backend> SrcuStruct<B> {
             "variant {} does not apply to {imp} SRCU",
             variant.name()
         );
+        let clock = Arc::new(OracleClock::new());
         let imp = match imp {
-            SrcuImpl::Classic => Imp::Classic(ClassicSrcu::new(cpus, variant)),
-            SrcuImpl::Tree => Imp::Tree(TreeSrcu::new(cpus, variant)),
+            SrcuImpl::Classic => Imp::Classic(ClassicSrcu::new(cpus, variant, Arc::clone(&clock))),
+            SrcuImpl::Tree => Imp::Tree(TreeSrcu::new(cpus, variant, Arc::clone(&clock))),
         };
-        SrcuStruct { imp }
+        SrcuStruct { imp, clock }
     }
 
     /// The implementation.
@@ -242,7 +307,7 @@ impl<B: Backend> SrcuStruct<B> {
 
     /// `srcu_read_lock`: enters a read-side section on the current CPU.
     pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
-        traced_read_lock(cur, || match &self.imp {
+        traced_read_lock(cur, &self.clock, true, || match &self.imp {
             Imp::Classic(s) => s.__srcu_read_lock(cur),
             Imp::Tree(s) => s.__srcu_read_lock(cur),
         })
@@ -251,7 +316,7 @@ impl<B: Backend> SrcuStruct<B> {
     /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now (which
     /// may differ from the one it locked on).
     pub fn srcu_read_unlock(&self, cur: &Task, idx: SrcuIdx) {
-        traced_read_unlock(cur, idx, |i| match &self.imp {
+        traced_read_unlock(cur, &self.clock, idx, |i| match &self.imp {
             Imp::Classic(s) => s.__srcu_read_unlock(cur, i),
             Imp::Tree(s) => s.__srcu_read_unlock(cur, i),
         })
@@ -261,37 +326,37 @@ impl<B: Backend> SrcuStruct<B> {
     /// has ended.
     pub fn synchronize_srcu(&self, cur: &Task) {
         let _f = cur.enter_helper("synchronize_srcu");
-        let start = cur.record(crate::trace::Op::SynchronizeSrcu);
+        let start = self.clock.record(cur, Op::SynchronizeSrcu);
         match &self.imp {
             Imp::Classic(s) => s.synchronize_srcu(cur),
             Imp::Tree(s) => s.synchronize_srcu(cur),
         }
-        cur.record(crate::trace::Op::SynchronizeSrcuDone { start });
+        self.clock.record(cur, Op::SynchronizeSrcuDone { start });
     }
 
     /// `call_srcu(head, func)`: queues `func` to run after a grace period, on a kworker;
     /// never runs it here.
     pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
         let _f = cur.enter_helper("call_srcu");
-        let call = cur.record(crate::trace::Op::CallSrcu);
+        let call = self.clock.record(cur, Op::CallSrcu);
         let head = RcuHead::Call { call, func };
         match &self.imp {
             Imp::Classic(s) => s.call_srcu(cur, head),
             Imp::Tree(s) => s.call_srcu(cur, head),
         }
-        cur.record(crate::trace::Op::CallSrcuDone { call });
+        self.clock.record(cur, Op::CallSrcuDone { call });
     }
 
     /// `srcu_barrier`: returns after every callback queued before the call has run (classic:
     /// it *is* `synchronize_srcu`; Tree: it entrains a callback on every CPU's list).
     pub fn srcu_barrier(&self, cur: &Task) {
         let _f = cur.enter_helper("srcu_barrier");
-        let start = cur.record(crate::trace::Op::SrcuBarrier);
+        let start = self.clock.record(cur, Op::SrcuBarrier);
         match &self.imp {
             Imp::Classic(s) => s.srcu_barrier(cur),
             Imp::Tree(s) => s.srcu_barrier(cur),
         }
-        cur.record(crate::trace::Op::SrcuBarrierDone { start });
+        self.clock.record(cur, Op::SrcuBarrierDone { start });
     }
 
     /// The CPU slots that may have a kworker thread of their own (kworker `i` runs on CPU

@@ -42,7 +42,7 @@
 
 use super::segcblist::{ulong_cmp_lt, Segcblist};
 use super::workqueue::{Completion, Workqueue};
-use super::{traced_read_lock, traced_read_unlock, RcuHead, SrcuVariant};
+use super::{traced_read_lock, traced_read_unlock, OracleClock, RcuHead, SrcuVariant};
 use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
 use crate::exec::Task;
 use crate::trace::Op;
@@ -89,25 +89,27 @@ fn rcu_seq_snap<B: Backend>(sp: &B::AtomicUsize) -> usize {
     s
 }
 
-/// `rcu_seq_start(sp)`: `WRITE_ONCE(*sp, *sp + 1); smp_mb();` (the caller is the only
-/// writer).
+// The writers of a sequence (`srcu_gp_seq`, `srcu_barrier_seq`) are serialised by a lock or
+// mutex and know its state (the kernel's WARN_ON_ONCEs assert it), so one RMW stands for the
+// kernel's plain read and `WRITE_ONCE`: no other write can fall between them.
+
+/// `rcu_seq_start(sp)`: `WRITE_ONCE(*sp, *sp + 1); smp_mb();`.
 fn rcu_seq_start<B: Backend>(sp: &B::AtomicUsize) {
-    let v = sp.load(Ordering::Relaxed);
-    sp.store(v + 1, Ordering::Relaxed);
+    sp.fetch_add(1, Ordering::Relaxed);
     smp_mb::<B>(); // "Ensure update-side operation after counter increment."
 }
 
-/// `rcu_seq_end(sp)`: `smp_mb(); WRITE_ONCE(*sp, (*sp | RCU_SEQ_STATE_MASK) + 1);`.
-fn rcu_seq_end<B: Backend>(sp: &B::AtomicUsize) {
+/// `rcu_seq_end(sp)` from state `state`: `smp_mb(); WRITE_ONCE(*sp, (*sp |
+/// RCU_SEQ_STATE_MASK) + 1);`.
+fn rcu_seq_end<B: Backend>(sp: &B::AtomicUsize, state: usize) {
     smp_mb::<B>(); // "Ensure update-side operation before counter increment."
-    let v = sp.load(Ordering::Relaxed);
-    sp.store((v | RCU_SEQ_STATE_MASK) + 1, Ordering::Relaxed);
+    sp.fetch_add(RCU_SEQ_STATE_MASK + 1 - state, Ordering::Relaxed);
 }
 
-/// `rcu_seq_set_state(sp, newstate)`.
-fn rcu_seq_set_state<B: Backend>(sp: &B::AtomicUsize, newstate: usize) {
-    let v = sp.load(Ordering::Relaxed);
-    sp.store((v & !RCU_SEQ_STATE_MASK) + newstate, Ordering::Relaxed);
+/// `rcu_seq_set_state(sp, newstate)` from state `state`: `WRITE_ONCE(*sp, (*sp &
+/// ~RCU_SEQ_STATE_MASK) + newstate)`.
+fn rcu_seq_set_state<B: Backend>(sp: &B::AtomicUsize, state: usize, newstate: usize) {
+    sp.fetch_add(newstate - state, Ordering::Relaxed);
 }
 
 /// What `sdp->lock` protects.
@@ -166,11 +168,13 @@ pub struct TreeSrcu<B: Backend> {
     srcu_barrier_seq: B::AtomicUsize,
     wq: Workqueue<B>,
     variant: SrcuVariant,
+    /// The oracle events' order, visible to loom (see [`OracleClock`]).
+    clock: Arc<OracleClock<B>>,
 }
 
 impl<B: Backend> TreeSrcu<B> {
     /// `init_srcu_struct` (`init_srcu_struct_fields`, `init_srcu_struct_nodes`).
-    pub(super) fn new(cpus: usize, variant: SrcuVariant) -> Self {
+    pub(super) fn new(cpus: usize, variant: SrcuVariant, clock: Arc<OracleClock<B>>) -> Self {
         let homes = std::iter::once(0).chain(0..cpus).collect();
         TreeSrcu {
             srcu_idx: B::AtomicUsize::new(0),
@@ -199,6 +203,7 @@ impl<B: Backend> TreeSrcu<B> {
             srcu_barrier_seq: B::AtomicUsize::new(0),
             wq: Workqueue::new(cpus, homes),
             variant,
+            clock,
         }
     }
 
@@ -304,7 +309,7 @@ impl<B: Backend> TreeSrcu<B> {
         let gpseq = {
             let _ssp = Self::lock_rcu_node(&self.ssp_lock);
             // cbdelay = srcu_get_delay(ssp): SRCU_INTERVAL (no expedited request).
-            rcu_seq_end::<B>(&self.srcu_gp_seq);
+            rcu_seq_end::<B>(&self.srcu_gp_seq, SRCU_STATE_SCAN2);
             self.srcu_gp_seq.load(Ordering::Relaxed) // rcu_seq_current
         };
         drop(gp_mutex); // "A new grace period can start at this point.  But only one."
@@ -328,8 +333,7 @@ impl<B: Backend> TreeSrcu<B> {
         drop(cb_mutex); // "Callback initiation done, allow grace periods after next."
         let mut ssp = Self::lock_rcu_node(&self.ssp_lock);
         let gpseq = self.srcu_gp_seq.load(Ordering::Relaxed);
-        if rcu_seq_state(gpseq) == SRCU_STATE_IDLE && ulong_cmp_lt(gpseq, ssp.srcu_gp_seq_needed)
-        {
+        if rcu_seq_state(gpseq) == SRCU_STATE_IDLE && ulong_cmp_lt(gpseq, ssp.srcu_gp_seq_needed) {
             self.srcu_gp_start(cur, &mut ssp);
             drop(ssp);
             self.srcu_reschedule(cur, false);
@@ -377,7 +381,7 @@ impl<B: Backend> TreeSrcu<B> {
     /// CPU's list inside a read-side section of its own, tagged with the grace period it
     /// needs, and requests that grace period.
     fn __call_srcu(&self, cur: &Task, rhp: RcuHead<B>) {
-        let idx = traced_read_lock(cur, || self.__srcu_read_lock(cur));
+        let idx = traced_read_lock(cur, &self.clock, false, || self.__srcu_read_lock(cur));
         let cpu = self.this_cpu(cur); // local_irq_save(); sdp = this_cpu_ptr(ssp->sda)
         let needgp = {
             let mut sdp = Self::lock_rcu_node(&self.sda[cpu].lock);
@@ -399,7 +403,7 @@ impl<B: Backend> TreeSrcu<B> {
         if self.variant == SrcuVariant::CallbackWithoutGracePeriod {
             self.srcu_schedule_cbs_sdp(cpu, false);
         }
-        traced_read_unlock(cur, idx, |i| self.__srcu_read_unlock(cur, i));
+        traced_read_unlock(cur, &self.clock, idx, |i| self.__srcu_read_unlock(cur, i));
     }
 
     /// `call_srcu`: `__call_srcu(ssp, rhp, func, true)`.
@@ -448,7 +452,7 @@ impl<B: Backend> TreeSrcu<B> {
         state
             .completion
             .wait_for_completion(cur, &self.wq, |t, w| self.run_work(t, w));
-        rcu_seq_end::<B>(&self.srcu_barrier_seq);
+        rcu_seq_end::<B>(&self.srcu_barrier_seq, 1);
     }
 
     /// `try_check_zero(ssp, idx, trycount)`: up to `trycount` scans, `udelay` between them.
@@ -463,7 +467,10 @@ impl<B: Backend> TreeSrcu<B> {
             if trycount == 0 {
                 return false;
             }
-            cur.idle::<B>(); // udelay(SRCU_RETRY_CHECK_DELAY)
+            // udelay(SRCU_RETRY_CHECK_DELAY): a busy wait of a few microseconds, not a
+            // yield. The loop is bounded, so it needs none; and a yield here would make loom
+            // and shuttle's PCT let the readers run first, pruning the schedules in which the
+            // updater's next try comes before a reader's next step.
         }
     }
 
@@ -475,10 +482,9 @@ impl<B: Backend> TreeSrcu<B> {
             // earlier scans (which is fine: this grace period need not wait for it).
             smp_mb::<B>();
         }
-        // WRITE_ONCE(ssp->srcu_idx, ssp->srcu_idx + 1) (l.726); only the srcu_gp_mutex
-        // holder writes it.
-        let v = self.srcu_idx.load(Ordering::Relaxed) + 1;
-        self.srcu_idx.store(v, Ordering::Relaxed);
+        // WRITE_ONCE(ssp->srcu_idx, ssp->srcu_idx + 1) (l.726): only the srcu_gp_mutex holder
+        // writes it, so one RMW stands for the plain read and the store.
+        let v = self.srcu_idx.fetch_add(1, Ordering::Relaxed) + 1;
         cur.record(Op::SrcuFlip { completed: v });
         if self.variant != SrcuVariant::NoBarrierD {
             // smp_mb() D (l.735), "Pairs with C": if the updater misses an unlock's
@@ -520,7 +526,7 @@ impl<B: Backend> TreeSrcu<B> {
             if self.variant != SrcuVariant::NoFlip {
                 self.srcu_flip(cur);
             }
-            rcu_seq_set_state::<B>(&self.srcu_gp_seq, SRCU_STATE_SCAN2);
+            rcu_seq_set_state::<B>(&self.srcu_gp_seq, SRCU_STATE_SCAN1, SRCU_STATE_SCAN2);
         }
         if rcu_seq_state(self.srcu_gp_seq.load(Ordering::Relaxed)) == SRCU_STATE_SCAN2 {
             // "SRCU read-side critical sections are normally short, so check at least twice
@@ -584,7 +590,7 @@ impl<B: Backend> TreeSrcu<B> {
         };
         let invoked = ready.len() as isize;
         for rhp in ready {
-            rhp.invoke(cur); // local_bh_disable(); rhp->func(rhp); local_bh_enable()
+            rhp.invoke(cur, &self.clock); // local_bh_disable(); rhp->func(rhp); local_bh_enable()
         }
         // "Update counts, accelerate new callbacks, and if needed, schedule another round
         // of callback invocation."

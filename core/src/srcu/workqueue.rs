@@ -64,7 +64,10 @@ pub struct Workqueue<B: Backend> {
 impl<B: Backend> Workqueue<B> {
     /// A workqueue for the work items whose home CPU slots are `homes`, on `cpus` slots.
     pub(super) fn new(cpus: usize, homes: Vec<usize>) -> Self {
-        assert!(homes.iter().all(|&h| h < cpus), "a work item's home is a CPU slot");
+        assert!(
+            homes.iter().all(|&h| h < cpus),
+            "a work item's home is a CPU slot"
+        );
         Workqueue {
             pool: B::Mutex::new(vec![None; homes.len()]),
             homes: homes.into_boxed_slice(),

@@ -4,6 +4,7 @@
 use crate::scenario::Scenario;
 use crate::scenarios::catalog;
 use crate::token::ReplayToken;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::CheckerReplay;
 use notifier_harness::{CheckSpec, CheckerKind, Outcome};
@@ -51,6 +52,12 @@ pub fn target(id: &str, kernel: KernelVersion) -> Result<Scenario, String> {
         ));
     }
     Ok(s)
+}
+
+/// The SRCU implementation `scenario` runs on `kernel` (classic on v3.16 and v3.17, Tree on
+/// v5.4, unless the scenario says otherwise), or `None` if it runs no SRCU.
+pub fn srcu(scenario: &Scenario, kernel: KernelVersion) -> Option<SrcuImpl> {
+    (scenario.build)(kernel).srcu()
 }
 
 /// The check of `scenario` on `kernel` with `checker` under the scenario's default budget.

@@ -5,8 +5,9 @@ use crate::args::ReportArgs;
 use crate::output::{print, print_json, Report};
 use crate::{current_exe, exit, html, pool};
 use notifier_catalog::child::check_in_child;
-use notifier_catalog::registry::default_spec;
+use notifier_catalog::registry::{default_spec, srcu};
 use notifier_catalog::scenarios::catalog;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::{LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
 use notifier_harness::{CheckSpec, CheckerKind, Expectation};
@@ -18,6 +19,7 @@ use std::time::Instant;
 struct Job {
     scenario: &'static str,
     kernel: KernelVersion,
+    srcu: Option<SrcuImpl>,
     spec: CheckSpec,
     expect: Expectation,
 }
@@ -37,6 +39,7 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
                 jobs.push(Job {
                     scenario: s.id,
                     kernel,
+                    srcu: srcu(&s, kernel),
                     spec: default_spec(&s, kernel, checker),
                     expect: (s.expect)(kernel, checker),
                 });
@@ -144,6 +147,7 @@ fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Rep
             Report::new(
                 job.scenario,
                 job.kernel,
+                job.srcu,
                 job.spec.checker,
                 job.expect.clone(),
                 outcome,

@@ -46,7 +46,15 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
     let outcome = check_in_child(&current_exe()?, scenario.id, args.kernel, &spec);
     let expect = (scenario.expect)(args.kernel, args.checker);
-    let report = Report::new(scenario.id, args.kernel, args.checker, expect, outcome);
+    let srcu = notifier_catalog::registry::srcu(&scenario, args.kernel);
+    let report = Report::new(
+        scenario.id,
+        args.kernel,
+        srcu,
+        args.checker,
+        expect,
+        outcome,
+    );
     finish(&args, &report, scenario.summary)
 }
 
@@ -77,10 +85,8 @@ fn finish(args: &CheckArgs, report: &Report, summary: &str) -> Result<ExitCode, 
 /// compares with the file's `[expect]` (default: safe).
 fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
     let scenario = notifier_catalog::fuzz::load(file, args.kernel)?;
-    // One SRCU callback worker per callback list: one FIFO, or one per CPU (Tree SRCU).
-    let per_cpu = notifier_catalog::scenarios::notifier::world::config(args.kernel).callback_queues
-        == notifier_core::srcu::CallbackQueues::PerCpu;
-    let workers = if per_cpu { scenario.cpus() } else { 1 };
+    // One SRCU kworker for classic SRCU's one work item; one per CPU slot with Tree SRCU.
+    let workers = notifier_catalog::fuzz::kworkers(&scenario);
     if args.checker == CheckerKind::Loom && scenario.threads.len() + workers > LOOM_THREADS {
         return Err(format!(
             "{}: loom runs at most {LOOM_THREADS} threads besides main, and this scenario has \
@@ -98,7 +104,8 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
     let outcome = check_file_in_child(&current_exe()?, file, args.kernel, &spec);
     let outcome = with_file_replay(outcome, file, args.kernel);
     let name = file.display().to_string();
-    let report = Report::new(&name, args.kernel, args.checker, expect, outcome);
+    let srcu = Some(notifier_catalog::fuzz::srcu(&scenario));
+    let report = Report::new(&name, args.kernel, srcu, args.checker, expect, outcome);
     finish(args, &report, &format!("scenario file {name}"))
 }
 

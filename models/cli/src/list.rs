@@ -1,8 +1,9 @@
 //! `notifier-check list`: the catalogue and what each check is expected to show.
 
 use crate::output::{expectation, print, print_json};
-use notifier_catalog::registry::default_spec;
+use notifier_catalog::registry::{default_spec, srcu};
 use notifier_catalog::scenarios::catalog;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::bound_text;
 use notifier_harness::{CheckerKind, Expectation};
@@ -23,6 +24,8 @@ struct Entry {
 #[derive(Debug, Serialize)]
 struct Check {
     kernel: KernelVersion,
+    /// The SRCU implementation the check runs (`null` if none).
+    srcu: Option<SrcuImpl>,
     checker: CheckerKind,
     #[serde(flatten)]
     expect: Expectation,
@@ -39,6 +42,7 @@ fn entries() -> Vec<Entry> {
                 for checker in CheckerKind::ALL {
                     checks.push(Check {
                         kernel,
+                        srcu: srcu(&s, kernel),
                         checker,
                         expect: (s.expect)(kernel, checker),
                         bound: bound_text(&default_spec(&s, kernel, checker)),

@@ -1,6 +1,7 @@
 //! How checks are shown: the report of one check (human and JSON), expectations in words, and
 //! writing to stdout without panicking on a closed pipe.
 
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::trace::render_columns;
 use notifier_core::KernelVersion;
 use notifier_core::{TraceLine, Violation};
@@ -15,6 +16,8 @@ pub struct Report {
     pub scenario: String,
     /// The kernel version.
     pub kernel: KernelVersion,
+    /// The SRCU implementation the check ran (`classic` or `tree`; `null` if it runs none).
+    pub srcu: Option<SrcuImpl>,
     /// The checker.
     pub checker: CheckerKind,
     /// The expected verdict.
@@ -46,6 +49,7 @@ impl Report {
     pub fn new(
         scenario: &str,
         kernel: KernelVersion,
+        srcu: Option<SrcuImpl>,
         checker: CheckerKind,
         expect: Expectation,
         outcome: Outcome,
@@ -54,6 +58,7 @@ impl Report {
         Report {
             scenario: scenario.to_string(),
             kernel,
+            srcu,
             checker,
             expected: expect.verdict,
             expected_violation: expect.violation,

@@ -44,9 +44,10 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
             let outcome = with_file_replay(outcome, file, token.kernel);
             let name = file.display().to_string();
             let kernel = token.kernel;
+            let srcu = Some(notifier_catalog::fuzz::srcu(&scenario));
             (
                 outcome,
-                Box::new(move |o| Report::new(&name, kernel, checker, expect, o)),
+                Box::new(move |o| Report::new(&name, kernel, srcu, checker, expect, o)),
             )
         }
         None => {
@@ -60,9 +61,10 @@ pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, Str
             let outcome = replay_in_child(&current_exe()?, &token);
             let expect = (scenario.expect)(token.kernel, checker);
             let (id, kernel) = (scenario.id, token.kernel);
+            let srcu = notifier_catalog::registry::srcu(&scenario, kernel);
             (
                 outcome,
-                Box::new(move |o| Report::new(id, kernel, checker, expect, o)),
+                Box::new(move |o| Report::new(id, kernel, srcu, checker, expect, o)),
             )
         }
     };

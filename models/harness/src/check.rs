@@ -223,6 +223,8 @@ pub trait Checkable: Send + Sync {
     fn check(self: Arc<Self>, spec: &CheckSpec) -> Outcome;
     /// Replays a failure in this process (see [`crate::runner::replay_in_process`]).
     fn replay(self: Arc<Self>, replay: &CheckerReplay) -> Outcome;
+    /// The SRCU implementation it runs (see [`crate::Model::srcu`]).
+    fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl>;
 }
 
 /// Default budgets of a scenario, chosen to finish in CI.

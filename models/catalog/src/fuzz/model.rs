@@ -14,7 +14,8 @@ use super::format::{Driver, TeardownKind};
 use super::validate::{Op, Scenario, MMS};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
-use notifier_core::{Backend, Kernel, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
+use notifier_core::srcu::SrcuImpl;
+use notifier_core::{Backend, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
 
@@ -121,7 +122,34 @@ impl<B: Backend> World<B> {
     }
 }
 
+/// The kernel a scenario file runs on: its version's knobs, with a CPU slot for every CPU its
+/// threads use.
+fn kernel_config(s: &Scenario) -> KernelConfig {
+    let mut config = world::config(s.kernel);
+    config.srcu_cpus = config.srcu_cpus.max(s.cpus());
+    config
+}
+
+/// The SRCU implementation a scenario file runs on (its kernel's).
+pub fn srcu(s: &Scenario) -> SrcuImpl {
+    kernel_config(s).srcu
+}
+
+/// The SRCU kworker threads a scenario file runs with (besides its own threads and `main`):
+/// one for classic SRCU's one work item, one per CPU slot with Tree SRCU.
+pub fn kworkers(s: &Scenario) -> usize {
+    let config = kernel_config(s);
+    match config.srcu {
+        SrcuImpl::Classic => 1,
+        SrcuImpl::Tree => config.srcu_cpus,
+    }
+}
+
 impl Model for DataModel {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(kernel_config(&self.scenario).srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let s = &self.scenario;
         let table = ops_table::<B>(s);
@@ -129,8 +157,7 @@ impl Model for DataModel {
             .iter()
             .map(|o| Arc::clone(o) as Arc<dyn MmuNotifierOps<B>>)
             .collect();
-        let mut config = world::config(s.kernel);
-        config.srcu_cpus = config.srcu_cpus.max(s.cpus());
+        let config = kernel_config(s);
         let k = Kernel::<B>::new(config, ops);
         let mms: Vec<MmRef> = MMS[..s.mms].iter().map(|m| k.mm_alloc(main, m)).collect();
         for &mm in &mms {

@@ -93,4 +93,7 @@ impl<M: Model> Checkable for M {
     fn replay(self: Arc<Self>, replay: &CheckerReplay) -> Outcome {
         replay_in_process(self, replay)
     }
+    fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl> {
+        Model::srcu(self)
+    }
 }

@@ -7,6 +7,7 @@ use super::world::{
     join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
     unpin_for_walker, NOTIFIER_NAMES,
 };
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Kernel, KernelConfig, MmuNotifierOps, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -35,6 +36,10 @@ pub struct ExitRelease {
 }
 
 impl Model for ExitRelease {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let ops: Arc<dyn MmuNotifierOps<B>> = match self.release {
             ReleaseBehaviour::UnlinkThenDefer => Arc::new(UnlinkThenDefer),

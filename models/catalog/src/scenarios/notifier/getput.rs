@@ -7,9 +7,9 @@
 //! object, and `free_notifier` frees it.
 
 use super::drivers::HmmMirror;
-use super::world::spawn_workers_for_queued;
 use super::world::unpin_for_walker;
 use super::world::{join_then_stop_workers, pin_for_walker, spawn_walker, spawn_workers};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Errno, Kernel, KernelConfig, MmuNotifierOps, Op, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -38,6 +38,10 @@ pub struct ConcurrentGetPut {
 }
 
 impl Model for ConcurrentGetPut {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         // mm_alloc's user goes to D1; D2 gets one more.
@@ -87,6 +91,10 @@ pub struct PutThenUnload {
 }
 
 impl Model for PutThenUnload {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         let mm = k.mm_alloc(main, "mm");
@@ -97,8 +105,8 @@ impl Model for PutThenUnload {
         main.record(Op::Note {
             text: "runs on cpu 1".to_string(),
         });
+        let workers = spawn_workers(main, &k);
         k.mmu_notifier_put(main, a);
-        let workers = spawn_workers_for_queued(main, &k);
         // Preempted and resumed on another CPU before the module's exit runs.
         main.migrate(0);
         main.record(Op::Note {
@@ -125,6 +133,10 @@ pub struct PutWhileWalking {
 }
 
 impl Model for PutWhileWalking {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         let mm = k.mm_alloc(main, "mm");
@@ -167,6 +179,10 @@ pub struct GetPutMisuse {
 }
 
 impl Model for GetPutMisuse {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         let mm = k.mm_alloc(main, "mm");

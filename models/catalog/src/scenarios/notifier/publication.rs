@@ -8,6 +8,7 @@
 use super::drivers::HmmMirror;
 use super::world::{pin_for_walker, spawn_walker, unpin_for_walker};
 use notifier_core::backend::JoinOps;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Kernel, KernelConfig, MmuNotifierOps, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -21,6 +22,10 @@ pub struct PublishWhileWalking {
 }
 
 impl Model for PublishWhileWalking {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         publish_while_walking::<B>(self.config, main, Arc::new(HmmMirror));
     }

@@ -7,6 +7,7 @@ use super::world::{
     join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker, unpin_for_walker,
 };
 use notifier_core::backend::JoinOps;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Kernel, KernelConfig, Task};
 use notifier_core::{MmuNotifierOps, OpsId};
 use notifier_harness::Model;
@@ -21,6 +22,10 @@ pub struct UnregisterThenFree {
 }
 
 impl Model for UnregisterThenFree {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = Kernel::<B>::new(self.config, vec![Arc::new(FlushOnly)]);
         let mm = k.mm_alloc(main, "mm");
@@ -63,6 +68,10 @@ pub struct UnlinkNoRelease {
 }
 
 impl Model for UnlinkNoRelease {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let ops: Arc<dyn MmuNotifierOps<B>> = Arc::new(HmmMirror);
         let k = Kernel::<B>::new(self.config, vec![ops]);

@@ -6,7 +6,7 @@ use super::publication::PublishWhileWalking;
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
 use super::{small, world};
 use crate::scenario::Scenario;
-use notifier_core::srcu::CallbackQueues;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, Synchronize, ViolationKind};
 use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
@@ -20,12 +20,12 @@ const ALL: &[KernelVersion] = &[
 ];
 
 /// G2's kernel: v5.4 on two CPU slots (the put and the unload run on different CPUs), with
-/// the given synchronize form and callback queues.
-fn g2_config(synchronize: Synchronize, queues: CallbackQueues) -> KernelConfig {
+/// the given synchronize form and SRCU.
+fn g2_config(synchronize: Synchronize, srcu: SrcuImpl) -> KernelConfig {
     KernelConfig {
         srcu_cpus: 2,
         synchronize,
-        callback_queues: queues,
+        srcu,
         ..KernelConfig::v5_4()
     }
 }
@@ -111,7 +111,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    config: g2_config(Synchronize::SynchronizeSrcu, SrcuImpl::Tree),
                     unload: true,
                 })
             },
@@ -139,7 +139,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::PerCpu),
+                    config: g2_config(Synchronize::SynchronizeSrcu, SrcuImpl::Tree),
                     unload: false,
                 })
             },
@@ -162,7 +162,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SrcuBarrier, CallbackQueues::PerCpu),
+                    config: g2_config(Synchronize::SrcuBarrier, SrcuImpl::Tree),
                     unload: true,
                 })
             },
@@ -177,7 +177,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, CallbackQueues::Fifo),
+                    config: g2_config(Synchronize::SynchronizeSrcu, SrcuImpl::Classic),
                     unload: true,
                 })
             },
