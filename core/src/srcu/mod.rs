@@ -157,9 +157,9 @@ impl<B: Backend> RcuHead<B> {
     fn invoke(self, cur: &Task, clock: &OracleClock<B>) {
         match self {
             RcuHead::Call { call, func } => {
-                clock.record(cur, Op::CallbackStart { call });
+                clock.record(cur, Tick::End, Op::CallbackStart { call });
                 func(cur);
-                clock.record(cur, Op::CallbackDone { call });
+                clock.record(cur, Tick::Returned, Op::CallbackDone { call });
             }
             RcuHead::Wakeme(done) => done.complete(),
             RcuHead::Barrier(state) => state.srcu_barrier_cb(),
@@ -189,26 +189,44 @@ pub struct SrcuIdx {
 /// grace period ends before a preempted reader's next step. Measured: without this clock, loom
 /// explored `srcu-no-flip` exhaustively and found nothing.
 ///
-/// So each event the oracle judges by comes with a Relaxed increment of one counter: one
-/// scheduling point per event, conflicting with every other event's (loom explores both of
-/// their orders) and ordering nothing (no happens-before). [`OracleClock::untimed`] records an
-/// event without it: Tree SRCU's `__call_srcu` section of its own, which no scenario's safety
-/// depends on and whose order against the scenario's sections would multiply loom's schedules.
-pub(crate) struct OracleClock<B: Backend>(B::AtomicUsize);
+/// So each of those events makes one Relaxed increment of a counter shared with exactly the
+/// events whose order against it the oracle's verdict depends on: a section's begin with a
+/// grace period's begin and a `call_srcu` ([`Tick::Begin`]); a section's end with a grace
+/// period's end and a callback's start ([`Tick::End`]); a callback's queueing with a barrier's
+/// begin ([`Tick::Queued`]); a callback's return with a barrier's end ([`Tick::Returned`]).
+/// Increments of one counter conflict, so loom explores both orders of each such pair; they
+/// are RMWs, so they read no stale value to branch on; and they are Relaxed, so they order
+/// nothing (no happens-before). [`OracleClock::untimed`] records an event without one: Tree
+/// SRCU's `__call_srcu` section of its own, which no scenario's safety depends on and whose
+/// order against the scenario's events would multiply loom's schedules.
+pub(crate) struct OracleClock<B: Backend>([B::AtomicUsize; 4]);
+
+/// Which of the [`OracleClock`]'s counters an event increments.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tick {
+    /// `SrcuReadLock`, `SynchronizeSrcu`, `CallSrcu`.
+    Begin = 0,
+    /// `SrcuReadUnlock`, `SynchronizeSrcuDone`, `CallbackStart`.
+    End = 1,
+    /// `CallSrcuDone`, `SrcuBarrier`.
+    Queued = 2,
+    /// `CallbackDone`, `SrcuBarrierDone`.
+    Returned = 3,
+}
 
 impl<B: Backend> OracleClock<B> {
     fn new() -> Self {
-        OracleClock(B::AtomicUsize::new(0))
+        OracleClock(std::array::from_fn(|_| B::AtomicUsize::new(0)))
     }
 
-    /// Records `op` as one step with the clock's tick.
-    pub(crate) fn record(&self, cur: &Task, op: Op) -> usize {
-        self.0.fetch_add(1, Ordering::Relaxed);
+    /// Records `op` as one step with its counter's increment.
+    pub(crate) fn record(&self, cur: &Task, tick: Tick, op: Op) -> usize {
+        self.0[tick as usize].fetch_add(1, Ordering::Relaxed);
         cur.record(op)
     }
 
-    /// Records `op` without a tick: its order against the other events is whatever loom
-    /// picks.
+    /// Records `op` without an increment: its order against the other events is whatever
+    /// loom picks.
     pub(crate) fn untimed(&self, cur: &Task, op: Op) -> usize {
         cur.record(op)
     }
@@ -230,7 +248,7 @@ fn traced_read_lock<B: Backend>(
         cpu: cur.cpu(),
     };
     let section = if timed {
-        clock.record(cur, op)
+        clock.record(cur, Tick::Begin, op)
     } else {
         clock.untimed(cur, op)
     };
@@ -256,7 +274,7 @@ fn traced_read_unlock<B: Backend>(
         section: idx.section,
     };
     if idx.timed {
-        clock.record(cur, op);
+        clock.record(cur, Tick::End, op);
     } else {
         clock.untimed(cur, op);
     }
@@ -326,37 +344,37 @@ impl<B: Backend> SrcuStruct<B> {
     /// has ended.
     pub fn synchronize_srcu(&self, cur: &Task) {
         let _f = cur.enter_helper("synchronize_srcu");
-        let start = self.clock.record(cur, Op::SynchronizeSrcu);
+        let start = self.clock.record(cur, Tick::Begin, Op::SynchronizeSrcu);
         match &self.imp {
             Imp::Classic(s) => s.synchronize_srcu(cur),
             Imp::Tree(s) => s.synchronize_srcu(cur),
         }
-        self.clock.record(cur, Op::SynchronizeSrcuDone { start });
+        self.clock.record(cur, Tick::End, Op::SynchronizeSrcuDone { start });
     }
 
     /// `call_srcu(head, func)`: queues `func` to run after a grace period, on a kworker;
     /// never runs it here.
     pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
         let _f = cur.enter_helper("call_srcu");
-        let call = self.clock.record(cur, Op::CallSrcu);
+        let call = self.clock.record(cur, Tick::Begin, Op::CallSrcu);
         let head = RcuHead::Call { call, func };
         match &self.imp {
             Imp::Classic(s) => s.call_srcu(cur, head),
             Imp::Tree(s) => s.call_srcu(cur, head),
         }
-        self.clock.record(cur, Op::CallSrcuDone { call });
+        self.clock.record(cur, Tick::Queued, Op::CallSrcuDone { call });
     }
 
     /// `srcu_barrier`: returns after every callback queued before the call has run (classic:
     /// it *is* `synchronize_srcu`; Tree: it entrains a callback on every CPU's list).
     pub fn srcu_barrier(&self, cur: &Task) {
         let _f = cur.enter_helper("srcu_barrier");
-        let start = self.clock.record(cur, Op::SrcuBarrier);
+        let start = self.clock.record(cur, Tick::Queued, Op::SrcuBarrier);
         match &self.imp {
             Imp::Classic(s) => s.srcu_barrier(cur),
             Imp::Tree(s) => s.srcu_barrier(cur),
         }
-        self.clock.record(cur, Op::SrcuBarrierDone { start });
+        self.clock.record(cur, Tick::Returned, Op::SrcuBarrierDone { start });
     }
 
     /// The CPU slots that may have a kworker thread of their own (kworker `i` runs on CPU

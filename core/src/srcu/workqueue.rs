@@ -11,8 +11,11 @@
 //!   workqueue's non-reentrancy). Among its pending items it runs those queued without delay
 //!   first, then the delayed ones, each kind in queueing order: the model has no clock, and
 //!   a delayed item (`SRCU_INTERVAL`, a jiffy) fires after immediate ones queued in the same
-//!   window. Before a delayed item it yields, so a work item that requeues itself while it
-//!   waits for readers (`srcu_reschedule`) is a polling loop every checker can preempt.
+//!   window. Before a delayed item that its own run requeued (a poll: `srcu_reschedule`
+//!   while readers hold the grace period) it yields, so that polling is a loop every checker
+//!   can preempt; it does not yield before a first run, which a yield would order after a
+//!   step of every other thread (loom and shuttle's PCT run the others first after a yield:
+//!   measured, a yield there hid every missing-barrier variant of Tree SRCU).
 //! - With no kworker thread at all, a thread that waits for SRCU (a completion) runs the
 //!   pending items itself, one waiter at a time. In the kernel the caller would sleep and a
 //!   kworker would run them; running them in the caller adds program order where the kernel
@@ -29,10 +32,14 @@ use std::sync::OnceLock;
 /// Harness bookkeeping: std atomics, read and written by one model thread at a time.
 const BOOK: std::sync::atomic::Ordering = std::sync::atomic::Ordering::SeqCst;
 
-/// A pending work item: queued with a delay or not, and when (queueing order).
+/// A pending work item: queued with a delay or not, by its own run or not, and when
+/// (queueing order).
 #[derive(Debug, Clone, Copy)]
 struct Queued {
     delayed: bool,
+    /// Requeued by its own run (a poll: `srcu_reschedule` while readers hold the grace
+    /// period).
+    poll: bool,
     seq: u64,
 }
 
@@ -59,6 +66,8 @@ pub struct Workqueue<B: Backend> {
     outstanding: AtomicUsize,
     /// Bookkeeping: queueing order.
     next_seq: AtomicU64,
+    /// Bookkeeping: the work item running now, plus one (0: none), to tell a poll.
+    running: AtomicUsize,
 }
 
 impl<B: Backend> Workqueue<B> {
@@ -81,6 +90,7 @@ impl<B: Backend> Workqueue<B> {
             stop: AtomicBool::new(false),
             outstanding: AtomicUsize::new(0),
             next_seq: AtomicU64::new(0),
+            running: AtomicUsize::new(0),
         }
     }
 
@@ -117,7 +127,8 @@ impl<B: Backend> Workqueue<B> {
                 return false;
             }
             let seq = self.next_seq.fetch_add(1, BOOK);
-            pool[work] = Some(Queued { delayed, seq });
+            let poll = self.running.load(BOOK) == work + 1;
+            pool[work] = Some(Queued { delayed, poll, seq });
             self.outstanding.fetch_add(1, BOOK);
         }
         if let Some(k) = self.route(work) {
@@ -129,7 +140,7 @@ impl<B: Backend> Workqueue<B> {
     }
 
     /// Takes the next pending item that `pick` accepts: immediate ones first, then delayed
-    /// ones, each in queueing order.
+    /// ones, each in queueing order. Returns it and whether it is a delayed poll.
     fn take(&self, pick: impl Fn(usize) -> bool) -> Option<(usize, bool)> {
         let mut pool = self.pool.lock();
         let next = pool
@@ -138,19 +149,21 @@ impl<B: Backend> Workqueue<B> {
             .filter_map(|(w, q)| q.map(|q| (w, q)))
             .filter(|&(w, _)| pick(w))
             .min_by_key(|&(_, q)| (q.delayed, q.seq))
-            .map(|(w, q)| (w, q.delayed));
+            .map(|(w, q)| (w, q.delayed && q.poll));
         if let Some((w, _)) = next {
             pool[w] = None;
         }
         next
     }
 
-    /// Runs one taken item; a delayed one after a yield (its delay).
-    fn run_one(&self, cur: &Task, (work, delayed): (usize, bool), run: &impl Fn(&Task, usize)) {
-        if delayed {
+    /// Runs one taken item; a delayed poll after a yield (its delay).
+    fn run_one(&self, cur: &Task, (work, poll): (usize, bool), run: &impl Fn(&Task, usize)) {
+        if poll {
             cur.idle::<B>();
         }
+        self.running.store(work + 1, BOOK);
         run(cur, work);
+        self.running.store(0, BOOK);
         if self.outstanding.fetch_sub(1, BOOK) == 1 && self.stop.load(BOOK) {
             self.wake_all();
         }

@@ -47,7 +47,8 @@ fn get_counts_users_up_to_the_maximum_then_overflows() {
     for _ in 0..USERS_MAX_V5_4 {
         k.mmu_notifier_put(&main, a);
     }
-    // The callback worker, run to completion on this thread.
+    // The SRCU kworker, run to completion on this thread.
+    k.srcu.attach_worker(0);
     k.srcu.stop_worker();
     k.srcu.srcu_worker(&main);
     k.mmput(&main, mm);

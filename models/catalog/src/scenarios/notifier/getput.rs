@@ -6,9 +6,11 @@
 //! `mmu_notifier_get`/`mmu_notifier_put`; its `invalidate_range_start` locks a mutex inside the
 //! object, and `free_notifier` frees it.
 
-use super::drivers::HmmMirror;
+use super::drivers::{HmmMirror, ResumesOn};
 use super::world::unpin_for_walker;
-use super::world::{join_then_stop_workers, pin_for_walker, spawn_walker, spawn_workers};
+use super::world::{
+    join_then_stop_workers, pin_for_walker, spawn_walker, spawn_worker, spawn_workers,
+};
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Errno, Kernel, KernelConfig, MmuNotifierOps, Op, OpsId, Task};
 use notifier_harness::Model;
@@ -22,10 +24,18 @@ fn kernel<B: Backend>(config: KernelConfig) -> Arc<Kernel<B>> {
     Kernel::<B>::new(config, vec![ops])
 }
 
+/// The last CPU slot of `config`'s SRCU (0 with one slot): where a scenario's second CPU's
+/// thread runs.
+fn last_cpu(config: &KernelConfig) -> usize {
+    config.srcu_cpus - 1
+}
+
 /// G1: D1 and D2 each hold a user of the mm (a process's file descriptors), `get` hmm's
 /// notifier, drop their user (`mmput`: the last one runs exit, `__mmu_notifier_release`,
 /// which calls `->release` and unlinks whatever is linked, ignoring `users`), then `put` it;
-/// W walks the list; G runs the SRCU callbacks.
+/// W walks the list; G runs the SRCU callbacks. With two SRCU CPU slots D2 runs on cpu 1, so
+/// the two puts queue their frees on different CPUs' lists (Tree SRCU); G, the one kworker
+/// loom's five threads leave room for, runs both CPUs' callback invocation.
 #[derive(Debug, Clone, Copy)]
 pub struct ConcurrentGetPut {
     /// The kernel's knobs.
@@ -52,9 +62,9 @@ impl Model for ConcurrentGetPut {
         }
         let mut callers = Vec::new();
         let mmap_sem = self.mmap_sem;
-        for name in ["D1", "D2"] {
+        for (name, cpu) in [("D1", 0), ("D2", last_cpu(&self.config))] {
             let k = Arc::clone(&k);
-            callers.push(main.spawn::<B, _>(name, 0, move |t| {
+            callers.push(main.spawn::<B, _>(name, cpu, move |t| {
                 let got = if mmap_sem {
                     k.mmu_notifier_get(t, HMM, mm)
                 } else {
@@ -70,7 +80,7 @@ impl Model for ConcurrentGetPut {
         if self.walker {
             callers.push(spawn_walker(main, &k, mm));
         }
-        let workers = spawn_workers(main, &k);
+        let workers = vec![spawn_worker(main, &k)];
         join_then_stop_workers(&k, callers, workers);
         if self.walker {
             unpin_for_walker(main, &k, mm);
@@ -125,7 +135,9 @@ impl Model for PutThenUnload {
 }
 
 /// S6 with hmm converted to get/put (v5.4): D puts its notifier (the last put unlinks it and
-/// frees it after a grace period) while W walks the list.
+/// frees it after a grace period) while W walks the list. With two SRCU CPU slots, D runs on
+/// cpu 1 (its free is queued on cpu 1's list, invoked by G1) and W's call into hmm sleeps on
+/// the mirror's lock and resumes on cpu 1 (W unlocks on another CPU than it locked on).
 #[derive(Debug, Clone, Copy)]
 pub struct PutWhileWalking {
     /// The kernel's knobs.
@@ -138,7 +150,12 @@ impl Model for PutWhileWalking {
     }
 
     fn run<B: Backend>(&self, main: &Task) {
-        let k = kernel::<B>(self.config);
+        let cpu = last_cpu(&self.config);
+        let ops: Arc<dyn MmuNotifierOps<B>> = Arc::new(ResumesOn {
+            driver: HmmMirror,
+            cpu,
+        });
+        let k = Kernel::<B>::new(self.config, vec![ops]);
         let mm = k.mm_alloc(main, "mm");
         let a = k
             .mmu_notifier_get(main, HMM, mm)
@@ -146,7 +163,7 @@ impl Model for PutWhileWalking {
         pin_for_walker(main, &k, mm);
         let d = {
             let k = Arc::clone(&k);
-            main.spawn::<B, _>("D", 0, move |t| k.mmu_notifier_put(t, a))
+            main.spawn::<B, _>("D", cpu, move |t| k.mmu_notifier_put(t, a))
         };
         let callers = vec![spawn_walker(main, &k, mm), d];
         let workers = spawn_workers(main, &k);

@@ -15,7 +15,7 @@ pub mod world;
 use crate::scenario::Scenario;
 use exit_release::{ExitRelease, ReleaseBehaviour};
 use notifier_core::KernelVersion;
-use notifier_core::{ReleaseUnlock, ViolationKind};
+use notifier_core::{KernelConfig, ReleaseUnlock, ViolationKind};
 use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
 use std::sync::Arc;
 use unregister::{NoReleaseFree, UnlinkNoRelease, UnregisterThenFree};
@@ -105,6 +105,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::UnlinkThenDefer,
                     notifiers: 1,
                     walker: false,
+                resume_on: None,
                 })
             },
             expect: |_, _| Expectation::safe(),
@@ -120,6 +121,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::UnlinkThenDefer,
                     notifiers: 1,
                     walker: true,
+                resume_on: None,
                 })
             },
             expect: |_, _| Expectation::safe(),
@@ -136,6 +138,32 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 2,
                     walker: false,
+                resume_on: None,
+                })
+            },
+            expect: |v, _| match v {
+                KernelVersion::V3_16 => {
+                    uaf("__mmu_notifier_release", Some("hlist_del_init_rcu"), None)
+                }
+                _ => Expectation::safe(),
+            },
+            budget: small,
+        },
+        Scenario {
+            id: "S2-migrate",
+            summary: "S2 on two CPU slots: E's ->release sleeps and E resumes on cpu 1, so \
+                      exit's srcu_read_unlock runs on another CPU than its srcu_read_lock",
+            kernels: V3,
+            build: |v| {
+                Arc::new(ExitRelease {
+                    config: KernelConfig {
+                        srcu_cpus: 2,
+                        ..world::config(v)
+                    },
+                    release: ReleaseBehaviour::DeferFreeWhileLinked,
+                    notifiers: 2,
+                    walker: false,
+                    resume_on: Some(1),
                 })
             },
             expect: |v, _| match v {
@@ -156,6 +184,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 1,
                     walker: true,
+                resume_on: None,
                 })
             },
             expect: |v, c| match (v, c) {
@@ -245,6 +274,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 2,
                     walker: false,
+                resume_on: None,
                 })
             },
             expect: |_, _| {

@@ -30,6 +30,15 @@ fn g2_config(synchronize: Synchronize, srcu: SrcuImpl) -> KernelConfig {
     }
 }
 
+/// `config` with two SRCU CPU slots: the scenario's threads run on both, so Tree SRCU's
+/// per-CPU counters and callback lists are both used.
+fn two_cpus(config: KernelConfig) -> KernelConfig {
+    KernelConfig {
+        srcu_cpus: 2,
+        ..config
+    }
+}
+
 /// G1: two drivers, a walker and the worker (five threads with `main`): loom at preemption
 /// bound 1 (5,212 executions, 0.9 s); bound 2 takes 238,757 executions (39 s), too long for
 /// every test run.
@@ -70,7 +79,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V5_4,
             build: |v| {
                 Arc::new(ConcurrentGetPut {
-                    config: world::config(v),
+                    config: two_cpus(world::config(v)),
                     mmap_sem: true,
                     walker: true,
                 })
@@ -105,9 +114,10 @@ pub fn catalog() -> Vec<Scenario> {
         },
         Scenario {
             id: "G2",
-            summary: "put on cpu 1 (its call_srcu starts cpu 1's worker G1), migrate to cpu \
-                      0, mmu_notifier_synchronize() (synchronize_srcu in v5.4), unload the \
-                      module; per-CPU callback lists (with one FIFO queue it is safe: G2-fifo)",
+            summary: "put on cpu 1 (its free is queued on cpu 1's list, which cpu 1's kworker \
+                      G1 invokes), migrate to cpu 0, mmu_notifier_synchronize() \
+                      (synchronize_srcu in v5.4), unload the module (Tree SRCU; on classic \
+                      SRCU's one FIFO pipeline it is safe: G2-fifo)",
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
@@ -116,8 +126,9 @@ pub fn catalog() -> Vec<Scenario> {
                 })
             },
             // synchronize_srcu's wake-up is queued on cpu 0's list; the free sits on cpu 1's,
-            // which G1 may invoke after the wake-up: free_notifier runs in a module that is
-            // gone. With one FIFO queue the wake-up would sit behind the free (G2-fifo: safe).
+            // which G1 may invoke after G0 invoked the wake-up: free_notifier runs in a module
+            // that is gone. On classic SRCU the wake-up sits behind the free in the one FIFO
+            // pipeline (G2-fifo: safe).
             // The get/put oracle would also report a free pending when mmu_notifier_synchronize
             // returns, at the free's start; but no scheduling point separates that return from
             // the unload, and free_notifier has none inside, so every failing execution reports
@@ -125,7 +136,7 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::CallAfterUnload,
-                    function: "process_srcu",
+                    function: "srcu_invoke_callbacks",
                     site: Some("mmu_notifier_free_rcu"),
                     object: Some("notifier A"),
                 })
@@ -148,7 +159,7 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "process_srcu",
+                    function: "srcu_invoke_callbacks",
                     site: Some("mmu_notifier_free_rcu"),
                     object: Some("notifier A"),
                 })
@@ -157,8 +168,8 @@ pub fn catalog() -> Vec<Scenario> {
         },
         Scenario {
             id: "G2-srcu-barrier",
-            summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() (v3.17's form): it \
-                      waits on every non-empty callback list",
+            summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() on Tree SRCU (the \
+                      form v4.12 to v5.3 ran): it entrains a callback behind every CPU's last one",
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
@@ -171,9 +182,9 @@ pub fn catalog() -> Vec<Scenario> {
         },
         Scenario {
             id: "G2-fifo",
-            summary: "G2 with synchronize_srcu() but one FIFO callback queue (classic SRCU): \
-                      safe, because synchronize_srcu's wake-up is queued behind the free in the \
-                      same FIFO, so the free has returned before it does",
+            summary: "G2 on classic SRCU (one FIFO pipeline): safe, because synchronize_srcu's \
+                      wake-up is queued behind the free in the same FIFO, so the free has \
+                      returned before it does",
             kernels: V5_4,
             build: |_| {
                 Arc::new(PutThenUnload {
@@ -206,7 +217,7 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: V5_4,
             build: |v| {
                 Arc::new(PutWhileWalking {
-                    config: world::config(v),
+                    config: two_cpus(world::config(v)),
                 })
             },
             expect: |_, _| Expectation::safe(),
