@@ -43,18 +43,71 @@ struct Queued {
     seq: u64,
 }
 
+/// A thread that sleeps in `park` until another wakes it.
+///
+/// loom's `unpark` makes a thread runnable even when it is blocked on a mutex, and that thread
+/// then panics inside loom ("expected to be able to acquire lock"). So a thread is woken only
+/// while it is between [`Sleeper::prepare`] and the end of [`Sleeper::sleep`], where it takes
+/// no mutex other than the one whose release comes right before the wake-up (bookkeeping in a
+/// std atomic, never a scheduling point).
+struct Sleeper<B: Backend> {
+    thread: B::Thread,
+    parked: AtomicBool,
+}
+
+impl<B: Backend> Sleeper<B> {
+    fn current() -> Self {
+        Sleeper {
+            thread: B::current(),
+            parked: AtomicBool::new(false),
+        }
+    }
+
+    /// About to check the condition it sleeps on, and sleep if it does not hold.
+    fn prepare(&self) {
+        self.parked.store(true, BOOK);
+    }
+
+    /// The condition holds: no sleep.
+    fn cancel(&self) {
+        self.parked.store(false, BOOK);
+    }
+
+    /// Sleeps until woken (at once if a wake-up came since [`Sleeper::prepare`]).
+    fn sleep(&self, cur: &Task) {
+        cur.park::<B>();
+        self.parked.store(false, BOOK);
+    }
+
+    /// Wakes the thread if it is preparing to sleep or sleeping.
+    fn wake(&self) {
+        if self.parked.load(BOOK) {
+            self.thread.unpark();
+        }
+    }
+}
+
 /// A kworker thread's slot.
 struct Kworker<B: Backend> {
     /// Whether a kworker thread runs (or is about to run) on this slot.
     attached: AtomicBool,
     /// The thread, to wake. Set by the thread itself when it starts.
-    thread: OnceLock<B::Thread>,
+    thread: OnceLock<Sleeper<B>>,
+}
+
+/// A work item's state under the pool's lock.
+#[derive(Debug, Clone, Copy, Default)]
+struct WorkState {
+    /// Queued and not yet taken.
+    pending: Option<Queued>,
+    /// Taken and not yet finished: no one else takes it meanwhile (non-reentrancy).
+    running: bool,
 }
 
 /// The work items of one `srcu_struct` and the kworkers that run them.
 pub struct Workqueue<B: Backend> {
-    /// `pool->lock`: which items are pending.
-    pool: B::Mutex<Vec<Option<Queued>>>,
+    /// `pool->lock`: which items are pending or running.
+    pool: B::Mutex<Vec<WorkState>>,
     /// The home CPU slot of each work item.
     homes: Box<[usize]>,
     kworkers: Box<[Kworker<B>]>,
@@ -66,8 +119,6 @@ pub struct Workqueue<B: Backend> {
     outstanding: AtomicUsize,
     /// Bookkeeping: queueing order.
     next_seq: AtomicU64,
-    /// Bookkeeping: the work item running now, plus one (0: none), to tell a poll.
-    running: AtomicUsize,
 }
 
 impl<B: Backend> Workqueue<B> {
@@ -78,7 +129,7 @@ impl<B: Backend> Workqueue<B> {
             "a work item's home is a CPU slot"
         );
         Workqueue {
-            pool: B::Mutex::new(vec![None; homes.len()]),
+            pool: B::Mutex::new(vec![WorkState::default(); homes.len()]),
             homes: homes.into_boxed_slice(),
             kworkers: (0..cpus)
                 .map(|_| Kworker {
@@ -90,7 +141,6 @@ impl<B: Backend> Workqueue<B> {
             stop: AtomicBool::new(false),
             outstanding: AtomicUsize::new(0),
             next_seq: AtomicU64::new(0),
-            running: AtomicUsize::new(0),
         }
     }
 
@@ -123,35 +173,38 @@ impl<B: Backend> Workqueue<B> {
     pub(super) fn queue(&self, work: usize, delayed: bool) -> bool {
         {
             let mut pool = self.pool.lock();
-            if pool[work].is_some() {
+            if pool[work].pending.is_some() {
                 return false;
             }
             let seq = self.next_seq.fetch_add(1, BOOK);
-            let poll = self.running.load(BOOK) == work + 1;
-            pool[work] = Some(Queued { delayed, poll, seq });
+            let poll = pool[work].running;
+            pool[work].pending = Some(Queued { delayed, poll, seq });
             self.outstanding.fetch_add(1, BOOK);
         }
         if let Some(k) = self.route(work) {
             if let Some(t) = self.kworkers[k].thread.get() {
-                t.unpark();
+                t.wake();
             }
         }
         true
     }
 
-    /// Takes the next pending item that `pick` accepts: immediate ones first, then delayed
-    /// ones, each in queueing order. Returns it and whether it is a delayed poll.
+    /// Takes the next pending item that `pick` accepts and no one runs: immediate ones first,
+    /// then delayed ones, each in queueing order. Returns it and whether it is a delayed poll.
     fn take(&self, pick: impl Fn(usize) -> bool) -> Option<(usize, bool)> {
         let mut pool = self.pool.lock();
         let next = pool
             .iter()
             .enumerate()
-            .filter_map(|(w, q)| q.map(|q| (w, q)))
-            .filter(|&(w, _)| pick(w))
+            .filter(|&(w, st)| !st.running && pick(w))
+            .filter_map(|(w, st)| st.pending.map(|q| (w, q)))
             .min_by_key(|&(_, q)| (q.delayed, q.seq))
             .map(|(w, q)| (w, q.delayed && q.poll));
         if let Some((w, _)) = next {
-            pool[w] = None;
+            pool[w] = WorkState {
+                pending: None,
+                running: true,
+            };
         }
         next
     }
@@ -161,9 +214,8 @@ impl<B: Backend> Workqueue<B> {
         if poll {
             cur.idle::<B>();
         }
-        self.running.store(work + 1, BOOK);
         run(cur, work);
-        self.running.store(0, BOOK);
+        self.pool.lock()[work].running = false;
         if self.outstanding.fetch_sub(1, BOOK) == 1 && self.stop.load(BOOK) {
             self.wake_all();
         }
@@ -172,7 +224,7 @@ impl<B: Backend> Workqueue<B> {
     fn wake_all(&self) {
         for k in self.kworkers.iter() {
             if let Some(t) = k.thread.get() {
-                t.unpark();
+                t.wake();
             }
         }
     }
@@ -186,16 +238,22 @@ impl<B: Backend> Workqueue<B> {
             "announce kworker {me} with attach_worker before spawning it"
         );
         assert!(
-            self.kworkers[me].thread.set(B::current()).is_ok(),
+            self.kworkers[me].thread.set(Sleeper::current()).is_ok(),
             "one kworker per CPU slot"
         );
+        let sleeper = self.kworkers[me].thread.get().expect("set above");
         loop {
+            sleeper.prepare();
             match self.take(|w| self.route(w) == Some(me)) {
-                Some(item) => self.run_one(cur, item, &run),
+                Some(item) => {
+                    sleeper.cancel();
+                    self.run_one(cur, item, &run);
+                }
                 None if self.stop.load(BOOK) && self.outstanding.load(BOOK) == 0 => {
+                    sleeper.cancel();
                     return;
                 }
-                None => cur.park::<B>(),
+                None => sleeper.sleep(cur),
             }
         }
     }
@@ -224,7 +282,7 @@ impl<B: Backend> Workqueue<B> {
 /// that created it.
 pub struct Completion<B: Backend> {
     done: B::AtomicBool,
-    waiter: B::Thread,
+    waiter: Sleeper<B>,
 }
 
 impl<B: Backend> Completion<B> {
@@ -232,7 +290,7 @@ impl<B: Backend> Completion<B> {
     pub(super) fn new() -> Self {
         Completion {
             done: B::AtomicBool::new(false),
-            waiter: B::current(),
+            waiter: Sleeper::current(),
         }
     }
 
@@ -240,7 +298,7 @@ impl<B: Backend> Completion<B> {
     /// [`Completion::wait_for_completion`] (the kernel's wait-queue lock).
     pub(super) fn complete(&self) {
         self.done.store(true, Ordering::Release);
-        self.waiter.unpark();
+        self.waiter.wake();
     }
 
     /// `wait_for_completion()`: sleeps until [`Completion::complete`]; with no kworker thread
@@ -252,11 +310,19 @@ impl<B: Backend> Completion<B> {
         run: impl Fn(&Task, usize),
     ) {
         let mut spins: u64 = 0;
-        while !self.done.load(Ordering::Acquire) {
+        loop {
+            let sleeps = wq.has_kworkers();
+            if sleeps {
+                self.waiter.prepare();
+            }
+            if self.done.load(Ordering::Acquire) {
+                self.waiter.cancel();
+                return;
+            }
             spins += 1;
             cur.check_spin_limit::<B>(spins);
-            if wq.has_kworkers() {
-                cur.park::<B>();
+            if sleeps {
+                self.waiter.sleep(cur);
             } else if !wq.run_inline(cur, &run) {
                 cur.idle::<B>();
             }

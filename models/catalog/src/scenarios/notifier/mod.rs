@@ -105,7 +105,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::UnlinkThenDefer,
                     notifiers: 1,
                     walker: false,
-                resume_on: None,
+                    resume_on: None,
                 })
             },
             expect: |_, _| Expectation::safe(),
@@ -121,7 +121,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::UnlinkThenDefer,
                     notifiers: 1,
                     walker: true,
-                resume_on: None,
+                    resume_on: None,
                 })
             },
             expect: |_, _| Expectation::safe(),
@@ -138,7 +138,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 2,
                     walker: false,
-                resume_on: None,
+                    resume_on: None,
                 })
             },
             expect: |v, _| match v {
@@ -184,7 +184,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 1,
                     walker: true,
-                resume_on: None,
+                    resume_on: None,
                 })
             },
             expect: |v, c| match (v, c) {
@@ -274,7 +274,7 @@ fn v3_catalog() -> Vec<Scenario> {
                     release: ReleaseBehaviour::DeferFreeWhileLinked,
                     notifiers: 2,
                     walker: false,
-                resume_on: None,
+                    resume_on: None,
                 })
             },
             expect: |_, _| {

@@ -18,7 +18,7 @@ fn hazard_a(notifiers: usize) -> impl Fn(KernelVersion) -> Arc<ExitRelease> {
             release: ReleaseBehaviour::DeferFreeWhileLinked,
             notifiers,
             walker: false,
-        resume_on: None,
+            resume_on: None,
         })
     }
 }

@@ -52,8 +52,11 @@ const TWO_READERS_MIGRATING: &[Reader] = &[Reader::on(0), Reader::migrating(0, 1
 /// The shapes the scenarios are built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// `srcu-sync`: U unpublishes A, `synchronize_srcu`, `kfree(A)`; R reads A.
+    /// `srcu-sync`: U unpublishes A, `synchronize_srcu`, `kfree(A)`; R, on the other CPU
+    /// slot, reads A.
     Sync,
+    /// `srcu-sync-g`: `srcu-sync` with G, a kworker thread, running SRCU's work items.
+    SyncKworker,
     /// `srcu-sync-migrate`: `srcu-sync` with R migrating from slot 0 to slot 1 in its section.
     SyncMigrate,
     /// `srcu-sync-2r`: R1 on slot 0, R2 migrating from slot 0 to slot 1.
@@ -68,7 +71,7 @@ pub enum Shape {
 pub fn model(kernel: KernelVersion, shape: Shape, variant: SrcuVariant) -> SrcuModel {
     let imp = kernel.config().srcu;
     let (readers, updater, cpus) = match shape {
-        Shape::Sync => (ONE_READER_OTHER_CPU, Updater::Synchronize, 2),
+        Shape::Sync | Shape::SyncKworker => (ONE_READER_OTHER_CPU, Updater::Synchronize, 2),
         Shape::SyncMigrate => (ONE_READER_MIGRATING, Updater::Synchronize, 2),
         Shape::SyncTwoReaders => (TWO_READERS_MIGRATING, Updater::Synchronize, 2),
         Shape::Replace => (ONE_READER, Updater::Replace, 1),
@@ -77,12 +80,15 @@ pub fn model(kernel: KernelVersion, shape: Shape, variant: SrcuVariant) -> SrcuM
     SrcuModel {
         imp,
         variant,
-        // Classic SRCU's synchronize_srcu runs the first pass itself when the pipeline is
-        // idle; the model lets it run the rest too. Tree SRCU's grace periods are always the
-        // work item's: G runs them.
-        kworker: match imp {
-            SrcuImpl::Classic => Kworker::Inline,
-            SrcuImpl::Tree => Kworker::Thread,
+        // Without a kworker thread the waiting updater runs SRCU's work items itself (classic
+        // SRCU's synchronize_srcu runs the first pass itself anyway). It is the waiter that
+        // sleeps meanwhile in the kernel, so no concurrency is lost but the work's own
+        // threads: measured, it makes Tree SRCU's srcu-sync exhaustive in 742 executions,
+        // against 283,138 with G (and 33,514 at preemption bound 3). srcu-sync-g and
+        // srcu-call run G.
+        kworker: match shape {
+            Shape::SyncKworker | Shape::Call => Kworker::Thread,
+            _ => Kworker::Inline,
         },
         cpus,
         readers,
@@ -145,6 +151,30 @@ const UNSTABLE_ZERO_TOO_RARE: &str =
      1,000,000 iterations (seeds 1 and 2), random none in 200,000 (seeds 1-5); loom finds \
      it at preemption bound 3";
 
+/// Why Tree SRCU without barrier A stays safe in every check.
+const TREE_A_MASKED: &str =
+    "masked: A's two roles are both covered in Tree SRCU's model. Its store-buffering role \
+     with B (the updater's unpublish before the scan's lock sum) is also served by the \
+     smp_mb()s between the unpublish and the scan (smp_mb__after_unlock_lock in __call_srcu, \
+     rcu_seq_snap, srcu_gp_start, and the flip's E and D before SCAN2); its message-passing \
+     role with C (an unlock counted implies its lock counted) needs two readers whose \
+     miscounts cancel. Measured: srcu-replace explored exhaustively (2,122 executions) and \
+     srcu-sync-2r at preemption bound 2 find nothing";
+
+/// Why Tree SRCU without barrier D stays safe in every check.
+const TREE_D_MASKED: &str =
+    "masked: D (after the flip's index store) makes a reader whose unlock a scan missed use \
+     the new index in its next section, which bounds how far the counters can run (no \
+     overflow, no starved grace period); a scan that misses the unlock but counts the next \
+     lock on the old index only sees locks exceed unlocks and waits, so no grace period ends \
+     early. Measured: srcu-sync explored exhaustively (742 executions), nothing";
+
+/// Why Tree SRCU without barrier E stays safe in every check.
+const TREE_E_MASKED: &str =
+    "masked: E orders SCAN1's counter loads before the flip's index store; undoing that \
+     order is load buffering (a store overtaking an earlier load), which neither loom nor \
+     shuttle explores. Measured: srcu-sync explored exhaustively (742 executions), nothing";
+
 /// The SRCU scenarios.
 pub fn catalog() -> Vec<Scenario> {
     vec![
@@ -156,6 +186,16 @@ pub fn catalog() -> Vec<Scenario> {
             build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::Kernel)),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(None, 2_000, 3),
+        },
+        Scenario {
+            id: "srcu-sync-g",
+            summary: "srcu-sync with G, a kworker thread, running SRCU's work items (classic: \
+                      the work item after synchronize_srcu's own first pass; Tree: \
+                      process_srcu and srcu_invoke_callbacks)",
+            kernels: KERNELS,
+            build: |v| Arc::new(model(v, Shape::SyncKworker, SrcuVariant::Kernel)),
+            expect: |_, _| Expectation::safe(),
+            budget: |_, _| budget(Some(2), 2_000, 3),
         },
         Scenario {
             id: "srcu-sync-migrate",
@@ -241,11 +281,11 @@ pub fn catalog() -> Vec<Scenario> {
                     SrcuVariant::CallbackWithoutGracePeriod,
                 ))
             },
-            expect: |v, checker| match checker {
-                // loom's first failing execution has R's section already over when G frees
-                // A, but nothing (no grace period) orders R's access before the free.
-                CheckerKind::Loom => unordered_reader_access("object A"),
-                CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => violation(
+            expect: |v, checker| match (v.config().srcu, checker) {
+                // Classic: loom's first failing execution has R's section already over when G
+                // frees A, but nothing (no grace period) orders R's access before the free.
+                (SrcuImpl::Classic, CheckerKind::Loom) => unordered_reader_access("object A"),
+                _ => violation(
                     ViolationKind::EarlyCallback,
                     work_function(v),
                     work_function(v),
@@ -258,7 +298,13 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-replace without barrier A in the updater's check (weak memory)",
             kernels: KERNELS,
             build: |v| Arc::new(model(v, Shape::Replace, SrcuVariant::NoBarrierA)),
-            expect: |_, checker| missing_barrier(checker, grace_period()),
+            expect: |v, checker| match v.config().srcu {
+                // The review's case: R fetched the index before the first grace period's flip
+                // and counts itself during the second's first check; without A nothing orders
+                // that check's c[] sum after U's unpublish of B.
+                SrcuImpl::Classic => missing_barrier(checker, unordered_reader_access("object B")),
+                SrcuImpl::Tree => Expectation::blind(TREE_A_MASKED),
+            },
             budget: |_, _| budget(None, 2_000, 3),
         },
         Scenario {
@@ -285,7 +331,10 @@ pub fn catalog() -> Vec<Scenario> {
                       the flip) (weak memory)",
             kernels: KERNELS,
             build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierD)),
-            expect: |_, checker| missing_barrier(checker, unordered_reader_access("object A")),
+            expect: |v, checker| match v.config().srcu {
+                SrcuImpl::Classic => missing_barrier(checker, unordered_reader_access("object A")),
+                SrcuImpl::Tree => Expectation::blind(TREE_D_MASKED),
+            },
             budget: |_, _| budget(None, 2_000, 3),
         },
         Scenario {
@@ -294,7 +343,7 @@ pub fn catalog() -> Vec<Scenario> {
                       (weak memory)",
             kernels: TREE_KERNELS,
             build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierE)),
-            expect: |_, checker| missing_barrier(checker, grace_period()),
+            expect: |_, _| Expectation::blind(TREE_E_MASKED),
             budget: |_, _| budget(None, 2_000, 3),
         },
     ]

@@ -211,7 +211,7 @@ impl Model for SrcuModel {
             })
             .collect();
         let w = Arc::new(World {
-            srcu: SrcuStruct::new(self.imp, self.cpus, self.variant),
+            srcu: SrcuStruct::new(self.imp, self.cpus, self.variant).with_oracle_clock(),
             gp: B::AtomicUsize::new(NULL),
             objects: Arc::new(objects),
         });
