@@ -157,10 +157,13 @@ pub fn hlist_add_head_rcu<B: Backend, T: HlistNodes<B>>(
 
 /// `hlist_del_init_rcu(n)`: unlinks `n` if it is hashed and marks it unhashed. `n->next` is
 /// left alone so that a walker standing on `n` can continue. A second call is harmless.
+/// `unlinking` runs (harness bookkeeping, no step) just before the store that makes `n`
+/// unreachable from the head, only when this call unlinks it.
 pub fn hlist_del_init_rcu<B: Backend, T: HlistNodes<B>>(
     cur: &Task,
     list: &Hlist<'_, B, T>,
     n: NodePtr,
+    unlinking: impl FnOnce(),
 ) {
     let _f = cur.enter_helper("hlist_del_init_rcu");
     // !hlist_unhashed(n). `__hlist_del` reads n->pprev again; under the lock it cannot have
@@ -171,6 +174,7 @@ pub fn hlist_del_init_rcu<B: Backend, T: HlistNodes<B>>(
     }
     // __hlist_del(n)
     let next = list.load_next(cur, n, Ordering::Relaxed);
+    unlinking();
     list.store_through_pprev(cur, pprev, next);
     if next != NULL {
         list.store_pprev(cur, next, pprev);

@@ -28,8 +28,9 @@ pub use kernel_version::KernelVersion;
 pub use memory::KObj;
 pub use mm::MmRef;
 pub use mmu_notifier::{
-    Errno, Kernel, KernelConfig, MmuNotifierOps, MnRef, OpsId, Publish, ReleaseUnlock, Synchronize,
-    UnregisterUnlock, USERS_MAX_V5_4,
+    Errno, FailedStart, Invalidator, Kernel, KernelConfig, MmuNotifierOps, MmuNotifierRange, MnRef,
+    OpsId, Publish, Registration, ReleaseUnlock, Synchronize, UnregisterUnlock, WalkerLock,
+    USERS_MAX_V5_4,
 };
-pub use trace::{Event, ObjId, Op, ThreadId, TraceLine};
+pub use trace::{Event, ObjId, Op, ResolvedOp, ThreadId, TraceEvent};
 pub use violation::{Violation, ViolationKind};

@@ -57,6 +57,32 @@ impl<B: Backend> KObj<B> {
         write: bool,
         op: impl FnOnce() -> R,
     ) -> R {
+        self.checked(cur, field, write, false, op)
+    }
+
+    /// A read or write of a plain field of this object (a race-checked cell; no scheduling
+    /// point): like [`KObj::access`], but a race loom reports inside `op` itself (the field
+    /// not ordered after an earlier write of it) is also named as this access.
+    pub fn access_plain<R>(
+        &self,
+        cur: &Task,
+        field: &'static str,
+        write: bool,
+        op: impl FnOnce() -> R,
+    ) -> R {
+        self.checked(cur, field, write, true, op)
+    }
+
+    /// The access, with the marker of the access in progress kept during `op` when `op` has
+    /// no scheduling point (`plain`): then no other thread of the model can see it.
+    fn checked<R>(
+        &self,
+        cur: &Task,
+        field: &'static str,
+        write: bool,
+        plain: bool,
+        op: impl FnOnce() -> R,
+    ) -> R {
         let pending = PendingAccess {
             obj: self.id,
             field,
@@ -65,8 +91,11 @@ impl<B: Backend> KObj<B> {
         cur.pending_access(Some(pending));
         // Pairs with the write in `kfree`: loom reports an access not ordered with the free.
         self.live.with(|_| ());
-        cur.pending_access(None);
+        if !plain {
+            cur.pending_access(None);
+        }
         let r = op();
+        cur.pending_access(None);
         cur.record(Op::Access {
             obj: self.id,
             field,

@@ -3,16 +3,23 @@
 //!
 //! Every function reads like its kernel counterpart, in the kernel's statement order; each
 //! shared-memory access is one step (see [`crate::hlist`] and [`crate::mm`]); kernel-version
-//! differences are knobs in [`KernelConfig`].
+//! differences are knobs in [`KernelConfig`]. Line numbers cite the snapshots named in the
+//! project's review (`reviews/model-vs-kernel.md` §0): v3.16 `mm/mmu_notifier.c`, v5.4
+//! `mm/mmu_notifier.c` and `include/linux/mmu_notifier.h`.
+//!
+//! Registration races with walkers (P1, P2, G1 and the fuzzer's scenarios do this): it holds
+//! `mmap_sem` for write and `mm_take_all_locks`, which exclude every walker that holds
+//! `mmap_sem` or an rmap lock for read ([`Invalidator`]); a walker that holds neither is not
+//! excluded, and meets the two plain publications of v3.x (the notifier, `hlist_add_head`) and
+//! of v3.x and v5.4 (`mm->mmu_notifier_mm`).
 //!
 //! Simplifications (also in the README):
-//! - `mmu_notifier_register` takes the notifier lock only; the kernel also takes `mmap_sem`
-//!   and `mm_take_all_locks`, which no scenario here races with.
-//! - Callers of the invalidate walkers check `mm_has_notifiers(mm)` first; the model always
-//!   walks.
 //! - A notifier is its own allocation and stands for the driver object embedding it (KVM's
 //!   `struct kvm`, amdkfd's `struct kfd_process`, hmm's `struct hmm`): freeing one frees the
 //!   other, and driver code touching its object touches the notifier's allocation.
+//! - `->invalidate_range` (v5.4: called from `_end`, and by `__mmu_notifier_invalidate_range`)
+//!   and the other walkers (`change_pte`, the young tests) are not modelled: no modelled
+//!   driver implements them, and their walks are shaped like `invalidate_range_start`'s.
 
 use crate::backend::{Backend, RaceCell};
 use crate::exec::Task;
@@ -22,6 +29,7 @@ use crate::hlist::{
 };
 use crate::memory::KObj;
 use crate::mm::{MmRef, MmStruct};
+use crate::rwsem::{up_read, up_write};
 use crate::slab::Slab;
 use crate::spinlock::spin_unlock;
 use crate::srcu::{SrcuCallback, SrcuIdx, SrcuImpl, SrcuStruct, SrcuVariant};
@@ -118,6 +126,33 @@ pub enum Publish {
     Rcu,
 }
 
+/// How `mmu_notifier_register` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Registration {
+    /// v3.16/v3.17 `do_mmu_notifier_register`: `kmalloc`, `down_write(mmap_sem)`,
+    /// `mm_take_all_locks`, then, if the mm has no `mmu_notifier_mm` yet, its initialisation
+    /// and publication, `mmgrab`, the link, `mm_drop_all_locks`, `up_write`.
+    DoRegister,
+    /// v5.4 `__mmu_notifier_register`, under the caller's `down_write(mmap_sem)`:
+    /// `mn->mm = mm`, `mn->users = 1`, the `mmu_notifier_mm` allocated and initialised if
+    /// needed, `mm_take_all_locks`, `mmgrab`, publication, the link, `mm_drop_all_locks`.
+    SetsUsers,
+}
+
+/// What `__mmu_notifier_invalidate_range_start` does when a notifier's start fails
+/// (`-EAGAIN` in a non-blockable range).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailedStart {
+    /// v5.4: it calls the remaining notifiers' starts and returns the error; the caller (the
+    /// OOM reaper) then skips `invalidate_range_end`, so a notifier whose start succeeded
+    /// never gets its end.
+    ReturnError,
+    /// Commit c2655835fd8c ("mm/mmu_notifiers: ensure range_end() is paired with
+    /// range_start()", v5.12): on an error it also calls `invalidate_range_end` of every
+    /// notifier (those that can fail a start must not implement an end) before returning it.
+    EndAll,
+}
+
 /// What `mmu_notifier_synchronize()` waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Synchronize {
@@ -156,6 +191,10 @@ pub struct KernelConfig {
     /// The largest `users` count `mmu_notifier_get` takes (`UINT_MAX` in the kernel); one
     /// more get returns `-EOVERFLOW`.
     pub users_max: usize,
+    /// How `mmu_notifier_register` is written (v3.x, or v5.4 with `mn->mm`/`users`).
+    pub registration: Registration,
+    /// What a failed `invalidate_range_start` leads to (v5.4, or the later fix).
+    pub failed_start: FailedStart,
 }
 
 impl KernelConfig {
@@ -170,6 +209,8 @@ impl KernelConfig {
             srcu_variant: SrcuVariant::Kernel,
             synchronize: Synchronize::SrcuBarrier,
             users_max: USERS_MAX_V5_4,
+            registration: Registration::DoRegister,
+            failed_start: FailedStart::ReturnError,
         }
     }
 
@@ -182,12 +223,13 @@ impl KernelConfig {
     }
 
     /// v5.4: `mmu_notifier_get`/`mmu_notifier_put` (commit 2c7933f53f6b; `users` at most
-    /// [`USERS_MAX_V5_4`] in the model); registration publishes with `hlist_add_head_rcu`
-    /// (commit 543bdb2d825f); `mmu_notifier_synchronize` is `synchronize_srcu`; Tree SRCU
-    /// (`kernel/rcu/srcutree.c`).
+    /// [`USERS_MAX_V5_4`] in the model); registration sets `mn->mm` and `users = 1` and
+    /// publishes with `hlist_add_head_rcu` (commit 543bdb2d825f); `mmu_notifier_synchronize`
+    /// is `synchronize_srcu`; Tree SRCU (`kernel/rcu/srcutree.c`).
     pub fn v5_4() -> Self {
         KernelConfig {
             publish: Publish::Rcu,
+            registration: Registration::SetsUsers,
             srcu: SrcuImpl::Tree,
             synchronize: Synchronize::SynchronizeSrcu,
             ..Self::v3_17()
@@ -203,15 +245,99 @@ pub struct OpsId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MnRef(pub(crate) NodePtr);
 
+/// `struct mmu_notifier_range` (v5.4; v3.x passes `mm, start, end`): the address space and
+/// whether the callbacks may sleep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MmuNotifierRange {
+    /// `range->mm`.
+    pub mm: MmRef,
+    /// `mmu_notifier_range_blockable(range)`: false for the OOM reaper's
+    /// `mmu_notifier_invalidate_range_start_nonblock`. Always true on v3.x.
+    pub blockable: bool,
+}
+
+/// The lock a caller of the invalidate walkers holds around its range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WalkerLock {
+    /// An rmap lock of the range's vma, for read (`try_to_unmap` under `anon_vma_lock_read`
+    /// or `i_mmap_lock_read`): registration's `mm_take_all_locks` excludes it.
+    Rmap,
+    /// `mmap_sem` for read (the OOM reaper's `down_read_trylock`, `madvise`, `munmap`...):
+    /// registration's `down_write(mmap_sem)` excludes it.
+    MmapSem,
+    /// Neither: a walker that registration does not exclude. Commit 543bdb2d825f's changelog
+    /// reasons about one ("Once mmu_notifier_register() releases the mm locks, another thread
+    /// can invalidate a range"); which kernel path walks without either lock is not
+    /// established here (see the README).
+    Unlocked,
+}
+
+/// A caller of the invalidate walkers: the lock it holds, whether its range may sleep, and
+/// whether the model runs its `invalidate_range_end` walk too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Invalidator {
+    /// The lock it holds around the range.
+    pub lock: WalkerLock,
+    /// Whether the range may sleep (false: the OOM reaper's non-blocking range, v5.4).
+    pub blockable: bool,
+    /// Whether the model runs the `invalidate_range_end` walk after the start walk. The
+    /// kernel always does (except after a failed non-blockable start); a start-only walker
+    /// is a cheaper stand-in that cannot see what happens between the two walks (see the
+    /// scenarios that use one).
+    pub range_end: bool,
+}
+
+impl Invalidator {
+    /// An rmap walker (`try_to_unmap`): rmap lock for read, blockable, start then end.
+    pub const RMAP: Invalidator = Invalidator {
+        lock: WalkerLock::Rmap,
+        blockable: true,
+        range_end: true,
+    };
+    /// The OOM reaper (v5.4 `__oom_reap_task_mm`): `mmap_sem` for read, a non-blockable
+    /// range, end only after a successful start.
+    pub const OOM_REAPER: Invalidator = Invalidator {
+        lock: WalkerLock::MmapSem,
+        blockable: false,
+        range_end: true,
+    };
+
+    /// The kernel function the model names as this walker's caller.
+    pub fn caller(self) -> &'static str {
+        match (self.lock, self.blockable) {
+            (_, false) => "__oom_reap_task_mm",
+            (WalkerLock::Rmap, true) => "try_to_unmap_one",
+            (WalkerLock::MmapSem, true) => "zap_page_range",
+            (WalkerLock::Unlocked, true) => "unlocked invalidate",
+        }
+    }
+}
+
 /// `struct mmu_notifier_ops`: the driver's callbacks. These are user code: write the driver
 /// behaviour a scenario needs (the default methods do nothing).
 pub trait MmuNotifierOps<B: Backend>: Send + Sync + 'static {
     /// `->release(mn, mm)`: the address space is going away (called by exit or unregister).
     fn release(&self, _k: &Arc<Kernel<B>>, _cur: &Task, _mn: MnRef, _mm: MmRef) {}
-    /// `->invalidate_range_start(mn, mm, start, end)`.
-    fn invalidate_range_start(&self, _k: &Arc<Kernel<B>>, _cur: &Task, _mn: MnRef, _mm: MmRef) {}
-    /// `->invalidate_range_end(mn, mm, start, end)`.
-    fn invalidate_range_end(&self, _k: &Arc<Kernel<B>>, _cur: &Task, _mn: MnRef, _mm: MmRef) {}
+    /// `->invalidate_range_start(mn, range)`: `Err(Errno::Again)` (`-EAGAIN`) is allowed
+    /// only in a non-blockable range (v5.4; in v3.x it returns nothing).
+    fn invalidate_range_start(
+        &self,
+        _k: &Arc<Kernel<B>>,
+        _cur: &Task,
+        _mn: MnRef,
+        _range: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
+    /// `->invalidate_range_end(mn, range)`.
+    fn invalidate_range_end(
+        &self,
+        _k: &Arc<Kernel<B>>,
+        _cur: &Task,
+        _mn: MnRef,
+        _range: &MmuNotifierRange,
+    ) {
+    }
     /// `->alloc_notifier(mm)` (v5.4, called by `mmu_notifier_get`): allocates the driver
     /// object embedding a notifier for `mm`. The default allocates a bare notifier named after
     /// the order of allocation ("notifier A", "notifier B", ...). The kernel sets `mn->ops`
@@ -239,6 +365,9 @@ pub struct MmuNotifier<B: Backend> {
     mm: B::Cell<Option<MmRef>>,
     /// `mn->users` (v5.4): the gets not yet put, under `mm->mmu_notifier_mm->lock`.
     users: B::Cell<usize>,
+    /// The driver the notifier was allocated for: harness bookkeeping for the trace (the
+    /// kernel's `mn->ops` is the race-checked cell above).
+    driver: OpsId,
 }
 
 impl<B: Backend> MmuNotifier<B> {
@@ -320,6 +449,7 @@ impl<B: Backend> Kernel<B> {
 
     /// `mm_alloc`: a new address space with one user.
     pub fn mm_alloc(&self, cur: &Task, name: &str) -> MmRef {
+        let _f = cur.enter("mm_alloc");
         MmRef(self.mms.insert(MmStruct::new(cur, name)))
     }
 
@@ -340,8 +470,10 @@ impl<B: Backend> Kernel<B> {
         let _f = cur.enter("mmdrop");
         let m = self.mm(mm);
         if m.mm_count_dec_and_test(cur) {
-            // __mmdrop -> mmu_notifier_mm_destroy: BUG_ON(!hlist_empty(&mm->mmu_notifier_mm->list))
-            if !hlist_empty(cur, &self.list(m)) {
+            // __mmdrop -> mmu_notifier_mm_destroy: if (mm_has_notifiers(mm))
+            // __mmu_notifier_mm_destroy(mm) (v5.4 l.411-416): BUG_ON(!hlist_empty(...)), then
+            // kfree(mm->mmu_notifier_mm), freed here with the mm (see crate::mm).
+            if m.mm_has_notifiers(cur) && !hlist_empty(cur, &self.list(m)) {
                 cur.bug(
                     Some(m.obj.id()),
                     "mm_struct freed with a notifier still registered",
@@ -356,8 +488,12 @@ impl<B: Backend> Kernel<B> {
     pub fn mmput(self: &Arc<Self>, cur: &Task, mm: MmRef) {
         let _f = cur.enter("mmput");
         if self.mm(mm).mm_users_dec_and_test(cur) {
-            // exit_mmap -> mmu_notifier_release
-            self.__mmu_notifier_release(cur, mm);
+            // exit_mmap -> mmu_notifier_release(mm): if (mm_has_notifiers(mm))
+            // __mmu_notifier_release(mm). No registration can race with it: registration
+            // needs mm_users > 0, and this was the last user.
+            if self.mm(mm).mm_has_notifiers(cur) {
+                self.__mmu_notifier_release(cur, mm);
+            }
             self.mmdrop(cur, mm);
         }
     }
@@ -373,6 +509,7 @@ impl<B: Backend> Kernel<B> {
             ops: RaceCell::new(None),
             mm: RaceCell::new(None),
             users: RaceCell::new(0),
+            driver: ops,
         };
         n.obj
             .access(cur, "ops", true, || n.ops.with_mut(|o| *o = Some(ops)));
@@ -385,14 +522,14 @@ impl<B: Backend> Kernel<B> {
     }
 
     /// Calls `mn->ops->method`: reads `mn->ops` (an access to the notifier), then runs the
-    /// driver's code, recorded as one method invocation.
-    fn call_method(
+    /// driver's code, recorded as one method invocation; returns what the driver returned.
+    fn call_method<R>(
         self: &Arc<Self>,
         cur: &Task,
         mn: MnRef,
         method: &'static str,
-        f: impl FnOnce(&dyn MmuNotifierOps<B>),
-    ) {
+        f: impl FnOnce(&dyn MmuNotifierOps<B>) -> R,
+    ) -> (R, usize) {
         let n = self.notifier(mn);
         let ops = n.obj.access(cur, "ops", false, || n.ops.with(|o| *o));
         // An unset ops pointer can only be read through a race that loom reports first.
@@ -404,28 +541,172 @@ impl<B: Backend> Kernel<B> {
             method,
             ops: ops.0,
         });
-        {
+        let r = {
             // Driver code: its events name the method as their site.
             let _f = cur.enter_helper(method);
-            f(self.ops[ops.0].as_ref());
-        }
+            f(self.ops[ops.0].as_ref())
+        };
         cur.record(Op::MethodDone { start });
+        (r, start)
     }
 
-    /// `mmu_notifier_register(mn, mm)`.
+    // ---- registration -------------------------------------------------------------------
+
+    /// `mmu_notifier_register(mn, mm)`: registers `mn` (whose `ops` the driver has set) on
+    /// `mm`. The caller holds a user of `mm` (`mm_users > 0`) and neither `mmap_sem` nor any
+    /// other VM lock.
+    ///
+    /// v3.x: `do_mmu_notifier_register(mn, mm, 1)` (v3.16 l.183-238). v5.4
+    /// (l.333-341): `down_write(&mm->mmap_sem)`, `__mmu_notifier_register`, `up_write`.
     pub fn mmu_notifier_register(&self, cur: &Task, mn: MnRef, mm: MmRef) {
         let _f = cur.enter("mmu_notifier_register");
+        match self.config.registration {
+            Registration::DoRegister => self.do_mmu_notifier_register(cur, mn, mm, true, None),
+            Registration::SetsUsers => {
+                let m = self.mm(mm);
+                let sem = m.mmap_sem.down_write(cur, &m.obj);
+                self.register_locked(cur, mn, mm, None);
+                up_write(cur, sem);
+            }
+        }
+    }
+
+    /// `__mmu_notifier_register(mn, mm)`: the same, with `mm->mmap_sem` already held for
+    /// write by the caller.
+    pub fn __mmu_notifier_register(&self, cur: &Task, mn: MnRef, mm: MmRef) {
+        let _f = cur.enter("__mmu_notifier_register");
+        match self.config.registration {
+            Registration::DoRegister => self.do_mmu_notifier_register(cur, mn, mm, false, None),
+            Registration::SetsUsers => self.register_locked(cur, mn, mm, None),
+        }
+    }
+
+    /// The registration with `mmap_sem` held for write: v5.4's `__mmu_notifier_register`, or
+    /// v3.x's `do_mmu_notifier_register(mn, mm, 0)`. `via_get` names the ops when
+    /// `mmu_notifier_get_locked` registers (its event says so, for the get/put oracle).
+    pub(super) fn register_locked(&self, cur: &Task, mn: MnRef, mm: MmRef, via_get: Option<OpsId>) {
+        match self.config.registration {
+            Registration::DoRegister => self.do_mmu_notifier_register(cur, mn, mm, false, via_get),
+            Registration::SetsUsers => self.register_v5_4(cur, mn, mm, via_get),
+        }
+    }
+
+    /// v3.16/v3.17 `do_mmu_notifier_register` (v3.16 l.183-238; line numbers counted from
+    /// the review's anchors l.216 and l.227). The `kmalloc` of a `mmu_notifier_mm` (l.199),
+    /// freed at the end when the mm already had one (l.234), touches nothing shared and is not
+    /// modelled apart from the initialisation of the one that gets published.
+    fn do_mmu_notifier_register(
+        &self,
+        cur: &Task,
+        mn: MnRef,
+        mm: MmRef,
+        take_mmap_sem: bool,
+        via_get: Option<OpsId>,
+    ) {
         let m = self.mm(mm);
-        // BUG_ON(atomic_read(&mm->mm_users) <= 0)
+        // BUG_ON(atomic_read(&mm->mm_users) <= 0) (l.190)
         m.bug_on_no_users(cur);
-        // Registration holds a pin until unregistration drops it.
+        // if (take_mmap_sem) down_write(&mm->mmap_sem) (l.203-204)
+        let sem = take_mmap_sem.then(|| m.mmap_sem.down_write(cur, &m.obj));
+        // mm_take_all_locks(mm) (l.205): from here no walker holding an rmap lock runs.
+        let locks = m.mm_take_all_locks(cur);
+        // if (!mm_has_notifiers(mm)) { INIT_HLIST_HEAD; spin_lock_init;
+        // mm->mmu_notifier_mm = mmu_notifier_mm; } (l.209-215): a plain store. Under the
+        // locks, but a walker that holds none of them can see the pointer before the
+        // initialisation it publishes.
+        if !m.mm_has_notifiers(cur) {
+            m.mmu_notifier_mm_alloc(cur);
+            m.publish_mmu_notifier_mm(cur);
+        }
+        // atomic_inc(&mm->mm_count) (l.216): registration holds a pin until unregistration
+        // drops it.
         m.mmgrab(cur);
+        self.link(cur, mn, mm, via_get, None);
+        // mm_drop_all_locks(mm) (l.230)
+        m.mm_drop_all_locks(cur, locks);
+        // if (take_mmap_sem) up_write(&mm->mmap_sem) (l.232-233)
+        if let Some(sem) = sem {
+            up_write(cur, sem);
+        }
+        // BUG_ON(atomic_read(&mm->mm_users) <= 0) (l.236)
+        m.bug_on_no_users(cur);
+    }
+
+    /// v5.4 `__mmu_notifier_register` (l.249-311), `mmap_sem` held for write.
+    fn register_v5_4(&self, cur: &Task, mn: MnRef, mm: MmRef, via_get: Option<OpsId>) {
+        let m = self.mm(mm);
+        let n = self.notifier(mn);
+        // BUG_ON(atomic_read(&mm->mm_users) <= 0) (l.255)
+        m.bug_on_no_users(cur);
+        // mn->mm = mm; mn->users = 1; (l.264-265), for every registration: a notifier from
+        // mmu_notifier_register may be ended with mmu_notifier_put (doc l.327).
+        n.obj
+            .access(cur, "mm", true, || n.mm.with_mut(|p| *p = Some(mm)));
+        n.obj
+            .access(cur, "users", true, || n.users.with_mut(|u| *u = 1));
+        // if (!mm->mmu_notifier_mm) { kmalloc; INIT_HLIST_HEAD; spin_lock_init; }
+        // (l.267-280): "mm->mmu_notifier_mm can't change while we hold the write side of
+        // the mmap_sem". kmalloc cannot be called under mm_take_all_locks, so the struct is
+        // initialised before the locks are taken.
+        let allocated = !m.mm_has_notifiers(cur);
+        if allocated {
+            m.mmu_notifier_mm_alloc(cur);
+        }
+        // mm_take_all_locks(mm) (l.282)
+        let locks = m.mm_take_all_locks(cur);
+        // mmgrab(mm) (l.287): pairs with the mmdrop in mmu_notifier_unregister_* or
+        // mmu_notifier_free_rcu.
+        m.mmgrab(cur);
+        // if (mmu_notifier_mm) mm->mmu_notifier_mm = mmu_notifier_mm; (l.297-298): a plain
+        // store (a later kernel, before the 2020 rename, made it smp_store_release "for
+        // unlocked readers").
+        if allocated {
+            m.publish_mmu_notifier_mm(cur);
+        }
+        self.link(cur, mn, mm, via_get, Some(1));
+        // mm_drop_all_locks(mm) (l.304)
+        m.mm_drop_all_locks(cur, locks);
+        // BUG_ON(atomic_read(&mm->mm_users) <= 0) (l.305)
+        m.bug_on_no_users(cur);
+    }
+
+    /// `spin_lock(&mm->mmu_notifier_mm->lock); hlist_add_head[_rcu](&mn->hlist, ...);
+    /// spin_unlock(...)` (v3.16 l.226-228, v5.4 l.300-302), recording the registration.
+    fn link(&self, cur: &Task, mn: MnRef, mm: MmRef, via_get: Option<OpsId>, users: Option<usize>) {
+        let m = self.mm(mm);
+        let n = self.notifier(mn);
         let lock = m.lock.spin_lock(cur, &m.obj);
         match self.config.publish {
             Publish::Plain => hlist_add_head(cur, &self.list(m), mn.0),
             Publish::Rcu => hlist_add_head_rcu(cur, &self.list(m), mn.0),
         }
+        let op = match via_get {
+            Some(ops) => Op::NotifierGet {
+                notifier: n.obj.id(),
+                mm: m.obj.id(),
+                ops: ops.0,
+                users: 1,
+                registered: true,
+            },
+            None => Op::NotifierRegistered {
+                notifier: n.obj.id(),
+                mm: m.obj.id(),
+                ops: n.driver.0,
+                users,
+            },
+        };
+        cur.record(op);
         spin_unlock(cur, lock);
+    }
+
+    // ---- teardown ---------------------------------------------------------------------------
+
+    /// Records that `hlist_del_init_rcu` is unlinking `mn`: from its next store on, no new
+    /// walk reaches `mn`.
+    pub(super) fn unlinked(&self, cur: &Task, mn: MnRef) {
+        cur.record(Op::NotifierUnlinked {
+            notifier: self.notifier(mn).obj.id(),
+        });
     }
 
     /// `__mmu_notifier_release(mm)`, called by `exit_mmap` once `mm_users` is 0. Exit holds an
@@ -466,7 +747,9 @@ impl<B: Backend> Kernel<B> {
             }
             // We arrived before mmu_notifier_unregister, which will only wait for ->release
             // to finish.
-            hlist_del_init_rcu(cur, &self.list(m), first);
+            hlist_del_init_rcu(cur, &self.list(m), first, || {
+                self.unlinked(cur, MnRef(first))
+            });
         }
         unlock_if(ReleaseUnlock::AfterUnlinkLoop, &mut id);
         spin_unlock(cur, lock);
@@ -514,7 +797,7 @@ impl<B: Backend> Kernel<B> {
             // Unlocking here also blocks exit's grace period while we wait for the lock.
             unlock_if(UnregisterUnlock::AfterSpinLock, &mut id);
             // Not list_del_rcu: __mmu_notifier_release can delete it before we hold the lock.
-            hlist_del_init_rcu(cur, &self.list(m), mn.0);
+            hlist_del_init_rcu(cur, &self.list(m), mn.0, || self.unlinked(cur, mn));
             // Unlocking here blocks every grace period begun since our srcu_read_lock (and the
             // callbacks behind it) until our unlink is done.
             unlock_if(UnregisterUnlock::AfterUnlink, &mut id);
@@ -543,7 +826,7 @@ impl<B: Backend> Kernel<B> {
         let m = self.mm(mm);
         let lock = m.lock.spin_lock(cur, &m.obj);
         // Not list_del_rcu: __mmu_notifier_release can delete it before we hold the lock.
-        hlist_del_init_rcu(cur, &self.list(m), mn.0);
+        hlist_del_init_rcu(cur, &self.list(m), mn.0, || self.unlinked(cur, mn));
         spin_unlock(cur, lock);
         // BUG_ON(atomic_read(&mm->mm_count) <= 0)
         m.bug_on_mm_count(cur);
@@ -572,36 +855,170 @@ impl<B: Backend> Kernel<B> {
         cur.record(Op::NotifierSynchronizeDone { start });
     }
 
-    /// `__mmu_notifier_invalidate_range_start(mm, start, end)`.
-    pub fn __mmu_notifier_invalidate_range_start(self: &Arc<Self>, cur: &Task, mm: MmRef) {
-        let _f = cur.enter("__mmu_notifier_invalidate_range_start");
-        self.invalidate_walk(cur, mm, "invalidate_range_start", |ops, k, cur, mn| {
-            ops.invalidate_range_start(k, cur, mn, mm)
-        });
-    }
+    // ---- the invalidate walkers ------------------------------------------------------------
 
-    /// `__mmu_notifier_invalidate_range_end(mm, start, end)`.
-    pub fn __mmu_notifier_invalidate_range_end(self: &Arc<Self>, cur: &Task, mm: MmRef) {
-        let _f = cur.enter("__mmu_notifier_invalidate_range_end");
-        self.invalidate_walk(cur, mm, "invalidate_range_end", |ops, k, cur, mn| {
-            ops.invalidate_range_end(k, cur, mn, mm)
-        });
-    }
-
-    /// The walkers' shared body: `srcu_read_lock`; for each notifier, call the method;
-    /// `srcu_read_unlock`.
-    fn invalidate_walk(
+    /// A caller of the walkers over a range of `mm` (`try_to_unmap_one`, `__oom_reap_task_mm`,
+    /// ...): takes the lock it holds, `mmu_notifier_range_init`,
+    /// `mmu_notifier_invalidate_range_start`, then (unmapping the pages is not modelled)
+    /// `mmu_notifier_invalidate_range_end`, and drops the lock. A non-blockable range whose
+    /// start fails skips the end (v5.4 `mm/oom_kill.c` `__oom_reap_task_mm`:
+    /// `if (mmu_notifier_invalidate_range_start_nonblock(&range)) { ...; continue; }`); a
+    /// blockable start cannot fail (v5.4's `mmu_notifier_invalidate_range_start` returns
+    /// nothing). Returns what the start returned.
+    pub fn invalidate_range(
         self: &Arc<Self>,
         cur: &Task,
         mm: MmRef,
-        method: &'static str,
-        call: impl Fn(&dyn MmuNotifierOps<B>, &Arc<Self>, &Task, MnRef),
-    ) {
+        walker: Invalidator,
+    ) -> Result<(), Errno> {
         let m = self.mm(mm);
+        let caller = walker.caller();
+        let (rmap, sem) = {
+            let _f = cur.enter(caller);
+            match walker.lock {
+                WalkerLock::Rmap => (Some(m.rmap_locks.down_read(cur, &m.obj)), None),
+                WalkerLock::MmapSem => (None, Some(m.mmap_sem.down_read(cur, &m.obj))),
+                WalkerLock::Unlocked => (None, None),
+            }
+        };
+        let range = MmuNotifierRange {
+            mm,
+            blockable: walker.blockable,
+        };
+        // Only a walker that ends its ranges is judged on their pairing.
+        let id = walker.range_end.then(|| {
+            let _f = cur.enter(caller);
+            self.mmu_notifier_range_init(cur, &range)
+        });
+        let started = self.mmu_notifier_invalidate_range_start(cur, &range);
+        let ended = walker.range_end && (started.is_ok() || walker.blockable);
+        if ended {
+            self.mmu_notifier_invalidate_range_end(cur, &range);
+        }
+        let _f = cur.enter(caller);
+        if let Some(range) = id {
+            cur.record(Op::RangeDone { range, ended });
+        }
+        if let Some(g) = rmap {
+            up_read(cur, g);
+        }
+        if let Some(g) = sem {
+            up_read(cur, g);
+        }
+        started
+    }
+
+    /// `mmu_notifier_range_init(&range, ...)`: records the range (its event names it).
+    pub fn mmu_notifier_range_init(&self, cur: &Task, range: &MmuNotifierRange) -> usize {
+        cur.record(Op::RangeInit {
+            mm: self.mm(range.mm).obj.id(),
+            blockable: range.blockable,
+        })
+    }
+
+    /// `mmu_notifier_invalidate_range_start(range)` and `_nonblock` (v5.4
+    /// `include/linux/mmu_notifier.h`; v3.16 the same without a range): `if
+    /// (mm_has_notifiers(range->mm))` the walk. `mm_has_notifiers` is a plain load made
+    /// without a lock.
+    pub fn mmu_notifier_invalidate_range_start(
+        self: &Arc<Self>,
+        cur: &Task,
+        range: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
+        let _f = cur.enter("mmu_notifier_invalidate_range_start");
+        if !self.mm(range.mm).mm_has_notifiers(cur) {
+            return Ok(());
+        }
+        self.__mmu_notifier_invalidate_range_start(cur, range)
+    }
+
+    /// `mmu_notifier_invalidate_range_end(range)`: `if (mm_has_notifiers(range->mm))` the walk
+    /// (a load of its own: for a walker that holds an rmap lock or `mmap_sem` it cannot differ
+    /// from the start's, registration being excluded).
+    pub fn mmu_notifier_invalidate_range_end(
+        self: &Arc<Self>,
+        cur: &Task,
+        range: &MmuNotifierRange,
+    ) {
+        let _f = cur.enter("mmu_notifier_invalidate_range_end");
+        if !self.mm(range.mm).mm_has_notifiers(cur) {
+            return;
+        }
+        self.__mmu_notifier_invalidate_range_end(cur, range);
+    }
+
+    /// `__mmu_notifier_invalidate_range_start(range)` (v5.4 l.162-194; v3.16 l.153-167):
+    /// `srcu_read_lock`; every notifier's `->invalidate_range_start`, each error remembered
+    /// and the walk continued; `srcu_read_unlock`; the last error.
+    pub fn __mmu_notifier_invalidate_range_start(
+        self: &Arc<Self>,
+        cur: &Task,
+        range: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
+        let _f = cur.enter("__mmu_notifier_invalidate_range_start");
+        let m = self.mm(range.mm);
         let id = self.srcu.srcu_read_lock(cur);
+        // hlist_for_each_entry_rcu(mn, &range->mm->mmu_notifier_mm->list, hlist): the
+        // pointer is the one mm_has_notifiers loaded (it never changes once set), and the list
+        // head is read for the first time here.
+        m.read_mmu_notifier_mm(cur);
+        let mut ret = Ok(());
         hlist_for_each_entry_rcu(cur, &self.list(m), |pos| {
-            self.call_method(cur, MnRef(pos), method, |ops| {
-                call(ops, self, cur, MnRef(pos))
+            let (r, start) = self.call_method(cur, MnRef(pos), "invalidate_range_start", |ops| {
+                ops.invalidate_range_start(self, cur, MnRef(pos), range)
+            });
+            if let Err(e) = r {
+                cur.record(Op::MethodError {
+                    start,
+                    errno: e.name(),
+                });
+                // WARN_ON(mmu_notifier_range_blockable(range) || _ret != -EAGAIN) (l.182-183;
+                // the snapshot read has `ret`, the bug fixed in v5.4-rc7 by "mm/mmu_notifiers:
+                // use the right return code for WARN_ON").
+                if range.blockable {
+                    let _w = cur.enter_helper("WARN_ON");
+                    cur.record(Op::Warn {
+                        obj: Some(self.notifier(MnRef(pos)).obj.id()),
+                        text: format!(
+                            "->invalidate_range_start failed with {} in a blockable range",
+                            e.name()
+                        ),
+                    });
+                }
+                ret = Err(e);
+            }
+            true
+        });
+        // c2655835fd8c (v5.12): on an error, call every notifier's end before returning it.
+        if ret.is_err() && self.config.failed_start == FailedStart::EndAll {
+            hlist_for_each_entry_rcu(cur, &self.list(m), |pos| {
+                self.call_method(cur, MnRef(pos), "invalidate_range_end", |ops| {
+                    ops.invalidate_range_end(self, cur, MnRef(pos), range)
+                });
+                true
+            });
+        }
+        self.srcu.srcu_read_unlock(cur, id);
+        ret
+    }
+
+    /// `__mmu_notifier_invalidate_range_end(range, only_end)` (v5.4 l.196-229; v3.16
+    /// l.169-181): `srcu_read_lock`; every notifier's `->invalidate_range_end` (and, in v5.4,
+    /// `->invalidate_range` first, which no modelled driver has); `srcu_read_unlock`. A new
+    /// walk of the list: a notifier unlinked since the start walk gets no end, one linked since
+    /// gets an end without a start.
+    pub fn __mmu_notifier_invalidate_range_end(
+        self: &Arc<Self>,
+        cur: &Task,
+        range: &MmuNotifierRange,
+    ) {
+        let _f = cur.enter("__mmu_notifier_invalidate_range_end");
+        let m = self.mm(range.mm);
+        let id = self.srcu.srcu_read_lock(cur);
+        m.read_mmu_notifier_mm(cur);
+        hlist_for_each_entry_rcu(cur, &self.list(m), |pos| {
+            self.call_method(cur, MnRef(pos), "invalidate_range_end", |ops| {
+                ops.invalidate_range_end(self, cur, MnRef(pos), range)
             });
             true
         });

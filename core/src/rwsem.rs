@@ -1,14 +1,18 @@
-//! `struct rw_semaphore`, write side only: `down_write`/`up_write`, modelled as the backend's
-//! blocking mutex (no scenario takes it for reading).
+//! `struct rw_semaphore`: `down_read`/`up_read`, `down_write`/`up_write`, modelled as the
+//! backend's blocking reader-writer lock (readers share it, a writer excludes everyone; one
+//! scheduling point at each acquisition).
+//!
+//! The model has two per mm: `mm->mmap_sem`, and the rmap locks that `mm_take_all_locks`
+//! takes (see [`crate::mm`]).
 
-use crate::backend::{Backend, MutexOps};
+use crate::backend::{Backend, RwLockOps};
 use crate::exec::Task;
 use crate::memory::KObj;
 use crate::trace::Op;
 
 /// A kernel rw_semaphore embedded in a kernel object (`mm->mmap_sem`).
 pub struct RwSemaphore<B: Backend> {
-    inner: B::Mutex<()>,
+    inner: B::RwLock,
     name: &'static str,
 }
 
@@ -20,27 +24,46 @@ impl<B: Backend> std::fmt::Debug for RwSemaphore<B> {
 
 /// A write-held rw_semaphore; pass it to [`up_write`].
 #[must_use = "a write-held rw_semaphore is released with up_write"]
-pub struct RwSemWriteGuard<'a, B: Backend> {
-    _guard: <B::Mutex<()> as MutexOps<()>>::Guard<'a>,
+pub struct RwSemWriteGuard<'a, B: Backend + 'a> {
+    _guard: <B::RwLock as RwLockOps>::WriteGuard<'a>,
+    name: &'static str,
+}
+
+/// A read-held rw_semaphore; pass it to [`up_read`].
+#[must_use = "a read-held rw_semaphore is released with up_read"]
+pub struct RwSemReadGuard<'a, B: Backend + 'a> {
+    _guard: <B::RwLock as RwLockOps>::ReadGuard<'a>,
     name: &'static str,
 }
 
 impl<B: Backend> RwSemaphore<B> {
-    /// An unlocked semaphore called `name` in traces (`mm->mmap_sem`).
+    /// An unlocked semaphore called `name` in traces (`mmap_sem`).
     pub fn new(name: &'static str) -> Self {
         RwSemaphore {
-            inner: B::Mutex::new(()),
+            inner: B::RwLock::new(),
             name,
         }
     }
 
     /// `down_write(&owner->sem)`: the semaphore lives in `owner`, so taking it touches `owner`.
     pub fn down_write<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> RwSemWriteGuard<'a, B> {
-        let guard = owner.access(cur, self.name, true, || self.inner.lock());
+        let guard = owner.access(cur, self.name, true, || self.inner.write());
         cur.record(Op::Note {
             text: format!("down_write({})", self.name),
         });
         RwSemWriteGuard {
+            _guard: guard,
+            name: self.name,
+        }
+    }
+
+    /// `down_read(&owner->sem)`.
+    pub fn down_read<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> RwSemReadGuard<'a, B> {
+        let guard = owner.access(cur, self.name, false, || self.inner.read());
+        cur.record(Op::Note {
+            text: format!("down_read({})", self.name),
+        });
+        RwSemReadGuard {
             _guard: guard,
             name: self.name,
         }
@@ -51,6 +74,14 @@ impl<B: Backend> RwSemaphore<B> {
 pub fn up_write<B: Backend>(cur: &Task, guard: RwSemWriteGuard<'_, B>) {
     cur.record(Op::Note {
         text: format!("up_write({})", guard.name),
+    });
+    drop(guard);
+}
+
+/// `up_read`.
+pub fn up_read<B: Backend>(cur: &Task, guard: RwSemReadGuard<'_, B>) {
+    cur.record(Op::Note {
+        text: format!("up_read({})", guard.name),
     });
     drop(guard);
 }

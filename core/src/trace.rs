@@ -13,7 +13,7 @@ pub struct ObjId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ThreadId(pub u8);
 
-/// One modelled kernel operation.
+/// One modelled kernel operation, as an execution records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// The thread that performed it.
@@ -28,22 +28,24 @@ pub struct Event {
 
 /// The operations the trace knows. Indices named `section`, `start` or `call` are the index of
 /// the event that opened the matching interval.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
+///
+/// An execution records `Op` (objects by [`ObjId`], names as `&'static str`); reports carry the
+/// same operation with every object and name resolved to a string, [`ResolvedOp`] (see
+/// [`Op::resolve`]), which is what JSON holds: `{"kind": "access", "obj": "notifier A",
+/// "field": "hlist.next", "write": false}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Op<Obj = ObjId, Name = &'static str> {
     /// `kmalloc`: a kernel object comes to life.
-    Alloc { obj: ObjId },
+    Alloc { obj: Obj },
     /// `kfree` (or the last `mmdrop`): the object is poisoned.
-    Free { obj: ObjId },
+    Free { obj: Obj },
     /// A load or store of a field of a kernel object.
-    Access {
-        obj: ObjId,
-        field: &'static str,
-        write: bool,
-    },
+    Access { obj: Obj, field: Name, write: bool },
     /// `spin_lock(lock)`, acquired.
-    SpinLock { obj: ObjId },
+    SpinLock { obj: Obj },
     /// `spin_unlock(lock)`.
-    SpinUnlock { obj: ObjId },
+    SpinUnlock { obj: Obj },
     /// `srcu_read_lock` returned `idx`; the event index names the read-side section.
     SrcuReadLock { idx: usize, cpu: usize },
     /// `srcu_read_unlock(idx)` called for the section opened at event `section`.
@@ -73,43 +75,64 @@ pub enum Op {
     /// `srcu_barrier` (called at event `start`) returns.
     SrcuBarrierDone { start: usize },
     /// A wait loop begins (`what` waits for something another thread does).
-    WaitStart { what: &'static str },
+    WaitStart { what: Name },
     /// The wait begun at event `start` is over.
     WaitDone { start: usize },
     /// `mmgrab(mm)`: `mm_count` is now `count`.
-    MmGrab { mm: ObjId, count: usize },
+    MmGrab { mm: Obj, count: usize },
     /// `mmdrop(mm)`: `mm_count` is now `count` (0 frees the `mm_struct`).
-    MmDrop { mm: ObjId, count: usize },
+    MmDrop { mm: Obj, count: usize },
     /// The core calls a driver method: `mn->ops->method(mn, mm)`; `ops` is the driver (the
     /// index of its `mmu_notifier_ops`).
     MethodStart {
-        notifier: ObjId,
-        method: &'static str,
+        notifier: Obj,
+        method: Name,
         ops: usize,
     },
     /// The driver method called at event `start` returns.
     MethodDone { start: usize },
+    /// The driver method called at event `start` returned an error (`-EAGAIN`).
+    MethodError { start: usize, errno: Name },
+    /// A caller of the invalidate walkers begins a range (`mmu_notifier_range_init`) on `mm`;
+    /// the event index names the range. `blockable`: whether its callbacks may sleep (v5.4's
+    /// non-blocking ranges come from the OOM reaper).
+    RangeInit { mm: Obj, blockable: bool },
+    /// The caller of the range begun at event `range` is done with it; `ended` says whether it
+    /// called `mmu_notifier_invalidate_range_end` (the OOM reaper does not after a failed
+    /// start).
+    RangeDone { range: usize, ended: bool },
     /// A kernel API function the notifier contracts speak of returns (`obj` is its notifier
     /// or `mm_struct`).
-    Return { function: &'static str, obj: ObjId },
+    Return { function: Name, obj: Obj },
     /// A kernel `BUG_ON`/`WARN_ON` fired: the condition, in kernel words.
     Bug { text: String },
     /// A kernel `WARN_ON` fired about `obj`: the kernel prints a warning and goes on.
-    Warn { obj: Option<ObjId>, text: String },
+    Warn { obj: Option<Obj>, text: String },
     /// The core calls into a driver that has no notifier yet: `ops->alloc_notifier(mm)`.
-    DriverCall { ops: usize, method: &'static str },
+    DriverCall { ops: usize, method: Name },
     /// `mmu_notifier_get` took a user of `notifier` (driver `ops`, on `mm`); `users` is the
     /// count after it; `registered` when it allocated and registered the notifier.
     NotifierGet {
-        notifier: ObjId,
-        mm: ObjId,
+        notifier: Obj,
+        mm: Obj,
         ops: usize,
         users: usize,
         registered: bool,
     },
+    /// `mmu_notifier_register` linked `notifier` (driver `ops`) on `mm`; `users` is the count
+    /// it set (v5.4 sets `users = 1` on every registration; v3.x has no count).
+    NotifierRegistered {
+        notifier: Obj,
+        mm: Obj,
+        ops: usize,
+        users: Option<usize>,
+    },
+    /// `hlist_del_init_rcu` unlinks `notifier` from its list (exit's unlink loop, unregister,
+    /// the last put): recorded just before the store that makes it unreachable.
+    NotifierUnlinked { notifier: Obj },
     /// `mmu_notifier_put` dropped a user of `notifier`; `users` is the count after it (0: the
     /// put unlinks it and queues its free).
-    NotifierPut { notifier: ObjId, users: usize },
+    NotifierPut { notifier: Obj, users: usize },
     /// `mmu_notifier_synchronize` called.
     NotifierSynchronize,
     /// `mmu_notifier_synchronize` (called at event `start`) returns.
@@ -120,20 +143,26 @@ pub enum Op {
     Note { text: String },
 }
 
-/// One rendered line of a trace, as reports and the parent process see it.
+/// An operation with its objects and names resolved to strings, as reports carry it.
+pub type ResolvedOp = Op<String, String>;
+
+/// One event of a trace as reports carry it: every object and name resolved, serialisable, and
+/// exactly what the execution recorded (text, JSON and HTML are renderings of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceLine {
-    /// The event index.
+pub struct TraceEvent {
+    /// The event index in its execution.
     pub step: usize,
     /// The thread's name.
     pub thread: String,
-    /// The kernel entry point.
+    /// The kernel entry point it happened in (outermost frame), or `""`.
     pub function: String,
-    /// The operation, in kernel vocabulary.
-    pub text: String,
+    /// The innermost frame (`hlist_del_init_rcu`), or `""`.
+    pub site: String,
+    /// What happened.
+    pub op: ResolvedOp,
 }
 
-/// Names of the execution's threads and objects, to render events.
+/// Names of the execution's threads and objects, to resolve events.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
     /// Thread names by [`ThreadId`].
@@ -154,18 +183,142 @@ impl Names {
     }
 }
 
-impl Event {
-    /// The operation in kernel vocabulary, e.g. `hlist_del_init_rcu: load notifier A->next`.
-    pub fn describe(&self, names: &Names) -> String {
-        let what = match &self.op {
-            Op::Alloc { obj } => format!("kmalloc {}", names.object(*obj)),
-            Op::Free { obj } => format!("kfree {}", names.object(*obj)),
+impl Op {
+    /// The operation with its objects named as `names` says.
+    pub fn resolve(&self, names: &Names) -> ResolvedOp {
+        let obj = |o: &ObjId| names.object(*o).to_string();
+        let name = |n: &&'static str| (*n).to_string();
+        match self {
+            Op::Alloc { obj: o } => Op::Alloc { obj: obj(o) },
+            Op::Free { obj: o } => Op::Free { obj: obj(o) },
+            Op::Access {
+                obj: o,
+                field,
+                write,
+            } => Op::Access {
+                obj: obj(o),
+                field: name(field),
+                write: *write,
+            },
+            Op::SpinLock { obj: o } => Op::SpinLock { obj: obj(o) },
+            Op::SpinUnlock { obj: o } => Op::SpinUnlock { obj: obj(o) },
+            Op::SrcuReadLock { idx, cpu } => Op::SrcuReadLock {
+                idx: *idx,
+                cpu: *cpu,
+            },
+            Op::SrcuReadUnlock { idx, cpu, section } => Op::SrcuReadUnlock {
+                idx: *idx,
+                cpu: *cpu,
+                section: *section,
+            },
+            Op::SynchronizeSrcu => Op::SynchronizeSrcu,
+            Op::SynchronizeSrcuDone { start } => Op::SynchronizeSrcuDone { start: *start },
+            Op::SrcuFlip { completed } => Op::SrcuFlip {
+                completed: *completed,
+            },
+            Op::SrcuReadersGone { idx } => Op::SrcuReadersGone { idx: *idx },
+            Op::CallSrcu => Op::CallSrcu,
+            Op::CallSrcuDone { call } => Op::CallSrcuDone { call: *call },
+            Op::CallbackStart { call } => Op::CallbackStart { call: *call },
+            Op::CallbackDone { call } => Op::CallbackDone { call: *call },
+            Op::SrcuBarrier => Op::SrcuBarrier,
+            Op::SrcuBarrierDone { start } => Op::SrcuBarrierDone { start: *start },
+            Op::WaitStart { what } => Op::WaitStart { what: name(what) },
+            Op::WaitDone { start } => Op::WaitDone { start: *start },
+            Op::MmGrab { mm, count } => Op::MmGrab {
+                mm: obj(mm),
+                count: *count,
+            },
+            Op::MmDrop { mm, count } => Op::MmDrop {
+                mm: obj(mm),
+                count: *count,
+            },
+            Op::MethodStart {
+                notifier,
+                method,
+                ops,
+            } => Op::MethodStart {
+                notifier: obj(notifier),
+                method: name(method),
+                ops: *ops,
+            },
+            Op::MethodDone { start } => Op::MethodDone { start: *start },
+            Op::MethodError { start, errno } => Op::MethodError {
+                start: *start,
+                errno: name(errno),
+            },
+            Op::RangeInit { mm, blockable } => Op::RangeInit {
+                mm: obj(mm),
+                blockable: *blockable,
+            },
+            Op::RangeDone { range, ended } => Op::RangeDone {
+                range: *range,
+                ended: *ended,
+            },
+            Op::Return { function, obj: o } => Op::Return {
+                function: name(function),
+                obj: obj(o),
+            },
+            Op::Bug { text } => Op::Bug { text: text.clone() },
+            Op::Warn { obj: o, text } => Op::Warn {
+                obj: o.as_ref().map(obj),
+                text: text.clone(),
+            },
+            Op::DriverCall { ops, method } => Op::DriverCall {
+                ops: *ops,
+                method: name(method),
+            },
+            Op::NotifierGet {
+                notifier,
+                mm,
+                ops,
+                users,
+                registered,
+            } => Op::NotifierGet {
+                notifier: obj(notifier),
+                mm: obj(mm),
+                ops: *ops,
+                users: *users,
+                registered: *registered,
+            },
+            Op::NotifierRegistered {
+                notifier,
+                mm,
+                ops,
+                users,
+            } => Op::NotifierRegistered {
+                notifier: obj(notifier),
+                mm: obj(mm),
+                ops: *ops,
+                users: *users,
+            },
+            Op::NotifierUnlinked { notifier } => Op::NotifierUnlinked {
+                notifier: obj(notifier),
+            },
+            Op::NotifierPut { notifier, users } => Op::NotifierPut {
+                notifier: obj(notifier),
+                users: *users,
+            },
+            Op::NotifierSynchronize => Op::NotifierSynchronize,
+            Op::NotifierSynchronizeDone { start } => Op::NotifierSynchronizeDone { start: *start },
+            Op::ModuleUnload { ops } => Op::ModuleUnload { ops: *ops },
+            Op::Note { text } => Op::Note { text: text.clone() },
+        }
+    }
+}
+
+impl ResolvedOp {
+    /// The operation in kernel vocabulary, e.g. `load notifier A->hlist.next`.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::Alloc { obj } => format!("kmalloc {obj}"),
+            Op::Free { obj } => format!("kfree {obj}"),
             Op::Access { obj, field, write } => {
                 let verb = if *write { "store" } else { "load" };
-                format!("{verb} {}->{field}", names.object(*obj))
+                format!("{verb} {obj}->{field}")
             }
-            Op::SpinLock { obj } => format!("spin_lock({})", names.object(*obj)),
-            Op::SpinUnlock { obj } => format!("spin_unlock({})", names.object(*obj)),
+            Op::SpinLock { obj } => format!("spin_lock({obj})"),
+            Op::SpinUnlock { obj } => format!("spin_unlock({obj})"),
             Op::SrcuReadLock { idx, cpu } => format!("srcu_read_lock -> idx {idx} (cpu {cpu})"),
             Op::SrcuReadUnlock { idx, cpu, .. } => {
                 format!("srcu_read_unlock(idx {idx}) (cpu {cpu})")
@@ -182,22 +335,28 @@ impl Event {
             Op::SrcuBarrierDone { .. } => "srcu_barrier: return".to_string(),
             Op::WaitStart { what } => format!("wait: {what}"),
             Op::WaitDone { .. } => "wait over".to_string(),
-            Op::MmGrab { mm, count } => {
-                format!("mmgrab({}) -> mm_count {count}", names.object(*mm))
-            }
-            Op::MmDrop { mm, count } => {
-                format!("mmdrop({}) -> mm_count {count}", names.object(*mm))
-            }
+            Op::MmGrab { mm, count } => format!("mmgrab({mm}) -> mm_count {count}"),
+            Op::MmDrop { mm, count } => format!("mmdrop({mm}) -> mm_count {count}"),
             Op::MethodStart {
                 notifier, method, ..
-            } => {
-                format!("{n}->ops->{method}({n})", n = names.object(*notifier))
-            }
+            } => format!("{notifier}->ops->{method}({notifier})"),
             Op::MethodDone { .. } => "method returns".to_string(),
-            Op::Return { function, obj } => format!("{function}({}) returns", names.object(*obj)),
+            Op::MethodError { errno, .. } => format!("method returns {errno}"),
+            Op::RangeInit { mm, blockable } => {
+                let how = if *blockable { "" } else { ", non-blockable" };
+                format!("mmu_notifier_range_init({mm}{how})")
+            }
+            Op::RangeDone { ended, .. } => {
+                if *ended {
+                    "range done".to_string()
+                } else {
+                    "range done without invalidate_range_end".to_string()
+                }
+            }
+            Op::Return { function, obj } => format!("{function}({obj}) returns"),
             Op::Bug { text } => format!("BUG: {text}"),
             Op::Warn { obj, text } => match obj {
-                Some(o) => format!("WARNING: {text} ({})", names.object(*o)),
+                Some(o) => format!("WARNING: {text} ({o})"),
                 None => format!("WARNING: {text}"),
             },
             Op::DriverCall { ops, method } => format!("driver ops #{ops}: ->{method}"),
@@ -208,48 +367,74 @@ impl Event {
                 ..
             } => {
                 let how = if *registered { "registered" } else { "found" };
-                format!("{how} {}: users = {users}", names.object(*notifier))
+                format!("{how} {notifier}: users = {users}")
             }
-            Op::NotifierPut { notifier, users } => {
-                format!("{}: users = {users}", names.object(*notifier))
-            }
+            Op::NotifierRegistered {
+                notifier, users, ..
+            } => match users {
+                Some(u) => format!("registered {notifier}: users = {u}"),
+                None => format!("registered {notifier}"),
+            },
+            Op::NotifierUnlinked { notifier } => format!("unlinked {notifier}"),
+            Op::NotifierPut { notifier, users } => format!("{notifier}: users = {users}"),
             Op::NotifierSynchronize => "mmu_notifier_synchronize: begin".to_string(),
             Op::NotifierSynchronizeDone { .. } => "mmu_notifier_synchronize: return".to_string(),
             Op::ModuleUnload { ops } => format!("module of driver ops #{ops} unloaded"),
             Op::Note { text } => text.clone(),
-        };
-        if self.site.is_empty() || what.starts_with(self.site) {
-            what
-        } else {
-            format!("{}: {what}", self.site)
         }
     }
 
-    /// The rendered line for report `step`.
-    pub fn line(&self, step: usize, names: &Names) -> TraceLine {
-        TraceLine {
+    /// The object the operation frees (`kfree`), if it frees one.
+    pub fn freed(&self) -> Option<&str> {
+        match self {
+            Op::Free { obj } => Some(obj),
+            _ => None,
+        }
+    }
+}
+
+impl Event {
+    /// The event as reports carry it: step `step`, every name resolved with `names`.
+    pub fn resolve(&self, step: usize, names: &Names) -> TraceEvent {
+        TraceEvent {
             step,
             thread: names.thread(self.thread).to_string(),
             function: self.function.to_string(),
-            text: self.describe(names),
+            site: self.site.to_string(),
+            op: self.op.resolve(names),
+        }
+    }
+}
+
+impl TraceEvent {
+    /// The event in kernel vocabulary, its innermost frame first when the operation does not
+    /// name it: `hlist_del_init_rcu: load notifier A->hlist.next`.
+    pub fn text(&self) -> String {
+        let what = self.op.describe();
+        if self.site.is_empty() || what.starts_with(&self.site) {
+            what
+        } else {
+            format!("{}: {what}", self.site)
         }
     }
 }
 
 /// Renders a trace as one column per thread, one line per event (the kernel's race-diagram
 /// layout), marking the line of `mark` with `<== ` and the `note`.
-pub fn render_columns(lines: &[TraceLine], mark: Option<(usize, &str)>) -> String {
+pub fn render_columns(events: &[TraceEvent], mark: Option<(usize, &str)>) -> String {
+    let texts: Vec<String> = events.iter().map(TraceEvent::text).collect();
     let mut threads: Vec<&str> = Vec::new();
-    for l in lines {
-        if !threads.contains(&l.thread.as_str()) {
-            threads.push(&l.thread);
+    for e in events {
+        if !threads.contains(&e.thread.as_str()) {
+            threads.push(&e.thread);
         }
     }
     let width = |t: &str| {
-        lines
+        events
             .iter()
-            .filter(|l| l.thread == t)
-            .map(|l| l.text.chars().count())
+            .zip(&texts)
+            .filter(|(e, _)| e.thread == t)
+            .map(|(_, text)| text.chars().count())
             .max()
             .unwrap_or(0)
             .max(t.len())
@@ -262,15 +447,15 @@ pub fn render_columns(lines: &[TraceLine], mark: Option<(usize, &str)>) -> Strin
         out.push_str(&format!("| {t:<w$} "));
     }
     out.push('\n');
-    for l in lines {
-        out.push_str(&format!("{:>4}  ", l.step));
+    for (e, text) in events.iter().zip(&texts) {
+        out.push_str(&format!("{:>4}  ", e.step));
         for (t, w) in threads.iter().zip(&widths) {
-            let cell = if *t == l.thread { l.text.as_str() } else { "" };
+            let cell = if *t == e.thread { text.as_str() } else { "" };
             let cell: String = cell.chars().take(*w).collect();
             out.push_str(&format!("| {cell:<w$} "));
         }
         if let Some((step, note)) = mark {
-            if step == l.step {
+            if step == e.step {
                 out.push_str(&format!("<== {note}"));
             }
         }

@@ -1,8 +1,10 @@
 //! The contracts of the v5.4 get/put scheme (commit 2c7933f53f6b), as an oracle.
 //!
-//! For every notifier that `mmu_notifier_get` registered:
-//! 1. at most one notifier is linked per (mm, ops): `get` registers a new one only when none
-//!    is linked for its ops;
+//! For every notifier that `mmu_notifier_get` registered, and every notifier that v5.4's
+//! `mmu_notifier_register` registered (it sets `users = 1` too, and such a notifier may be
+//! ended with `mmu_notifier_put`, as amdkfd does):
+//! 1. at most one notifier is linked per (mm, ops) when `get` registers one: it registers a
+//!    new one only when none is linked for its ops (`mmu_notifier_register` may link several);
 //! 2. `users` equals the gets minus the puts, at every get and put (no update is lost);
 //! 3. `free_notifier` runs exactly once, only after the last put, and only after a full
 //!    grace period: every SRCU read-side section begun before the last put has ended;
@@ -38,6 +40,24 @@ struct Tracked {
     /// A `mmu_notifier_synchronize` that returned while this free was pending: (its call, its
     /// return).
     promised_by: Option<(usize, usize)>,
+}
+
+impl Tracked {
+    /// A notifier just registered on `mm` for `ops`, with the one user registration gives.
+    fn registered(mm: ObjId, ops: usize) -> Self {
+        Tracked {
+            mm,
+            ops,
+            gets: 1,
+            puts: 0,
+            linked: true,
+            last_put: None,
+            put_returned: None,
+            free_started: None,
+            free_done: false,
+            promised_by: None,
+        }
+    }
 }
 
 /// Judges the get/put contracts (see the module documentation).
@@ -103,21 +123,9 @@ impl GetPutOracle {
                 );
                 return Err(Self::contract(log, at, notifier, msg));
             }
-            self.notifiers.insert(
-                notifier,
-                Tracked {
-                    mm,
-                    ops,
-                    gets: 0,
-                    puts: 0,
-                    linked: true,
-                    last_put: None,
-                    put_returned: None,
-                    free_started: None,
-                    free_done: false,
-                    promised_by: None,
-                },
-            );
+            let mut t = Tracked::registered(mm, ops);
+            t.gets = 0;
+            self.notifiers.insert(notifier, t);
         }
         let Some(t) = self.notifiers.get_mut(&notifier) else {
             let msg = format!(
@@ -139,7 +147,8 @@ impl GetPutOracle {
     ) -> Result<(), Violation> {
         let Some(t) = self.notifiers.get_mut(&notifier) else {
             let msg = format!(
-                "mmu_notifier_put of {}, which mmu_notifier_get never returned",
+                "mmu_notifier_put of {}, which neither mmu_notifier_get nor v5.4's \
+                 mmu_notifier_register returned",
                 log.names.object(notifier)
             );
             return Err(Self::contract(log, at, notifier, msg));
@@ -239,12 +248,29 @@ impl Oracle for GetPutOracle {
                 registered,
             } => self.on_get(at, log, (notifier, mm, ops, users, registered))?,
             Op::NotifierPut { notifier, users } => self.on_put(at, log, notifier, users)?,
+            Op::NotifierRegistered {
+                notifier,
+                mm,
+                ops,
+                users: Some(users),
+            } => {
+                // v5.4's mmu_notifier_register: one user, no uniqueness rule.
+                self.notifiers
+                    .insert(notifier, Tracked::registered(mm, ops));
+                let t = &self.notifiers[&notifier];
+                Self::check_users(log, at, notifier, t, users)?;
+            }
             Op::Return {
                 function: "__mmu_notifier_release",
                 obj: mm,
             } => {
                 // Exit's unlink loop emptied the list; no get can run on an mm without users.
                 for t in self.notifiers.values_mut().filter(|t| t.mm == mm) {
+                    t.linked = false;
+                }
+            }
+            Op::NotifierUnlinked { notifier } => {
+                if let Some(t) = self.notifiers.get_mut(&notifier) {
                     t.linked = false;
                 }
             }
@@ -389,6 +415,36 @@ mod tests {
             free(t, a);
         });
         assert_eq!(v, None);
+    }
+
+    #[test]
+    fn a_v5_4_registration_gives_one_user_that_a_put_may_drop() {
+        let register = |t: &Task, mm, n| {
+            t.record(Op::NotifierRegistered {
+                notifier: n,
+                mm,
+                ops: 0,
+                users: Some(1),
+            })
+        };
+        let clean = judged(|t, mm, a, b| {
+            register(t, mm, a);
+            // mmu_notifier_register may link a second notifier with the same ops.
+            register(t, mm, b);
+            put(t, a, 0);
+            free(t, a);
+            put(t, b, 0);
+            free(t, b);
+        });
+        assert_eq!(clean, None);
+        let v = judged(|t, mm, a, _| {
+            register(t, mm, a);
+            put(t, a, 0);
+            free(t, a);
+            free(t, a);
+        })
+        .expect("violation");
+        assert!(v.message.contains("runs again"), "{}", v.message);
     }
 
     #[test]

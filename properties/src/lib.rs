@@ -8,17 +8,20 @@
 //!   notifier runs after `mmu_notifier_unregister` returns, `mm_count` stays within its pins);
 //! - [`UnloadOracle`]: nothing calls into a driver after its module is unloaded;
 //! - [`GetPutOracle`]: the v5.4 get/put contracts (one notifier per (mm, ops), `users`,
-//!   `free_notifier` once after the last put and a grace period, `mmu_notifier_synchronize`).
+//!   `free_notifier` once after the last put and a grace period, `mmu_notifier_synchronize`);
+//! - [`RangeOracle`]: `invalidate_range_start` and `invalidate_range_end` are paired.
 
 mod contracts;
 mod getput;
 mod memory;
+mod ranges;
 mod srcu;
 mod unload;
 
 pub use contracts::ContractOracle;
 pub use getput::GetPutOracle;
 pub use memory::MemoryOracle;
+pub use ranges::RangeOracle;
 pub use srcu::SrcuOracle;
 pub use unload::UnloadOracle;
 
@@ -26,7 +29,7 @@ use notifier_core::Oracle;
 
 /// The oracles every execution is judged by: memory, SRCU, the notifier contracts, module
 /// unload, then get/put (so a late `free_notifier` after an unload is reported as the call
-/// after unload it is).
+/// after unload it is), then the range pairing.
 pub fn standard_oracles() -> Vec<Box<dyn Oracle>> {
     vec![
         Box::new(MemoryOracle::new()),
@@ -34,5 +37,6 @@ pub fn standard_oracles() -> Vec<Box<dyn Oracle>> {
         Box::new(ContractOracle::new()),
         Box::new(UnloadOracle::new()),
         Box::new(GetPutOracle::new()),
+        Box::new(RangeOracle::new()),
     ]
 }

@@ -2,7 +2,8 @@
 //! buffering), with race detection on plain cells.
 
 use super::{
-    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, ThreadOps,
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, RwLockOps,
+    ThreadOps,
 };
 
 /// The loom backend. Its types panic when used outside `loom::model`.
@@ -18,6 +19,7 @@ impl Backend for Loom {
     type AtomicUsize = loom::sync::atomic::AtomicUsize;
     type AtomicBool = loom::sync::atomic::AtomicBool;
     type Mutex<T: Send + 'static> = loom::sync::Mutex<T>;
+    type RwLock = loom::sync::RwLock<()>;
     type Cell<T: Send + 'static> = LoomCell<T>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
     type Thread = loom::thread::Thread;
@@ -123,6 +125,20 @@ impl<T: Send + 'static> RaceCell<T> for LoomCell<T> {
     fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // SAFETY: see the `Sync` impl: loom has checked this write against every access.
         self.0.with_mut(|p| f(unsafe { &mut *p }))
+    }
+}
+
+impl RwLockOps for loom::sync::RwLock<()> {
+    type ReadGuard<'a> = loom::sync::RwLockReadGuard<'a, ()>;
+    type WriteGuard<'a> = loom::sync::RwLockWriteGuard<'a, ()>;
+    fn new() -> Self {
+        loom::sync::RwLock::new(())
+    }
+    fn read(&self) -> Self::ReadGuard<'_> {
+        loom::sync::RwLock::read(self).unwrap_or_else(|e| e.into_inner())
+    }
+    fn write(&self) -> Self::WriteGuard<'_> {
+        loom::sync::RwLock::write(self).unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -6,6 +6,8 @@
 //!
 //! What the model needs from a backend, and only that:
 //! - a blocking mutex (the kernel's `spinlock_t`: a spinning lock explodes loom's state space);
+//! - a blocking reader-writer lock (the kernel's `rw_semaphore`: `mmap_sem`, and the rmap locks
+//!   `mm_take_all_locks` takes);
 //! - atomics (`usize`, `bool`), used where the kernel makes lock-free accesses;
 //! - a race-checked plain cell, for fields the kernel only touches under a lock;
 //! - `fence` (`smp_mb()` is `fence(SeqCst)`), spawn/join, yield;
@@ -42,6 +44,9 @@ pub trait Backend: Sized + Send + Sync + 'static {
     type AtomicBool: AtomicBoolOps;
     /// A blocking mutex protecting a `T`.
     type Mutex<T: Send + 'static>: MutexOps<T>;
+    /// A blocking reader-writer lock (it protects nothing itself: the model's data lives in
+    /// atomics and cells).
+    type RwLock: RwLockOps;
     /// A plain (non-atomic) cell whose accesses the backend checks for races where it can.
     type Cell<T: Send + 'static>: RaceCell<T>;
     /// The handle returned by [`Backend::spawn`].
@@ -117,6 +122,24 @@ pub trait MutexOps<T>: Send + Sync + 'static {
     fn new(v: T) -> Self;
     /// Acquires the mutex, blocking the calling thread of the model.
     fn lock(&self) -> Self::Guard<'_>;
+}
+
+/// A blocking reader-writer lock: readers share it, a writer excludes everyone.
+pub trait RwLockOps: Send + Sync + 'static {
+    /// The guard of a read lock; the lock is released when it is dropped.
+    type ReadGuard<'a>
+    where
+        Self: 'a;
+    /// The guard of a write lock; the lock is released when it is dropped.
+    type WriteGuard<'a>
+    where
+        Self: 'a;
+    /// Creates the lock (not a step of the model).
+    fn new() -> Self;
+    /// Takes the lock for reading, blocking while a writer holds it.
+    fn read(&self) -> Self::ReadGuard<'_>;
+    /// Takes the lock for writing, blocking while anyone holds it.
+    fn write(&self) -> Self::WriteGuard<'_>;
 }
 
 /// A plain memory cell. Under loom, a read and a write that are not ordered by happens-before

@@ -1,7 +1,8 @@
 //! shuttle: randomized and PCT schedules, replayable, sequentially consistent.
 
 use super::{
-    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, ThreadOps, UncheckedCell,
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RwLockOps, ThreadOps,
+    UncheckedCell,
 };
 
 /// The shuttle backend. Every atomic is sequentially consistent and `fence` is a no-op, so it
@@ -18,6 +19,7 @@ impl Backend for Shuttle {
     type AtomicUsize = shuttle::sync::atomic::AtomicUsize;
     type AtomicBool = shuttle::sync::atomic::AtomicBool;
     type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
+    type RwLock = shuttle::sync::RwLock<()>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
     type Thread = shuttle::thread::Thread;
@@ -99,6 +101,20 @@ impl<T: Send + 'static> MutexOps<T> for shuttle::sync::Mutex<T> {
     }
     fn lock(&self) -> Self::Guard<'_> {
         shuttle::sync::Mutex::lock(self).unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl RwLockOps for shuttle::sync::RwLock<()> {
+    type ReadGuard<'a> = shuttle::sync::RwLockReadGuard<'a, ()>;
+    type WriteGuard<'a> = shuttle::sync::RwLockWriteGuard<'a, ()>;
+    fn new() -> Self {
+        shuttle::sync::RwLock::new(())
+    }
+    fn read(&self) -> Self::ReadGuard<'_> {
+        shuttle::sync::RwLock::read(self).unwrap_or_else(|e| e.into_inner())
+    }
+    fn write(&self) -> Self::WriteGuard<'_> {
+        shuttle::sync::RwLock::write(self).unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -1,8 +1,8 @@
 //! Real threads: the std backend, for stress tests on the machine's own memory model.
 
 use super::{
-    lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, ThreadOps,
-    UncheckedCell,
+    lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RwLockOps,
+    ThreadOps, UncheckedCell,
 };
 use std::sync::atomic;
 
@@ -20,6 +20,7 @@ impl Backend for Std {
     type AtomicUsize = atomic::AtomicUsize;
     type AtomicBool = atomic::AtomicBool;
     type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
+    type RwLock = std::sync::RwLock<()>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
     type Thread = std::thread::Thread;
@@ -103,6 +104,20 @@ impl<T: Send + 'static> MutexOps<T> for std::sync::Mutex<T> {
     }
     fn lock(&self) -> Self::Guard<'_> {
         lock_std(self)
+    }
+}
+
+impl RwLockOps for std::sync::RwLock<()> {
+    type ReadGuard<'a> = std::sync::RwLockReadGuard<'a, ()>;
+    type WriteGuard<'a> = std::sync::RwLockWriteGuard<'a, ()>;
+    fn new() -> Self {
+        std::sync::RwLock::new(())
+    }
+    fn read(&self) -> Self::ReadGuard<'_> {
+        std::sync::RwLock::read(self).unwrap_or_else(|e| e.into_inner())
+    }
+    fn write(&self) -> Self::WriteGuard<'_> {
+        std::sync::RwLock::write(self).unwrap_or_else(|e| e.into_inner())
     }
 }
 

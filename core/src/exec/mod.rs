@@ -10,7 +10,7 @@ mod task;
 pub use classify::PendingAccess;
 pub use task::{Frame, Task};
 
-use crate::trace::{Event, Names, ObjId, Op, ThreadId, TraceLine};
+use crate::trace::{Event, Names, ObjId, Op, ThreadId, TraceEvent};
 use crate::violation::{Violation, ViolationKind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -240,13 +240,13 @@ impl Execution {
         self.len() == 0
     }
 
-    /// The rendered trace.
-    pub fn lines(&self) -> Vec<TraceLine> {
+    /// The trace as reports carry it: every event with its names resolved.
+    pub fn events(&self) -> Vec<TraceEvent> {
         let st = self.state();
         st.events
             .iter()
             .enumerate()
-            .map(|(i, e)| e.line(i, &st.names))
+            .map(|(i, e)| e.resolve(i, &st.names))
             .collect()
     }
 }

@@ -7,11 +7,11 @@
 //! standing on it is safe by construction. `users` and the list are serialised by
 //! `mm->mmu_notifier_mm->lock`; concurrent gets by `mm->mmap_sem` (held for write).
 
-use super::{Kernel, MnRef, OpsId, Publish};
+use super::{Kernel, MnRef, OpsId};
 use crate::backend::{Backend, RaceCell};
 use crate::exec::Task;
+use crate::hlist::hlist_del_init_rcu;
 use crate::hlist::hlist_for_each_entry_rcu;
-use crate::hlist::{hlist_add_head, hlist_add_head_rcu, hlist_del_init_rcu};
 use crate::mm::MmRef;
 use crate::rwsem::up_write;
 use crate::spinlock::spin_unlock;
@@ -19,18 +19,29 @@ use crate::trace::Op;
 use std::fmt;
 use std::sync::Arc;
 
-/// An error a kernel API returns (`ERR_PTR(-E...)`).
+/// An error a kernel API returns (`ERR_PTR(-E...)`, or a negative `int`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Errno {
     /// `-EOVERFLOW`: `mmu_notifier_get` found the notifier at its maximum of users.
     Overflow,
+    /// `-EAGAIN`: a driver's `->invalidate_range_start` would have to sleep in a
+    /// non-blockable range.
+    Again,
+}
+
+impl Errno {
+    /// `-EOVERFLOW`, `-EAGAIN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Errno::Overflow => "-EOVERFLOW",
+            Errno::Again => "-EAGAIN",
+        }
+    }
 }
 
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Errno::Overflow => "-EOVERFLOW",
-        })
+        f.write_str(self.name())
     }
 }
 
@@ -59,9 +70,10 @@ impl<B: Backend> Kernel<B> {
         mn
     }
 
-    /// `mmu_notifier_get_locked(ops, mm)`, with `mm->mmap_sem` held for write: the notifier
-    /// linked on `mm` for `ops` with one more user, or a new one from `ops->alloc_notifier`,
-    /// registered with one user. `-EOVERFLOW` when the linked one is at `users_max`.
+    /// `mmu_notifier_get_locked(ops, mm)` (v5.4 l.382-407), with `mm->mmap_sem` held for
+    /// write: the notifier linked on `mm` for `ops` with one more user, or a new one from
+    /// `ops->alloc_notifier`, registered with one user. `-EOVERFLOW` when the linked one is at
+    /// `users_max`.
     pub fn mmu_notifier_get_locked(
         self: &Arc<Self>,
         cur: &Task,
@@ -69,8 +81,12 @@ impl<B: Backend> Kernel<B> {
         mm: MmRef,
     ) -> Result<MnRef, Errno> {
         let _f = cur.enter("mmu_notifier_get_locked");
-        if let Some(found) = self.find_get_mmu_notifier(cur, mm, ops) {
-            return found;
+        // if (mm->mmu_notifier_mm) { mn = find_get_mmu_notifier(mm, ops); ... } (l.389-393):
+        // ordered by mmap_sem with the only store to the pointer.
+        if self.mm(mm).mm_has_notifiers(cur) {
+            if let Some(found) = self.find_get_mmu_notifier(cur, mm, ops) {
+                return found;
+            }
         }
         cur.record(Op::DriverCall {
             ops: ops.0,
@@ -80,7 +96,8 @@ impl<B: Backend> Kernel<B> {
             let _d = cur.enter_helper("alloc_notifier");
             self.ops[ops.0].alloc_notifier(self, cur, ops, mm)
         };
-        self.__mmu_notifier_register(cur, mn, mm, ops);
+        let _r = cur.enter_helper("__mmu_notifier_register");
+        self.register_locked(cur, mn, mm, Some(ops));
         Ok(mn)
     }
 
@@ -128,36 +145,6 @@ impl<B: Backend> Kernel<B> {
         found
     }
 
-    /// `__mmu_notifier_register(mn, mm)` as of v5.4: `mn->mm = mm`, `mn->users = 1`,
-    /// `mmgrab`, then link under the lock (`hlist_add_head_rcu`, or the plain
-    /// `hlist_add_head` when the knob says so).
-    fn __mmu_notifier_register(&self, cur: &Task, mn: MnRef, mm: MmRef, ops: OpsId) {
-        let _f = cur.enter_helper("__mmu_notifier_register");
-        let m = self.mm(mm);
-        let n = self.notifier(mn);
-        // BUG_ON(atomic_read(&mm->mm_users) <= 0)
-        m.bug_on_no_users(cur);
-        n.obj
-            .access(cur, "mm", true, || n.mm.with_mut(|p| *p = Some(mm)));
-        n.obj
-            .access(cur, "users", true, || n.users.with_mut(|u| *u = 1));
-        // Pairs with the mmdrop in mmu_notifier_free_rcu.
-        m.mmgrab(cur);
-        let lock = m.lock.spin_lock(cur, &m.obj);
-        match self.config.publish {
-            Publish::Plain => hlist_add_head(cur, &self.list(m), mn.0),
-            Publish::Rcu => hlist_add_head_rcu(cur, &self.list(m), mn.0),
-        }
-        cur.record(Op::NotifierGet {
-            notifier: n.obj.id(),
-            mm: m.obj.id(),
-            ops: ops.0,
-            users: 1,
-            registered: true,
-        });
-        spin_unlock(cur, lock);
-    }
-
     /// `mmu_notifier_put(mn)`: drops a user; the last one unlinks `mn` under the lock and
     /// frees it after a grace period (`call_srcu(mmu_notifier_free_rcu)`). A put without a
     /// matching get (`users == 0`) fires `WARN_ON` and does nothing else, as in the kernel.
@@ -168,7 +155,7 @@ impl<B: Backend> Kernel<B> {
         let Some(mm) = n.obj.access(cur, "mm", false, || n.mm.with(|p| *p)) else {
             cur.bug(
                 Some(n.obj.id()),
-                "mmu_notifier_put of a notifier never registered",
+                "mmu_notifier_put of a notifier whose mn->mm was never set (not registered by v5.4)",
             )
         };
         let m = self.mm(mm);
@@ -195,7 +182,7 @@ impl<B: Backend> Kernel<B> {
             spin_unlock(cur, lock);
             return;
         }
-        hlist_del_init_rcu(cur, &self.list(m), mn.0);
+        hlist_del_init_rcu(cur, &self.list(m), mn.0, || self.unlinked(cur, mn));
         spin_unlock(cur, lock);
         let k = Arc::clone(self);
         self.srcu

@@ -251,6 +251,10 @@ impl<B: Backend> Workqueue<B> {
                 }
                 None if self.stop.load(BOOK) && self.outstanding.load(BOOK) == 0 => {
                     sleeper.cancel();
+                    // Gone: SRCU work queued from now on (a thread of the scenario's teardown,
+                    // such as main's last mmput, after the kworkers were joined) is run by
+                    // its waiter, as with no kworker at all.
+                    self.kworkers[me].attached.store(false, BOOK);
                     return;
                 }
                 None => sleeper.sleep(cur),
@@ -258,7 +262,8 @@ impl<B: Backend> Workqueue<B> {
         }
     }
 
-    /// Tells the kworkers to return once nothing is pending or running.
+    /// Tells the kworkers to return once nothing is pending or running (each then detaches
+    /// from its slot).
     pub(super) fn stop(&self) {
         self.stop.store(true, BOOK);
         self.wake_all();

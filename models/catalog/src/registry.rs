@@ -1,13 +1,13 @@
-//! The catalogue by name: looking a scenario up, its default budgets, and running one of its
-//! checks (or replays) in this process with the replay command named.
+//! The catalogue by name: looking a scenario up, its default budgets, and the model a plan's
+//! target stands for.
 
+use crate::fuzz::DataModel;
 use crate::scenario::Scenario;
 use crate::scenarios::catalog;
-use crate::token::ReplayToken;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::runner::CheckerReplay;
-use notifier_harness::{CheckSpec, CheckerKind, Outcome};
+use notifier_harness::{CheckSpec, Checkable, CheckerKind, KernelPlan, Target};
+use std::sync::Arc;
 
 /// The shuttle seed when none is given: fixed, so that a check is the same on every run.
 pub const DEFAULT_SEED: u64 = 1;
@@ -57,7 +57,7 @@ pub fn target(id: &str, kernel: KernelVersion) -> Result<Scenario, String> {
 /// The SRCU implementation `scenario` runs on `kernel` (classic on v3.16 and v3.17, Tree on
 /// v5.4, unless the scenario says otherwise), or `None` if it runs no SRCU.
 pub fn srcu(scenario: &Scenario, kernel: KernelVersion) -> Option<SrcuImpl> {
-    (scenario.build)(kernel).srcu()
+    scenario.model(&KernelPlan::version(kernel)).srcu()
 }
 
 /// The check of `scenario` on `kernel` with `checker` under the scenario's default budget.
@@ -72,36 +72,14 @@ pub fn default_spec(scenario: &Scenario, kernel: KernelVersion, checker: Checker
     }
 }
 
-/// Runs one check of the catalogue in this process. A failing outcome carries the full
-/// `notifier-check replay` command.
-pub fn check(id: &str, kernel: KernelVersion, spec: &CheckSpec) -> Result<Outcome, String> {
-    let s = target(id, kernel)?;
-    let model = (s.build)(kernel);
-    Ok(with_command(model.check(spec), id, kernel))
-}
-
-/// Replays `token` in this process.
-pub fn replay(token: &ReplayToken) -> Result<Outcome, String> {
-    let s = target(&token.scenario, token.kernel)?;
-    let model = (s.build)(token.kernel);
-    let outcome = model.replay(&token.checker);
-    Ok(with_command(outcome, &token.scenario, token.kernel))
-}
-
-/// `outcome` with its replay (the checker's part of the token) turned into the full
-/// `notifier-check replay` command of scenario `id` on `kernel`.
-pub(crate) fn with_command(mut outcome: Outcome, id: &str, kernel: KernelVersion) -> Outcome {
-    outcome.replay = outcome
-        .replay
-        .map(|part| match part.parse::<CheckerReplay>() {
-            Ok(checker) => ReplayToken {
-                scenario: id.to_string(),
-                kernel,
-                checker,
-            }
-            .command(),
-            // The runner only makes tokens it can parse back.
-            Err(_) => part,
-        });
-    outcome
+/// The model `target` stands for, on `kernel`: a catalogue scenario defined for the kernel's
+/// version, or a scenario file valid on it.
+pub fn model(target: &Target, kernel: &KernelPlan) -> Result<Arc<dyn Checkable>, String> {
+    match target {
+        Target::Catalogue(id) => Ok(self::target(id, kernel.version)?.model(kernel)),
+        Target::File(path) => {
+            let scenario = crate::fuzz::load(path, kernel.version)?;
+            Ok(Arc::new(DataModel::new(scenario, kernel.config())))
+        }
+    }
 }

@@ -1,8 +1,8 @@
-//! A catalogue entry: a scenario, the kernels it is defined for, what each check of it must
-//! show, and its default budgets.
+//! A catalogue entry: a scenario, the kernels it is defined for, how its model is built, what
+//! each check of it must show, and its default budgets.
 
-use notifier_core::KernelVersion;
-use notifier_harness::{Budget, Checkable, CheckerKind, Expectation};
+use notifier_core::{KernelConfig, KernelVersion};
+use notifier_harness::{Budget, Checkable, CheckerKind, Expectation, KernelPlan};
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,18 +14,45 @@ pub struct Scenario {
     pub summary: &'static str,
     /// The kernel versions it is defined for.
     pub kernels: &'static [KernelVersion],
-    /// Builds the model for a kernel version.
-    pub build: fn(KernelVersion) -> Arc<dyn Checkable>,
+    /// Builds the model.
+    pub build: Build,
     /// What each version × checker must show.
     pub expect: fn(KernelVersion, CheckerKind) -> Expectation,
     /// Default budget per checker.
     pub budget: fn(KernelVersion, CheckerKind) -> Budget,
 }
 
+/// How a scenario builds its model.
+#[derive(Clone, Copy)]
+pub enum Build {
+    /// From the kernel configuration of the plan: the version's, with the placements of
+    /// `srcu_read_unlock` the ordering explorer moves (the mmu_notifier scenarios).
+    Config(fn(KernelConfig) -> Arc<dyn Checkable>),
+    /// From the version alone: the model does not run the mmu_notifier core's placements
+    /// (SRCU on its own, planted memory bugs, scenarios that fix their own configuration).
+    Version(fn(KernelVersion) -> Arc<dyn Checkable>),
+}
+
+impl Scenario {
+    /// The model on `kernel`.
+    pub fn model(&self, kernel: &KernelPlan) -> Arc<dyn Checkable> {
+        match self.build {
+            Build::Config(build) => build(kernel.config()),
+            Build::Version(build) => build(kernel.version),
+        }
+    }
+
+    /// Whether the ordering explorer's placements reach the model.
+    pub fn follows_placements(&self) -> bool {
+        matches!(self.build, Build::Config(_))
+    }
+}
+
 impl fmt::Debug for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scenario")
             .field("id", &self.id)
+            .field("follows_placements", &self.follows_placements())
             .finish_non_exhaustive()
     }
 }

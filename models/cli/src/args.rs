@@ -2,10 +2,8 @@
 
 use crate::explore;
 use clap::{Args, Parser, Subcommand};
-use notifier_catalog::scenarios::notifier::placement;
 use notifier_core::KernelVersion;
-use notifier_core::{ReleaseUnlock, UnregisterUnlock};
-use notifier_harness::CheckerKind;
+use notifier_harness::{CheckerKind, MAX_PREEMPTION_BOUND};
 use std::path::PathBuf;
 
 /// Model-checks the Linux kernel's mmu_notifier core and SRCU with loom and shuttle.
@@ -17,7 +15,9 @@ use std::path::PathBuf;
     name = "notifier-check",
     version,
     after_help = "Exit status: 0 when every check observed what its scenario expects (replay: \
-                  the failure came back), 1 when one did not, 2 for a usage error.",
+                  the failure came back), 1 when one did not, 2 for a usage error; replay also \
+                  3 when the token's schedule does not fit the model (diverged) and 4 when its \
+                  process crashed.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -122,10 +122,14 @@ pub enum Command {
         #[arg(long, requires = "out")]
         force: bool,
     },
-    /// Runs one check in this process and prints its result line (the parent's side of
-    /// `check`, `replay` and `campaign`).
+    /// Runs one check or replay in this process, as its plan (JSON) says, and prints its
+    /// result line (the child's side of `check`, `replay`, `campaign`, `explore-orderings` and
+    /// `bench`).
     #[command(name = "__child", hide = true)]
-    Child(ChildArgs),
+    Child {
+        /// The plan, as JSON.
+        plan: String,
+    },
     /// Runs the fuzzing loop in this process, reporting progress and the result as lines on
     /// stdout (the parent's side of `fuzz`).
     #[command(name = "__fuzz", hide = true)]
@@ -183,9 +187,10 @@ pub struct CheckArgs {
     /// The checker: loom, shuttle-random or shuttle-pct.
     #[arg(long)]
     pub checker: CheckerKind,
-    /// loom: explore schedules with at most N preemptions.
-    #[arg(long, value_name = "N", conflicts_with = "unbounded")]
-    pub preemption_bound: Option<usize>,
+    /// loom: explore schedules with at most N preemptions (0 to 255).
+    #[arg(long, value_name = "N", conflicts_with = "unbounded",
+          value_parser = clap::value_parser!(u64).range(0..=MAX_PREEMPTION_BOUND as u64))]
+    pub preemption_bound: Option<u64>,
     /// loom: explore every schedule (no preemption bound).
     #[arg(long)]
     pub unbounded: bool,
@@ -215,45 +220,4 @@ pub struct ReportArgs {
     /// Overwrite the --report file if it exists.
     #[arg(long, requires = "report")]
     pub force: bool,
-}
-
-/// `__child`'s arguments: one catalogue check with its budget in full, or one replay.
-#[derive(Debug, Args)]
-pub struct ChildArgs {
-    /// Replay this token instead of running a check.
-    #[arg(long, conflicts_with_all = ["scenario", "kernel", "checker"])]
-    pub replay: Option<String>,
-    /// The scenario id.
-    #[arg(long, required_unless_present_any = ["replay", "scenario_file"])]
-    pub scenario: Option<String>,
-    /// A scenario file instead of a scenario id.
-    #[arg(long, conflicts_with = "scenario")]
-    pub scenario_file: Option<PathBuf>,
-    /// The kernel version.
-    #[arg(long, required_unless_present = "replay")]
-    pub kernel: Option<KernelVersion>,
-    /// The checker.
-    #[arg(long, required_unless_present = "replay")]
-    pub checker: Option<CheckerKind>,
-    /// loom's preemption bound (absent: unbounded).
-    #[arg(long)]
-    pub preemption_bound: Option<usize>,
-    /// shuttle's iterations.
-    #[arg(long, default_value_t = 1)]
-    pub iterations: usize,
-    /// shuttle's seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// PCT's depth.
-    #[arg(long, default_value_t = 1)]
-    pub pct_depth: usize,
-    /// `explore-orderings`: where `__mmu_notifier_release` calls `srcu_read_unlock`.
-    #[arg(long, value_parser = placement::release_unlock)]
-    pub release_unlock: Option<ReleaseUnlock>,
-    /// `explore-orderings`: where `mmu_notifier_unregister` calls `srcu_read_unlock`.
-    #[arg(long, value_parser = placement::unregister_unlock)]
-    pub unregister_unlock: Option<UnregisterUnlock>,
-    /// `bench`: run with tracing and oracles off.
-    #[arg(long)]
-    pub untraced: bool,
 }

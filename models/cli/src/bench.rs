@@ -8,11 +8,11 @@
 use crate::current_exe;
 use crate::output::{print, print_json};
 use indicatif::{ProgressBar, ProgressStyle};
-use notifier_catalog::child::{check_in_child_with, ChildOptions};
+use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::registry::{default_spec, scenario, DEFAULT_SEED};
 use notifier_core::KernelVersion;
-use notifier_harness::runner::bound_text;
-use notifier_harness::{CheckSpec, CheckerKind, Outcome, Verdict};
+use notifier_harness::runner::Crash;
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Outcome, Target, Verdict};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -114,6 +114,7 @@ struct Row {
     scenario: &'static str,
     kernel: KernelVersion,
     checker: CheckerKind,
+    /// What the checker may explore, in words (a shuttle series: per seed, over the seeds).
     bound: String,
     /// The measurement in words.
     measured: String,
@@ -156,7 +157,7 @@ impl Row {
             scenario,
             kernel,
             checker: spec.checker,
-            bound: bound_text(spec),
+            bound: Bound::of(spec).to_string(),
             measured: String::new(),
             target: None,
             met: None,
@@ -260,25 +261,35 @@ impl Bencher {
         Duration::from_secs(self.sizes.cap_seconds)
     }
 
-    /// One check in a child, capped; `None` if it did not finish.
+    /// One check in a child, capped at `--cap` seconds.
     fn check(
         &self,
         id: &str,
         kernel: KernelVersion,
         spec: &CheckSpec,
         untraced: bool,
-    ) -> Option<Outcome> {
+    ) -> Result<Outcome, Crash> {
         self.bar.set_message(format!(
             "{id} {kernel} {} ({})",
             spec.checker,
-            bound_text(spec)
+            Bound::of(spec)
         ));
-        let options = ChildOptions {
-            untraced,
-            time_limit: Some(self.cap()),
-            ..ChildOptions::default()
-        };
-        check_in_child_with(&self.exe, id, kernel, spec, &options)
+        let mut plan = check_plan(
+            Target::Catalogue(id.to_string()),
+            KernelPlan::version(kernel),
+            spec,
+        );
+        plan.traced = !untraced;
+        run_in_child(&self.exe, &plan, Some(self.cap()))
+    }
+
+    /// Why a check has no measurement: it did not finish within the cap, or it crashed.
+    fn unfinished(&self, crash: &Crash) -> String {
+        if crash.timed_out {
+            format!("did not finish within {} s", self.sizes.cap_seconds)
+        } else {
+            format!("crashed: {crash}")
+        }
     }
 
     fn spec(&self, id: &str, kernel: KernelVersion, checker: CheckerKind) -> CheckSpec {
@@ -305,7 +316,7 @@ impl Bencher {
     ) -> Row {
         let mut row = Row::new(group, what.to_string(), id, kernel, spec);
         match self.check(id, kernel, spec, false) {
-            Some(o) => {
+            Ok(o) => {
                 let rate = o.executions as f64 / o.seconds.max(1e-9);
                 row.measured = format!(
                     "{} after {} executions in {:.3} s ({:.0} executions/s)",
@@ -316,9 +327,9 @@ impl Bencher {
                 row.seconds = Some(o.seconds);
                 row.executions_per_second = Some(rate);
             }
-            None => {
+            Err(crash) => {
                 row.finished = false;
-                row.measured = format!("did not finish within {} s", self.sizes.cap_seconds);
+                row.measured = self.unfinished(&crash);
             }
         }
         row
@@ -361,15 +372,15 @@ impl Bencher {
                 ..base.clone()
             };
             match self.check(id, kernel, &spec, false) {
-                Some(o) if o.observed != Verdict::Safe => {
+                Ok(o) if o.observed != Verdict::Safe => {
                     iterations.push(o.executions as f64);
                     seconds.push(o.seconds);
                 }
-                Some(o) => {
+                Ok(o) => {
                     safe_iterations += o.executions;
                     safe_seconds += o.seconds;
                 }
-                None => unfinished += 1,
+                Err(_) => unfinished += 1,
             }
         }
         row.finished = unfinished == 0;
@@ -398,7 +409,7 @@ impl Bencher {
         };
         if unfinished > 0 {
             row.measured.push_str(&format!(
-                "; {unfinished} seed(s) did not finish within {} s",
+                "; {unfinished} seed(s) did not finish within {} s or crashed",
                 self.sizes.cap_seconds
             ));
         }
@@ -466,7 +477,7 @@ impl Bencher {
         let on = self.check("S2", V3_17, &spec, false);
         let off = self.check("S2", V3_17, &spec, true);
         match (on, off) {
-            (Some(on), Some(off)) => {
+            (Ok(on), Ok(off)) => {
                 let ratio = on.seconds / off.seconds.max(1e-9);
                 row.measured = format!(
                     "{:.3} s traced ({} executions) vs {:.3} s untraced ({} executions): {ratio:.2}x",
@@ -478,9 +489,9 @@ impl Bencher {
                 row.verdict = Some(on.observed);
                 row.target("overhead <= 1.3x", Some(ratio <= 1.3))
             }
-            _ => {
+            (Err(crash), _) | (_, Err(crash)) => {
                 row.finished = false;
-                row.measured = format!("did not finish within {} s", self.sizes.cap_seconds);
+                row.measured = self.unfinished(&crash);
                 row.target("overhead <= 1.3x", None)
             }
         }

@@ -10,7 +10,7 @@ use notifier_catalog::scenarios::catalog;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::{LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
-use notifier_harness::{CheckSpec, CheckerKind, Expectation};
+use notifier_harness::{CheckSpec, CheckerKind, Expectation, Target};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -143,14 +143,15 @@ fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Rep
         show_bar,
         |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
         |job| {
-            let outcome = check_in_child(exe, job.scenario, job.kernel, &job.spec);
+            let result = check_in_child(exe, job.scenario, job.kernel, &job.spec);
             Report::new(
                 job.scenario,
+                Target::Catalogue(job.scenario.to_string()),
                 job.kernel,
                 job.srcu,
                 job.spec.checker,
                 job.expect.clone(),
-                outcome,
+                result,
             )
         },
     )
@@ -163,7 +164,7 @@ fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
     s.push_str(&table(reports));
     for r in reports
         .iter()
-        .filter(|r| r.violation.is_some() || !r.matches)
+        .filter(|r| r.violation().is_some() || !r.matches)
     {
         s.push_str(&format!(
             "\n── {} {} {} ({}) {}\n",
@@ -174,10 +175,7 @@ fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
             r.mark()
         ));
         s.push_str(&format!("  expected: {}\n", r.expected_text()));
-        s.push_str(&format!(
-            "  observed: {} after {} executions ({})\n",
-            r.observed, r.executions, r.bound
-        ));
+        s.push_str(&r.explored());
         s.push_str(&r.failure_details());
     }
     let wrong: Vec<String> = reports
@@ -218,11 +216,11 @@ fn table(reports: &[Report]) -> String {
                 r.scenario.clone(),
                 r.kernel.to_string(),
                 r.checker.to_string(),
-                r.expected.to_string(),
-                r.observed.to_string(),
-                r.bound.clone(),
-                r.executions.to_string(),
-                format!("{:.3}", r.seconds),
+                r.expected.verdict.to_string(),
+                r.observed_text(),
+                r.bound_text(),
+                r.executions().to_string(),
+                format!("{:.3}", r.seconds()),
                 r.mark().to_string(),
             ]
         })

@@ -3,12 +3,13 @@
 use crate::args::CheckArgs;
 use crate::output::{print, print_json, Report};
 use crate::{current_exe, exit, html};
-use notifier_catalog::child::{check_file_in_child, check_in_child};
-use notifier_catalog::fuzz::engine::{file_replay_command, file_token};
+use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::fuzz::format::ExpectDecl;
 use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
 use notifier_core::KernelVersion;
-use notifier_harness::{CheckSpec, CheckerKind, Expectation, ExpectedViolation, Outcome, Verdict};
+use notifier_harness::{
+    CheckSpec, CheckerKind, Expectation, ExpectedViolation, KernelPlan, Target, Verdict,
+};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -44,16 +45,19 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         .ok_or("--scenario or --scenario-file is required")?;
     let scenario = target(id, args.kernel)?;
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
-    let outcome = check_in_child(&current_exe()?, scenario.id, args.kernel, &spec);
+    let target = Target::Catalogue(scenario.id.to_string());
+    let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
+    let result = run_in_child(&current_exe()?, &plan, None);
     let expect = (scenario.expect)(args.kernel, args.checker);
     let srcu = notifier_catalog::registry::srcu(&scenario, args.kernel);
     let report = Report::new(
         scenario.id,
+        target,
         args.kernel,
         srcu,
         args.checker,
         expect,
-        outcome,
+        result,
     );
     finish(&args, &report, scenario.summary)
 }
@@ -101,26 +105,21 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
         args,
         file_spec(args.checker, scenario.threads.len() + workers),
     )?;
-    let outcome = check_file_in_child(&current_exe()?, file, args.kernel, &spec);
-    let outcome = with_file_replay(outcome, file, args.kernel);
+    let target = Target::File(file.to_path_buf());
+    let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
+    let result = run_in_child(&current_exe()?, &plan, None);
     let name = file.display().to_string();
     let srcu = Some(notifier_catalog::fuzz::srcu(&scenario));
-    let report = Report::new(&name, args.kernel, srcu, args.checker, expect, outcome);
+    let report = Report::new(
+        &name,
+        target,
+        args.kernel,
+        srcu,
+        args.checker,
+        expect,
+        result,
+    );
     finish(args, &report, &format!("scenario file {name}"))
-}
-
-/// The outcome with its replay (the checker's part) turned into the full command.
-pub(super) fn with_file_replay(
-    mut outcome: Outcome,
-    file: &Path,
-    kernel: KernelVersion,
-) -> Outcome {
-    outcome.replay = outcome
-        .replay
-        .as_deref()
-        .and_then(|part| file_token(kernel, part))
-        .map(|token| file_replay_command(file, &token));
-    outcome
 }
 
 /// A scenario file's `[expect]` as an expectation on `kernel` (absent, or for other kernels:
@@ -173,7 +172,9 @@ fn spec(args: &CheckArgs, mut spec: CheckSpec) -> Result<CheckSpec, String> {
         return Err(format!("{flag} does not apply to the {checker} checker"));
     }
     if let Some(pb) = args.preemption_bound {
-        spec.preemption_bound = Some(pb);
+        // clap kept it within loom's range.
+        spec.preemption_bound =
+            Some(usize::try_from(pb).map_err(|_| format!("--preemption-bound {pb} is too large"))?);
     }
     if args.unbounded {
         spec.preemption_bound = None;
@@ -188,5 +189,6 @@ fn spec(args: &CheckArgs, mut spec: CheckSpec) -> Result<CheckSpec, String> {
     if let Some(d) = args.pct_depth {
         spec.pct_depth = usize::try_from(d).map_err(|_| format!("--pct-depth {d} is too large"))?;
     }
+    spec.validate()?;
     Ok(spec)
 }

@@ -2,9 +2,9 @@
 //! `->release` call(s) of `__mmu_notifier_release` and of `mmu_notifier_unregister`, checked
 //! against every notifier scenario with every checker, each check in its own child process.
 //!
-//! A notifier scenario is one that takes its kernel configuration from the kernel version
-//! (`scenarios::notifier::world::config`), so that the placement can be moved in it; new
-//! scenarios of that kind take part automatically. Each runs on v3.17 (or, if it is not
+//! A notifier scenario is one whose catalogue entry builds its model from the plan's kernel
+//! configuration (`Build::Config`), so that the placement can be moved in it; new scenarios of
+//! that kind take part automatically. Each runs on v3.17 (or, if it is not
 //! defined there, the newest version it is defined for) with the one placement changed, under
 //! the scenario's default budgets.
 //!
@@ -12,16 +12,15 @@
 //! (a scenario that fails whatever the placement shows a driver's bug, not the core's); a
 //! placement is safe if it is safe on every scenario that decides.
 
-use crate::output::{print, print_json};
+use crate::output::{print, print_json, Observed};
 use crate::{current_exe, exit, pool};
 use clap::ValueEnum;
-use notifier_catalog::child::{check_in_child_with, ChildOptions};
+use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::registry::default_spec;
 use notifier_catalog::scenarios::catalog;
-use notifier_catalog::scenarios::notifier::placement;
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, ReleaseUnlock, UnregisterUnlock};
-use notifier_harness::{CheckerKind, Outcome, Verdict};
+use notifier_harness::{CheckerKind, KernelPlan, Placements, Target, Verdict};
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -43,8 +42,8 @@ impl Function {
         }
     }
 
-    /// Every placement: its name, which kernel versions use it, and the child's options.
-    fn placements(self) -> Vec<(&'static str, &'static str, ChildOptions)> {
+    /// Every placement: its name, which kernel versions use it, and the plan's placements.
+    fn placements(self) -> Vec<(&'static str, &'static str, Placements)> {
         match self {
             Function::Release => ReleaseUnlock::ALL
                 .into_iter()
@@ -56,11 +55,11 @@ impl Function {
                     } else {
                         ""
                     };
-                    let options = ChildOptions {
-                        release_unlock: Some(p),
-                        ..ChildOptions::default()
+                    let placements = Placements {
+                        release: Some(p),
+                        unregister: None,
                     };
-                    (p.name(), kernels, options)
+                    (p.name(), kernels, placements)
                 })
                 .collect(),
             Function::Unregister => UnregisterUnlock::ALL
@@ -71,11 +70,11 @@ impl Function {
                     } else {
                         ""
                     };
-                    let options = ChildOptions {
-                        unregister_unlock: Some(p),
-                        ..ChildOptions::default()
+                    let placements = Placements {
+                        release: None,
+                        unregister: Some(p),
                     };
-                    (p.name(), kernels, options)
+                    (p.name(), kernels, placements)
                 })
                 .collect(),
         }
@@ -91,7 +90,7 @@ struct Check {
     kernel: KernelVersion,
     checker: CheckerKind,
     #[serde(skip)]
-    options: ChildOptions,
+    placements: Placements,
 }
 
 /// One placement × scenario: the outcome of each checker.
@@ -109,7 +108,33 @@ struct Cell {
 struct CheckerOutcome {
     checker: CheckerKind,
     #[serde(flatten)]
-    outcome: Outcome,
+    result: Observed,
+}
+
+impl CheckerOutcome {
+    /// Whether the check ran and found nothing.
+    fn safe(&self) -> bool {
+        matches!(&self.result, Observed::Outcome(o) if o.observed == Verdict::Safe)
+    }
+
+    /// What it found, in one short word: `uaf`, `deadlock`, `crashed`, ...
+    fn found(&self) -> String {
+        match &self.result {
+            Observed::Outcome(o) => o
+                .violation
+                .as_ref()
+                .map_or(o.observed.to_string(), |v| short(v.kind.as_str())),
+            Observed::Crash(_) => "crashed".to_string(),
+        }
+    }
+
+    /// One line: the outcome's summary, or the crash.
+    fn summary(&self) -> String {
+        match &self.result {
+            Observed::Outcome(o) => o.summary(),
+            Observed::Crash(c) => format!("crashed: {c}"),
+        }
+    }
 }
 
 /// One placement: its cells and whether it is safe.
@@ -134,8 +159,8 @@ struct Table {
     conclusion: String,
 }
 
-/// The notifier scenarios (those that follow the placement override) and the kernel each runs
-/// on, limited to `only` when it is not empty.
+/// The notifier scenarios (those whose model follows the plan's placements) and the kernel
+/// each runs on, limited to `only` when it is not empty.
 fn scenarios(only: &[String]) -> Result<Vec<(&'static str, KernelVersion)>, String> {
     for id in only {
         notifier_catalog::registry::in_catalog(id)?;
@@ -152,8 +177,7 @@ fn scenarios(only: &[String]) -> Result<Vec<(&'static str, KernelVersion)>, Stri
         } else {
             continue;
         };
-        let build = s.build;
-        if placement::follows_override(|| drop(build(kernel))) {
+        if s.follows_placements() {
             out.push((s.id, kernel));
         }
     }
@@ -191,7 +215,7 @@ pub fn run(
     };
     let mut checks = Vec::new();
     for &function in &functions {
-        for (name, _, options) in function.placements() {
+        for (name, _, placements) in function.placements() {
             for &(scenario, kernel) in &scenarios {
                 for &checker in &checkers {
                     checks.push(Check {
@@ -200,7 +224,7 @@ pub fn run(
                         scenario,
                         kernel,
                         checker,
-                        options: options.clone(),
+                        placements,
                     });
                 }
             }
@@ -217,11 +241,20 @@ pub fn run(
             let s = notifier_catalog::registry::scenario(c.scenario)
                 .expect("the scenario was found in the catalogue");
             let spec = default_spec(&s, c.kernel, c.checker);
-            let mut o = check_in_child_with(&exe, c.scenario, c.kernel, &spec, &c.options)
-                .expect("no time limit was set");
-            // A replay token does not carry the placement: it would replay another model.
-            o.replay = None;
-            o
+            let kernel = KernelPlan {
+                version: c.kernel,
+                placements: c.placements,
+            };
+            let plan = check_plan(Target::Catalogue(c.scenario.to_string()), kernel, &spec);
+            match run_in_child(&exe, &plan, None) {
+                Ok(mut o) => {
+                    // A replay token does not carry the placement: it would replay another
+                    // model.
+                    o.replay = None;
+                    Observed::Outcome(Box::new(o))
+                }
+                Err(crash) => Observed::Crash(crash),
+            }
         },
     );
     let seconds = start.elapsed().as_secs_f64();
@@ -251,7 +284,7 @@ fn table(
     function: Function,
     scenarios: &[(&'static str, KernelVersion)],
     checks: &[Check],
-    outcomes: &[Outcome],
+    outcomes: &[Observed],
 ) -> Table {
     let mut rows: Vec<Row> = function
         .placements()
@@ -270,7 +303,7 @@ fn table(
                         })
                         .map(|(c, o)| CheckerOutcome {
                             checker: c.checker,
-                            outcome: o.clone(),
+                            result: o.clone(),
                         })
                         .collect();
                     cell(scenario, kernel, outcomes)
@@ -318,14 +351,10 @@ fn cell(scenario: &'static str, kernel: KernelVersion, outcomes: Vec<CheckerOutc
     // Kinds found, each with the checkers that found it, in checker order.
     let mut found: Vec<(String, Vec<&str>)> = Vec::new();
     for o in &outcomes {
-        if o.outcome.observed == Verdict::Safe {
+        if o.safe() {
             continue;
         }
-        let kind = o
-            .outcome
-            .violation
-            .as_ref()
-            .map_or(o.outcome.observed.to_string(), |v| short(v.kind.as_str()));
+        let kind = o.found();
         let who = short_checker(o.checker);
         match found.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, w)) => w.push(who),
@@ -493,11 +522,7 @@ fn human(t: &Table, checkers: &[CheckerKind]) -> String {
             .iter()
             .filter(|c| !c.safe && !t.undecided.contains(&c.scenario))
         {
-            if let Some(o) = c
-                .outcomes
-                .iter()
-                .find(|o| o.outcome.observed != Verdict::Safe)
-            {
+            if let Some(o) = c.outcomes.iter().find(|o| !o.safe()) {
                 if !shown {
                     s.push('\n');
                     shown = true;
@@ -507,7 +532,7 @@ fn human(t: &Table, checkers: &[CheckerKind]) -> String {
                     r.placement,
                     c.scenario,
                     o.checker,
-                    o.outcome.summary()
+                    o.summary()
                 ));
             }
         }

@@ -7,15 +7,13 @@
 //! lines on stdout; the parent draws the progress bar and writes the files.
 
 use crate::args::FuzzArgs;
-use crate::output::{print, print_json};
+use crate::output::{print, print_json, trace_text};
 use crate::{current_exe, exit};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use notifier_catalog::fuzz::engine::{
-    drivers_of, file_replay_command, fuzz, FuzzConfig, FuzzReport, Stop,
-};
+use notifier_catalog::fuzz::engine::{drivers_of, fuzz, FuzzConfig, FuzzReport, Stop};
 use notifier_catalog::fuzz::Driver;
-use notifier_core::trace::render_columns;
 use notifier_harness::runner::RESULT_MARKER;
+use notifier_harness::Target;
 use serde::Serialize;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
@@ -127,7 +125,8 @@ struct JsonReport {
     saved: Vec<Saved>,
 }
 
-/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure.
+/// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure other than
+/// known kernel defects of the catalogue.
 pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     let config = config(&args)?;
     let bar = if args.json {
@@ -185,7 +184,8 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     let report: FuzzReport = serde_json::from_str(&json)
         .map_err(|e| format!("the fuzzing result is unreadable: {e}"))?;
     let saved = save_all(&report, &args)?;
-    let found = !report.failures.is_empty();
+    // A known kernel defect met again is reported, but is not a finding.
+    let found = report.new_findings().next().is_some();
     if args.json {
         print_json(&JsonReport { report, saved });
     } else {
@@ -219,7 +219,7 @@ fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> 
         let (path, mut file) = create_fresh(&args.out, &base)?;
         let replay = f
             .token(report.kernel)
-            .map(|t| file_replay_command(&path, &t));
+            .map(|t| t.command(&Target::File(path.clone())));
         let mut text = format!(
             "# Found by notifier-check fuzz --kernel {} --seed {} --shard {} (case {}), shrunk \
              to size {} (threads + operations + notifiers) from {}.\n",
@@ -234,9 +234,8 @@ fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> 
             report.kernel,
             f.outcome
                 .replay
-                .as_deref()
-                .and_then(|r| r.split('/').next())
-                .unwrap_or("shuttle-pct")
+                .as_ref()
+                .map_or(notifier_harness::CheckerKind::ShuttlePct, |r| r.checker())
         ));
         text.push_str(&f.minimal.render());
         file.write_all(text.as_bytes())
@@ -285,9 +284,20 @@ fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
         s.push_str("  no failure found\n");
         return s;
     }
-    s.push_str(&format!("{} distinct failures:\n", report.failures.len()));
+    let known = report.failures.len() - report.new_findings().count();
+    s.push_str(&format!(
+        "{} distinct failures ({} new, {known} known kernel defect(s) of the catalogue):\n",
+        report.failures.len(),
+        report.failures.len() - known
+    ));
     for (i, (f, saved)) in report.failures.iter().zip(saved).enumerate() {
         s.push_str(&format!("\n── {}. {}\n", i + 1, f.key));
+        if let Some(k) = &f.known {
+            s.push_str(&format!(
+                "  known kernel defect (catalogue scenario {}): {}\n",
+                k.scenario, k.what
+            ));
+        }
         s.push_str(&format!(
             "  first found by case {} (after {} cases, {} executions); {} case(s) failed this \
              way\n",
@@ -303,12 +313,7 @@ fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
         }
         if let Some(v) = &f.outcome.violation {
             s.push_str(&format!("\n  violation: {v}\n"));
-            let note = format!("{} here", v.kind);
-            let mark = v.step.map(|step| (step, note.as_str()));
-            s.push_str("\n  trace (one column per thread):\n");
-            for line in render_columns(&f.outcome.trace, mark).lines() {
-                s.push_str(&format!("    {}\n", line.trim_end()));
-            }
+            s.push_str(&trace_text(&f.outcome.trace, v));
         }
         if let Some(r) = &saved.replay {
             s.push_str(&format!("\n  replay: {r}\n"));

@@ -3,7 +3,7 @@
 //! lane per thread, the kernel operations in trace order, the violating access marked.
 
 use crate::output::Report;
-use notifier_core::TraceLine;
+use notifier_core::TraceEvent;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
@@ -73,7 +73,7 @@ pub fn render(title: &str, notes: &[String], reports: &[Report]) -> String {
     s.push_str(&matrix(reports));
     let failures: Vec<&Report> = reports
         .iter()
-        .filter(|r| r.violation.is_some() || !r.matches)
+        .filter(|r| r.violation().is_some() || !r.matches)
         .collect();
     if !failures.is_empty() {
         s.push_str("<h2>Counterexamples and mismatches</h2>\n");
@@ -119,11 +119,11 @@ fn matrix(reports: &[Report]) -> String {
             r.kernel,
             r.checker,
             esc(&r.expected_text()),
-            r.expected,
-            r.observed,
-            esc(&r.bound),
-            r.executions,
-            r.seconds,
+            r.expected.verdict,
+            r.observed_text(),
+            esc(&r.bound_text()),
+            r.executions(),
+            r.seconds(),
             if r.matches { "mark-ok" } else { "mark-bad" },
             r.mark(),
         ));
@@ -141,41 +141,41 @@ fn counterexample(i: usize, r: &Report) -> String {
         r.match_text()
     );
     s.push_str(&format!(
-        "<p>expected: {}<br>observed: {} after {} executions ({})</p>\n",
+        "<p>expected: {}<br>observed: {}<br>{}</p>\n",
         esc(&r.expected_text()),
-        r.observed,
-        r.executions,
-        esc(&r.bound)
+        r.observed_text(),
+        esc(r.explored().trim())
     ));
-    if let Some(v) = &r.violation {
+    let trace = r.trace();
+    if let Some(v) = r.violation() {
         s.push_str(&format!(
             "<p><b>violation:</b> {}</p>\n",
             esc(&v.to_string())
         ));
-        if !r.trace.is_empty() {
+        if !trace.is_empty() {
             let mark = Mark {
                 step: v.step,
                 thread: v.thread.clone(),
                 label: format!("{} here", v.kind),
                 unrecorded: format!("{}: {} (access stopped by loom)", v.site, v.function),
-                cause: free_of(&r.trace, v.object.as_deref(), v.step),
+                cause: free_of(trace, v.object.as_deref(), v.step),
             };
             s.push_str(
                 "<p class=\"legend\">One lane per thread, one row per kernel operation in the \
                  order the checker ran them (the number is the trace step). Red: the violating \
                  access; orange: the free it violates. Hover a row for its full text.</p>\n",
             );
-            s.push_str(&timeline(&r.trace, &mark));
+            s.push_str(&timeline(trace, &mark));
         }
     }
-    match &r.replay {
+    match &r.replay_command() {
         Some(cmd) => s.push_str(&format!(
             "<p>replay:</p><code class=\"replay\">{}</code>\n",
             esc(cmd)
         )),
         None => s.push_str("<p>replay: none</p>\n"),
     }
-    if !r.trace.is_empty() {
+    if !trace.is_empty() {
         s.push_str(&format!(
             "<details><summary>the trace as text</summary><pre class=\"trace\">{}</pre>\
              </details>\n",
@@ -200,15 +200,15 @@ struct Mark {
     cause: Option<usize>,
 }
 
-/// The step of the `kfree` of `object` the violation is about: the last one before the
+/// The step of the free of `object` the violation is about: the last one before the
 /// violating step, else (loom: an access not ordered before a later free) the first one.
-fn free_of(trace: &[TraceLine], object: Option<&str>, at: Option<usize>) -> Option<usize> {
-    let freed = format!("kfree {}", object?);
-    let frees = || trace.iter().filter(|l| l.text.ends_with(&freed));
+fn free_of(trace: &[TraceEvent], object: Option<&str>, at: Option<usize>) -> Option<usize> {
+    let object = object?;
+    let frees = || trace.iter().filter(|e| e.op.freed() == Some(object));
     frees()
-        .rfind(|l| at.is_none_or(|a| l.step < a))
+        .rfind(|e| at.is_none_or(|a| e.step < a))
         .or_else(|| frees().next())
-        .map(|l| l.step)
+        .map(|e| e.step)
 }
 
 const LANE: usize = 400;
@@ -220,7 +220,7 @@ const MAX_CHARS: usize = 56;
 
 /// The timeline: one vertical lane per thread (in order of first appearance), one row per
 /// event in trace order, the violating event outlined in red with a marker.
-fn timeline(trace: &[TraceLine], mark: &Mark) -> String {
+fn timeline(trace: &[TraceEvent], mark: &Mark) -> String {
     let mut threads: Vec<&str> = Vec::new();
     for l in trace {
         if !threads.contains(&l.thread.as_str()) {
@@ -325,15 +325,15 @@ fn timeline(trace: &[TraceLine], mark: &Mark) -> String {
         }
         s.push_str("</g>\n");
     };
-    for (i, l) in trace.iter().enumerate() {
-        let marked = mark.step == Some(l.step);
+    for (i, e) in trace.iter().enumerate() {
+        let marked = mark.step == Some(e.step);
         row(
             i,
-            &l.thread,
-            l.step.to_string(),
-            &l.text,
+            &e.thread,
+            e.step.to_string(),
+            &e.text(),
             marked,
-            mark.cause == Some(l.step),
+            mark.cause == Some(e.step),
         );
     }
     if extra {

@@ -5,8 +5,7 @@ use notifier_catalog::registry::{default_spec, srcu};
 use notifier_catalog::scenarios::catalog;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::runner::bound_text;
-use notifier_harness::{CheckerKind, Expectation};
+use notifier_harness::{Bound, CheckerKind, Expectation};
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -29,8 +28,8 @@ struct Check {
     checker: CheckerKind,
     #[serde(flatten)]
     expect: Expectation,
-    /// The default budget, in words.
-    bound: String,
+    /// The default budget.
+    bound: Bound,
 }
 
 fn entries() -> Vec<Entry> {
@@ -45,7 +44,7 @@ fn entries() -> Vec<Entry> {
                         srcu: srcu(&s, kernel),
                         checker,
                         expect: (s.expect)(kernel, checker),
-                        bound: bound_text(&default_spec(&s, kernel, checker)),
+                        bound: Bound::of(&default_spec(&s, kernel, checker)),
                     });
                 }
             }
@@ -71,7 +70,7 @@ pub fn run(json: bool) -> ExitCode {
     let width = entries
         .iter()
         .flat_map(|e| &e.checks)
-        .map(|c| c.bound.len())
+        .map(|c| c.bound.to_string().len())
         .max();
     let width = width.unwrap_or(0);
     let mut s = String::new();
@@ -88,7 +87,7 @@ pub fn run(json: bool) -> ExitCode {
             s.push_str(&format!(
                 "  {kernel:<6} {:<15} {:<width$}  {}\n",
                 c.checker.as_str(),
-                c.bound,
+                c.bound.to_string(),
                 expectation(&c.expect),
             ));
         }

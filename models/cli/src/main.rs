@@ -2,7 +2,9 @@
 //!
 //! Exit status: 0 when every check observed what its scenario expects (for `replay`: the
 //! failure came back), 1 when one did not, 2 for a usage error (bad arguments, unknown scenario,
-//! kernel or checker, malformed replay token), which is reported as one line on stderr.
+//! kernel or checker, malformed replay token), which is reported as one line on stderr; for
+//! `replay` also 3 when the token's schedule does not fit the model (diverged) and 4 when the
+//! replay's process crashed.
 
 mod args;
 mod bench;
@@ -16,18 +18,20 @@ mod output;
 mod pool;
 mod replay;
 
-use args::{ChildArgs, Cli, Command};
+use args::{Cli, Command};
 use clap::error::ErrorKind;
 use clap::Parser;
 use notifier_catalog::child;
-use notifier_catalog::scenarios::notifier::placement::{self, Placements};
-use notifier_harness::runner;
-use notifier_harness::CheckSpec;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The exit status of a usage error.
 pub const USAGE_ERROR: u8 = 2;
+/// The exit status of a replay whose schedule does not fit the model (it could not be
+/// followed: see `replay`).
+pub const DIVERGED: u8 = 3;
+/// The exit status of a replay whose process crashed without a result.
+pub const CRASHED: u8 = 4;
 
 /// Runs the command line.
 fn main() -> ExitCode {
@@ -77,7 +81,7 @@ fn main() -> ExitCode {
             out.as_deref(),
             force,
         ),
-        Command::Child(args) => serve_child(args),
+        Command::Child { plan } => child::serve(&plan).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|message| usage_error(&message))
 }
@@ -121,42 +125,4 @@ fn clap_error(e: &clap::Error) -> ExitCode {
         .filter(|l| !l.is_empty())
         .collect();
     usage_error(&format!("{} (see --help)", one_line.join(" ")))
-}
-
-/// `__child`: one check or replay in this process, reported as one result line on stdout.
-fn serve_child(args: ChildArgs) -> Result<ExitCode, String> {
-    placement::set_override(Placements {
-        release: args.release_unlock,
-        unregister: args.unregister_unlock,
-    });
-    runner::set_instrumentation(!args.untraced);
-    let spec = |checker| CheckSpec {
-        checker,
-        preemption_bound: args.preemption_bound,
-        iterations: args.iterations,
-        seed: args.seed,
-        pct_depth: args.pct_depth,
-    };
-    if let Some(file) = &args.scenario_file {
-        match (&args.replay, args.kernel, args.checker) {
-            (Some(token), ..) => child::serve_replay_file(file, &token.parse()?)?,
-            (None, Some(kernel), Some(checker)) => {
-                child::serve_check_file(file, kernel, &spec(checker))?
-            }
-            _ => {
-                return Err(
-                    "__child --scenario-file needs --replay, or --kernel and --checker".into(),
-                )
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    match (args.replay, args.scenario, args.kernel, args.checker) {
-        (Some(token), ..) => child::serve_replay(&token.parse()?)?,
-        (None, Some(scenario), Some(kernel), Some(checker)) => {
-            child::serve_check(&scenario, kernel, &spec(checker))?
-        }
-        _ => return Err("__child needs --replay, or --scenario, --kernel and --checker".into()),
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -1,109 +1,89 @@
-//! `notifier-check replay <token>`: run a failing execution again, in a child process.
+//! `notifier-check replay <token>`: run a failing execution again, in a child process, and say
+//! whether it showed the token's failure again.
+//!
+//! Exit status: 0 reproduced (the same violation — kind, object, function, site and step — at
+//! the token's execution); 1 not reproduced (the execution was found again and showed something
+//! else); 3 diverged (the token's schedule does not fit this model: it cannot be followed); 4
+//! the replay's process crashed; 2 a usage error.
 
-use crate::check::{expectation, with_file_replay};
-use crate::output::{print, print_json, Report};
-use crate::{current_exe, exit};
-use notifier_catalog::child::{replay_file_in_child, replay_in_child};
-use notifier_catalog::fuzz::engine::FILE_TOKEN;
-use notifier_catalog::registry::target;
+use crate::check::expectation;
+use crate::output::{columns, print, print_json, Report};
+use crate::{current_exe, CRASHED, DIVERGED};
+use notifier_catalog::child::run_in_child;
+use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
-use notifier_harness::runner::CheckerReplay;
-use notifier_harness::{Outcome, Verdict};
+use notifier_core::srcu::SrcuImpl;
+use notifier_harness::runner::{judge, ReplayVerdict};
+use notifier_harness::{Expectation, Target};
 use serde::Serialize;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `replay --json`: the check's report plus whether the failure came back.
+/// `replay --json`: what the replay showed, and the check's report.
 #[derive(Debug, Serialize)]
 struct ReplayReport {
-    token: String,
-    reproduced: bool,
-    /// Why not, when it did not.
-    divergence: Option<String>,
+    /// The token replayed (the report's own `token` is that of the failure the replay found,
+    /// if any).
+    replayed: ReplayToken,
+    /// Reproduced, not reproduced or diverged (`null` when the replay's process crashed).
+    result: Option<ReplayVerdict>,
     #[serde(flatten)]
     report: Report,
 }
 
-/// Replays `token` (on the scenario file `file`, if given); exit status 0 iff the failure
-/// came back as the token says.
+/// Replays `token` (on the scenario file `file`, if given).
 pub fn run(token: &str, file: Option<&Path>, json: bool) -> Result<ExitCode, String> {
     let token: ReplayToken = token.parse()?;
     let checker = token.checker.checker();
-    let (outcome, report_of): (Outcome, Box<dyn FnOnce(Outcome) -> Report>) = match file {
-        Some(file) => {
-            if token.scenario != FILE_TOKEN {
-                return Err(format!(
-                    "with --scenario-file the token's scenario part is '{FILE_TOKEN}', not '{}'",
-                    token.scenario
-                ));
-            }
+    let target = token.target(file)?;
+    let (name, expect, srcu): (String, Expectation, Option<SrcuImpl>) = match &target {
+        Target::File(file) => {
             let scenario = notifier_catalog::fuzz::load(file, token.kernel)?;
             let expect = expectation(scenario.file.expect.as_ref(), token.kernel)
                 .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
-            let outcome = replay_file_in_child(&current_exe()?, file, &token);
-            let outcome = with_file_replay(outcome, file, token.kernel);
-            let name = file.display().to_string();
-            let kernel = token.kernel;
             let srcu = Some(notifier_catalog::fuzz::srcu(&scenario));
-            (
-                outcome,
-                Box::new(move |o| Report::new(&name, kernel, srcu, checker, expect, o)),
-            )
+            (file.display().to_string(), expect, srcu)
         }
-        None => {
-            if token.scenario == FILE_TOKEN {
-                return Err(format!(
-                    "token '{}' names a scenario file: pass it with --scenario-file FILE",
-                    token.short()
-                ));
-            }
-            let scenario = target(&token.scenario, token.kernel)?;
-            let outcome = replay_in_child(&current_exe()?, &token);
-            let expect = (scenario.expect)(token.kernel, checker);
-            let (id, kernel) = (scenario.id, token.kernel);
-            let srcu = notifier_catalog::registry::srcu(&scenario, kernel);
+        Target::Catalogue(id) => {
+            let scenario = registry::target(id, token.kernel)?;
             (
-                outcome,
-                Box::new(move |o| Report::new(id, kernel, srcu, checker, expect, o)),
+                scenario.id.to_string(),
+                (scenario.expect)(token.kernel, checker),
+                registry::srcu(&scenario, token.kernel),
             )
         }
     };
-    let divergence = divergence(&token.checker, &outcome);
-    let report = report_of(outcome);
-    let reproduced = divergence.is_none();
+    let result = run_in_child(&current_exe()?, &token.plan(target.clone()), None);
+    let verdict = result.as_ref().ok().map(|o| judge(&token.checker, o));
+    let report = Report::new(&name, target, token.kernel, srcu, checker, expect, result);
+    let code = match &verdict {
+        Some(ReplayVerdict::Reproduced) => ExitCode::SUCCESS,
+        Some(ReplayVerdict::NotReproduced { .. }) => ExitCode::FAILURE,
+        Some(ReplayVerdict::Diverged { .. }) => ExitCode::from(DIVERGED),
+        None => ExitCode::from(CRASHED),
+    };
     if json {
         print_json(&ReplayReport {
-            token: token.to_string(),
-            reproduced,
-            divergence,
+            replayed: token,
+            result: verdict,
             report,
         });
     } else {
-        let verdict = match &divergence {
-            None => "reproduced".to_string(),
-            Some(why) => format!("NOT reproduced: {why}"),
+        let said = match &verdict {
+            Some(v) => v.to_string(),
+            None => "CRASHED: the replay's process gave no result".to_string(),
         };
-        let mut s = format!("replay of {}: {verdict}\n", token.short());
-        s.push_str(&format!(
-            "  explored: {} executions in {:.3} s ({})\n",
-            report.executions, report.seconds, report.bound
-        ));
+        let mut s = format!("replay of {}: {said}\n", token.short());
+        s.push_str(&report.explored());
         s.push_str(&report.failure_details());
+        if matches!(verdict, Some(ReplayVerdict::Diverged { .. })) {
+            s.push_str(&columns(
+                "the execution as far as it followed the schedule",
+                report.trace(),
+                None,
+            ));
+        }
         print(&s);
     }
-    Ok(exit(reproduced))
-}
-
-/// Why the replay did not find the failure the token names, if it did not.
-fn divergence(replay: &CheckerReplay, outcome: &Outcome) -> Option<String> {
-    if outcome.observed == Verdict::Safe {
-        return Some("no execution failed".to_string());
-    }
-    match replay {
-        CheckerReplay::Loom { execution, .. } if outcome.executions != *execution => Some(format!(
-            "the first failure is at execution {}, the token says {execution}",
-            outcome.executions
-        )),
-        _ => None,
-    }
+    Ok(code)
 }

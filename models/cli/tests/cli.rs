@@ -44,15 +44,17 @@ const NO_FLIP_PCT: [&str; 12] = [
 
 /// The report of a check that found srcu-no-flip's violation, as the expectation says.
 fn assert_grace_period_violation(r: &Value) {
-    assert_eq!(r["observed"], "violation", "{r:#}");
-    assert_eq!(r["expected"], "violation");
+    let o = &r["outcome"];
+    assert_eq!(o["observed"], "violation", "{r:#}");
+    assert_eq!(r["expected"]["verdict"], "violation");
+    assert_eq!(r["expected"]["violation"]["kind"], "grace-period");
     assert_eq!(r["matches"], true);
-    let v = &r["violation"];
+    let v = &o["violation"];
     assert_eq!(v["kind"], "grace-period", "{v:#}");
     assert_eq!(v["site"], "synchronize_srcu", "{v:#}");
     assert_eq!(v["thread"], "U", "{v:#}");
     let step = v["step"].as_u64().expect("a step") as usize;
-    let trace = r["trace"].as_array().unwrap();
+    let trace = o["trace"].as_array().unwrap();
     assert_eq!(trace[step]["step"], step as u64);
     assert_eq!(
         trace[step]["thread"], "U",
@@ -62,7 +64,19 @@ fn assert_grace_period_violation(r: &Value) {
         trace.iter().any(|l| l["thread"] == "R"),
         "the reader is in the trace"
     );
-    assert!(r["executions"].as_u64().unwrap() >= 1);
+    // The trace is structured: the reader's srcu_read_lock, as data.
+    assert!(
+        trace
+            .iter()
+            .any(|e| e["thread"] == "R" && e["op"]["kind"] == "srcu-read-lock"),
+        "{trace:#?}"
+    );
+    assert!(o["executions"].as_u64().unwrap() >= 1);
+    // The token is the scenario, the kernel and the outcome's replay.
+    let token = r["token"].as_str().unwrap();
+    let part = o["replay"].as_str().unwrap();
+    assert_eq!(token, format!("srcu-no-flip/v3.16/{part}"));
+    assert!(part.contains(&format!("/grace-period@{step}/")), "{part}");
 }
 
 #[test]
@@ -73,13 +87,16 @@ fn check_json_with_loom_finds_the_missing_flip() {
         (&r["scenario"], &r["kernel"], &r["checker"]),
         (&"srcu-no-flip".into(), &"v3.16".into(), &"loom".into())
     );
-    assert_eq!(r["bound"], "unbounded, exhaustive");
-    assert_grace_period_violation(&r);
-    let replay = format!(
-        "notifier-check replay srcu-no-flip/v3.16/loom/unbounded/exec={}",
-        r["executions"]
+    assert_eq!(
+        r["outcome"]["bound"],
+        serde_json::json!({"kind": "exhaustive"})
     );
-    assert_eq!(r["replay"], replay.as_str());
+    assert_grace_period_violation(&r);
+    let path = format!(
+        "srcu-no-flip/v3.16/loom/unbounded/exec={}/",
+        r["outcome"]["executions"]
+    );
+    assert!(r["token"].as_str().unwrap().starts_with(&path), "{r:#}");
 }
 
 #[test]
@@ -87,12 +104,15 @@ fn check_json_with_pct_finds_the_missing_flip() {
     let (code, r) = check(&NO_FLIP_PCT);
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["checker"], "shuttle-pct");
-    assert_eq!(r["bound"], "2000 iterations, seed 1, PCT depth 3");
+    assert_eq!(
+        r["outcome"]["bound"],
+        serde_json::json!({"kind": "iterations", "value": 2000, "seed": 1, "pct_depth": 3})
+    );
     assert_grace_period_violation(&r);
-    let replay = r["replay"].as_str().unwrap();
+    let token = r["token"].as_str().unwrap();
     assert!(
-        replay.starts_with("notifier-check replay srcu-no-flip/v3.16/shuttle-pct/"),
-        "{replay}"
+        token.starts_with("srcu-no-flip/v3.16/shuttle-pct/"),
+        "{token}"
     );
 }
 
@@ -111,15 +131,19 @@ fn check_json_with_random_finds_classic_srcu_safe() {
         "5",
     ]);
     assert_eq!(code, 0, "{r:#}");
+    let o = &r["outcome"];
     assert_eq!(
-        (&r["expected"], &r["observed"], &r["matches"]),
+        (&r["expected"]["verdict"], &o["observed"], &r["matches"]),
         (&"safe".into(), &"safe".into(), &true.into())
     );
-    assert_eq!(r["executions"], 300, "every iteration ran");
-    assert_eq!(r["bound"], "300 iterations, seed 5");
-    assert!(r["violation"].is_null() && r["replay"].is_null());
-    assert_eq!(r["trace"], Value::Array(Vec::new()));
-    assert!(r["seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(o["executions"], 300, "every iteration ran");
+    assert_eq!(
+        o["bound"],
+        serde_json::json!({"kind": "iterations", "value": 300, "seed": 5})
+    );
+    assert!(o["violation"].is_null() && o["replay"].is_null() && r["token"].is_null());
+    assert_eq!(o["trace"], Value::Array(Vec::new()));
+    assert!(o["seconds"].as_f64().unwrap() >= 0.0);
 }
 
 #[test]
@@ -136,11 +160,11 @@ fn a_check_that_misses_its_expected_violation_exits_1() {
         "1",
     ]);
     assert_eq!(
-        (code, &r["observed"], &r["matches"]),
+        (code, &r["outcome"]["observed"], &r["matches"]),
         (1, &"safe".into(), &false.into()),
         "{r:#}"
     );
-    assert_eq!(r["executions"], 1);
+    assert_eq!(r["outcome"]["executions"], 1);
 }
 
 #[test]
@@ -181,32 +205,71 @@ fn replay(token: &str) -> (i32, Value) {
 fn replay_reproduces_loom_and_pct_failures_exactly() {
     for args in [&NO_FLIP_LOOM[..], &NO_FLIP_PCT[..]] {
         let (_, r) = check(args);
-        let command = r["replay"].as_str().unwrap();
-        let token = command.strip_prefix("notifier-check replay ").unwrap();
+        let token = r["token"].as_str().unwrap();
         let (code, again) = replay(token);
         assert_eq!(code, 0, "{again:#}");
-        assert_eq!(again["reproduced"], true);
-        assert_eq!(again["token"], token);
+        assert_eq!(again["result"], serde_json::json!({"kind": "reproduced"}));
+        assert_eq!(again["replayed"], token);
+        let (first, o) = (&r["outcome"], &again["outcome"]);
         assert_eq!(
-            again["violation"], r["violation"],
+            o["violation"], first["violation"],
             "same violation, same step"
         );
-        assert_eq!(again["trace"], r["trace"]);
-        assert_eq!(again["replay"], r["replay"]);
+        assert_eq!(o["trace"], first["trace"]);
+        assert_eq!(o["replay"], first["replay"]);
+        assert_eq!(again["token"], r["token"]);
     }
 }
 
+/// A loom token whose execution fails elsewhere: "not reproduced" (exit 1), naming where the
+/// first failure is.
 #[test]
 fn replay_of_the_wrong_loom_execution_says_so() {
-    let (code, r) = replay("srcu-no-flip/v3.16/loom/unbounded/exec=999");
-    assert_eq!((code, &r["reproduced"]), (1, &false.into()), "{r:#}");
-    assert!(
-        r["divergence"]
-            .as_str()
-            .unwrap()
-            .contains("the token says 999"),
-        "{r:#}"
+    let (_, r) = check(&NO_FLIP_LOOM);
+    let token = r["token"].as_str().unwrap();
+    let executions = r["outcome"]["executions"].as_u64().unwrap();
+    let later = token.replace(
+        &format!("/exec={executions}/"),
+        &format!("/exec={}/", executions + 1),
     );
+    let (code, again) = replay(&later);
+    assert_eq!(
+        (code, &again["result"]["kind"]),
+        (1, &"not-reproduced".into()),
+        "{again:#}"
+    );
+    let reason = again["result"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("the first failure is at execution {executions}")),
+        "{reason}"
+    );
+}
+
+/// S2's failure token from v3.16 replayed on v3.17, where S2 is safe: the schedule does not
+/// fit, so the replay diverges (exit 3), and says where, in its own words; before, shuttle's
+/// "schedule ended early" panic was reported as "reproduced" (exit 0).
+#[test]
+fn a_token_replayed_on_another_kernel_diverges() {
+    let (_, r) = check(&[
+        "--scenario",
+        "S2",
+        "--kernel",
+        "v3.16",
+        "--checker",
+        "shuttle-pct",
+    ]);
+    let token = r["token"].as_str().unwrap();
+    assert!(token.starts_with("S2/v3.16/shuttle-pct/"), "{token}");
+    let (code, again) = replay(&token.replacen("/v3.16/", "/v3.17/", 1));
+    assert_eq!(code, 3, "{again:#}");
+    assert_eq!(again["result"]["kind"], "diverged", "{again:#}");
+    assert!(again["result"]["step"].is_u64(), "{again:#}");
+    assert!(again["outcome"]["violation"].is_null(), "{again:#}");
+    let text = stdout(&run(&["replay", &token.replacen("/v3.16/", "/v3.17/", 1)]));
+    assert!(text.contains(": DIVERGED at step "), "{text}");
+    for internal in ["scheduled task", "schedule ended early", "panicked"] {
+        assert!(!text.contains(internal), "{internal}: {text}");
+    }
 }
 
 #[test]
@@ -227,7 +290,7 @@ fn list_shows_every_scenario_kernel_and_checker() {
             if !c["blind"].is_null() {
                 assert_eq!(c["verdict"], "safe", "a blind checker must observe safe");
             }
-            assert!(!c["bound"].as_str().unwrap().is_empty());
+            assert!(c["bound"]["kind"].is_string(), "{c:#}");
         }
         assert!(human.contains(&format!("{}: ", s["id"].as_str().unwrap())));
     }
@@ -382,10 +445,20 @@ fn bad_input_is_one_line_and_exit_2() {
         "srcu-no-flip/v3.16/shuttle-pct/zz",
         "srcu-no-flip/v3.16/shuttle-pct/91",
         "srcu-no-flip/v3.16/shuttle-pct/910214b2f8a4a596b2bfab380024092449922409ff",
-        "srcu-no-flip/v3.16/loom/pb=x/exec=1",
-        "srcu-no-flip/v2.6/loom/unbounded/exec=1",
-        "nope/v3.16/loom/unbounded/exec=1",
+        "srcu-no-flip/v3.16/loom/pb=x/exec=1/leak",
+        "srcu-no-flip/v3.16/loom/pb=256/exec=1/leak",
+        "srcu-no-flip/v3.16/loom/unbounded/exec=1",
+        "srcu-no-flip/v2.6/loom/unbounded/exec=1/leak",
+        "nope/v3.16/loom/unbounded/exec=1/leak",
     ] {
         assert_usage_error(&["replay", token], "");
+    }
+    // Beyond what loom can take (it keeps the bound in a u8): a usage error, not a panic in
+    // the checker with a replay token that `replay` then refuses.
+    for bound in ["256", "18446744073709551615"] {
+        assert_usage_error(
+            &[&base[..], &["loom", "--preemption-bound", bound]].concat(),
+            "--preemption-bound",
+        );
     }
 }

@@ -40,15 +40,19 @@ fn fuzz_json(out: &Path) -> (i32, Value) {
     (o.status.code().expect("exited"), v)
 }
 
-/// A small fuzzing run finds Hazard A on v3.16, saves the shrunk scenario with its replay
-/// command, which reproduces it; a second run saves next to it without overwriting it.
+/// A small fuzzing run finds Hazard A on v3.16, reports it as the known kernel defect that
+/// catalogue scenario S2 shows (so the run exits 0: it found nothing new), saves the shrunk
+/// scenario with its replay command, which reproduces it; a second run saves next to it
+/// without overwriting it.
 #[test]
 fn fuzz_saves_each_failure_with_a_replay_that_reproduces_it() {
     let out = scratch("fuzz");
     let (code, r) = fuzz_json(&out);
-    assert_eq!(code, 1, "a run that finds a failure exits 1: {r:#}");
     assert_eq!(r["cases"], 12);
     let failures = r["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1, "{r:#}");
+    assert_eq!(failures[0]["known"]["scenario"], "S2", "{r:#}");
+    assert_eq!(code, 0, "only a known kernel defect was met: {r:#}");
     let hazard_a = failures
         .iter()
         .position(|f| {
@@ -100,4 +104,33 @@ fn a_malformed_scenario_file_is_a_usage_error() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A failure that is not a known kernel defect is a finding: exit status 1. The hmm driver
+/// before commit 6d7c3cde93c1 frees its notifier at once after
+/// `mmu_notifier_unregister_no_release` (a driver bug, not the kernel's).
+#[test]
+fn a_new_finding_exits_1() {
+    let out = scratch("fuzz-hmm");
+    let o = run(&[
+        "fuzz",
+        "--kernel",
+        "v3.17",
+        "--driver",
+        "hmm",
+        "--cases",
+        "20",
+        "--json",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    let r: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    let failures = r["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty(), "{r:#}");
+    assert!(failures.iter().all(|f| f["known"].is_null()), "{r:#}");
+    assert!(failures.iter().any(|f| f["key"]["kind"] == "use-after-free"
+        && f["key"]["function"] == "__mmu_notifier_invalidate_range_start"));
+    assert_eq!(o.status.code(), Some(1), "{r:#}");
+    let _ = std::fs::remove_dir_all(&out);
 }

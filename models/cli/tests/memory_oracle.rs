@@ -9,8 +9,8 @@ use notifier_catalog::registry;
 use notifier_catalog::scenarios::memory::{self, Planted, PlantedBug};
 use notifier_catalog::Scenario;
 use notifier_core::KernelVersion;
-use notifier_harness::runner::stress_std;
-use notifier_harness::{CheckerKind, Outcome};
+use notifier_harness::runner::{stress_std, RunOptions};
+use notifier_harness::{CheckerKind, KernelPlan, Outcome, Run};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,8 +43,11 @@ fn check_everywhere(id: &str, bug: PlantedBug) -> Vec<Outcome> {
     for checker in CheckerKind::ALL {
         let spec = registry::default_spec(&s, KERNEL, checker);
         let o = match checker {
-            CheckerKind::Loom => check_in_child(Path::new(EXE), id, KERNEL, &spec),
-            _ => (s.build)(KERNEL).check(&spec),
+            CheckerKind::Loom => check_in_child(Path::new(EXE), id, KERNEL, &spec)
+                .expect("the check's process reports"),
+            _ => s
+                .model(&KernelPlan::version(KERNEL))
+                .run(&Run::Check(spec.clone()), &RunOptions::default()),
         };
         report(&format!("{id} {checker}"), &o);
         let expected = (s.expect)(KERNEL, checker);

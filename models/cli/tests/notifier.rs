@@ -7,7 +7,8 @@ use notifier_catalog::child::{check_in_child, replay_in_child};
 use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
 use notifier_core::KernelVersion;
-use notifier_harness::{CheckerKind, Outcome};
+use notifier_harness::runner::{judge, ReplayVerdict};
+use notifier_harness::{CheckerKind, Outcome, Target};
 use std::path::Path;
 
 #[path = "common/catalogue.rs"]
@@ -72,16 +73,20 @@ fn unlock_after_synchronize_deadlocks() {
 fn replays_to_the_same_violation(checker: CheckerKind) {
     let scenario = registry::scenario("S2").expect("S2");
     let spec = registry::default_spec(&scenario, KernelVersion::V3_16, checker);
-    let first: Outcome = check_in_child(Path::new(EXE), "S2", KernelVersion::V3_16, &spec);
+    let first: Outcome = check_in_child(Path::new(EXE), "S2", KernelVersion::V3_16, &spec)
+        .expect("the check's process reports");
     let v = first.violation.clone().expect("S2 on v3.16 fails");
-    let command = first.replay.clone().expect("a replay command");
-    let token: ReplayToken = command
-        .split_whitespace()
-        .last()
-        .expect("token")
-        .parse()
-        .expect("the printed token parses");
-    let again = replay_in_child(Path::new(EXE), &token);
+    let replay = first.replay.clone().expect("a replay");
+    let token: ReplayToken = ReplayToken::new(
+        &Target::Catalogue("S2".to_string()),
+        KernelVersion::V3_16,
+        replay,
+    )
+    .to_string()
+    .parse()
+    .expect("the printed token parses");
+    let again = replay_in_child(Path::new(EXE), &token).expect("the replay's process reports");
+    assert_eq!(judge(&token.checker, &again), ReplayVerdict::Reproduced);
     let w = again.violation.clone().expect("the replay fails too");
     assert_eq!(
         (w.kind, &w.function, &w.site, &w.object),

@@ -18,8 +18,8 @@ use notifier_catalog::scenarios::srcu::{self, Shape};
 use notifier_catalog::Scenario;
 use notifier_core::srcu::{SrcuImpl, SrcuVariant};
 use notifier_core::KernelVersion;
-use notifier_harness::runner::stress_std;
-use notifier_harness::{CheckerKind, Outcome, Verdict};
+use notifier_harness::runner::{stress_std, RunOptions};
+use notifier_harness::{CheckerKind, KernelPlan, Outcome, Run, Verdict};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,8 +43,12 @@ fn check(id: &str, kernel: KernelVersion, checker: CheckerKind) -> Outcome {
     let s = scenario(id);
     let spec = registry::default_spec(&s, kernel, checker);
     let o = match checker {
-        CheckerKind::Loom => check_in_child(Path::new(EXE), id, kernel, &spec),
-        CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => (s.build)(kernel).check(&spec),
+        CheckerKind::Loom => {
+            check_in_child(Path::new(EXE), id, kernel, &spec).expect("the check's process reports")
+        }
+        CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => s
+            .model(&KernelPlan::version(kernel))
+            .run(&Run::Check(spec.clone()), &RunOptions::default()),
     };
     println!("{id} {kernel} {checker}: {}", o.summary());
     let expected = (s.expect)(kernel, checker);

@@ -7,7 +7,8 @@
 
 use notifier_core::backend::JoinOps;
 use notifier_core::{
-    Backend, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task, ViolationKind,
+    Backend, Errno, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, MmuNotifierRange,
+    MnRef, OpsId, Task, ViolationKind,
 };
 use notifier_harness::runner::check_in_process;
 use notifier_harness::{CheckSpec, CheckerKind, Model, Verdict};
@@ -30,8 +31,15 @@ impl<B: Backend> MmuNotifierOps<B> for Driver {
         }
     }
 
-    fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, _: MmRef) {
+    fn invalidate_range_start(
+        &self,
+        k: &Arc<Kernel<B>>,
+        cur: &Task,
+        mn: MnRef,
+        _: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
         k.notifier(mn).obj().touch(cur, "driver state", true);
+        Ok(())
     }
 }
 
@@ -57,8 +65,9 @@ impl Model for ExitWithWalker {
         };
         let walker = {
             let k = Arc::clone(&k);
+            // An rmap walker: invalidate_range_start, then invalidate_range_end.
             main.spawn::<B, _>("W", 0, move |t| {
-                k.__mmu_notifier_invalidate_range_start(t, mm)
+                let _ = k.invalidate_range(t, mm, Invalidator::RMAP);
             })
         };
         let worker = {
@@ -96,7 +105,7 @@ pub fn main() {
 
     // Freeing after a grace period: safe under shuttle-pct and under loom at preemption
     // bound 1 (a bounded search: say so when you report it). A loom check that can fail may
-    // abort the process; run such checks in a child (`runner::check_in_child`).
+    // abort the process; run such checks in a child process (`runner::child::run` with a `Plan`).
     for (checker, bound) in [
         (CheckerKind::ShuttlePct, None),
         (CheckerKind::Loom, Some(1)),

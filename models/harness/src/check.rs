@@ -1,8 +1,10 @@
-//! The vocabulary of a check: the checkers, what a check is expected to show, how to run it,
-//! and what it observed.
+//! The vocabulary of a check: the checkers, what a check is expected to show, and how to run
+//! it (what it observed is an [`Outcome`]).
 
-use crate::runner::CheckerReplay;
-use notifier_core::{TraceLine, Violation, ViolationKind};
+use crate::outcome::Outcome;
+use crate::plan::Run;
+use crate::runner::RunOptions;
+use notifier_core::{Violation, ViolationKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -89,7 +91,8 @@ pub struct ExpectedViolation {
     /// The kernel function it must be reported in; `a|b` accepts either, for scenarios whose
     /// first failing execution may legitimately be found in more than one thread.
     pub function: &'static str,
-    /// The innermost operation, if it matters.
+    /// The innermost operation, if it matters; `a|b` accepts either (a walker's race found in
+    /// its start walk or its end walk).
     pub site: Option<&'static str>,
     /// The object, if it matters ("notifier A"); `a|b` accepts either, for scenarios in
     /// which either of two objects may be the one the violation concerns.
@@ -99,12 +102,18 @@ pub struct ExpectedViolation {
 impl ExpectedViolation {
     /// Whether `v` is this violation.
     pub fn matches(&self, v: &Violation) -> bool {
-        v.kind == self.kind
-            && self.function.split('|').any(|f| v.function == f)
-            && self.site.is_none_or(|s| v.site == s)
+        self.matches_place(v.kind, &v.function, &v.site)
             && self
                 .object
                 .is_none_or(|o| o.split('|').any(|o| v.object.as_deref() == Some(o)))
+    }
+
+    /// Whether a violation of `kind` reported in `function` at `site` is this one, whatever
+    /// object it concerns.
+    pub fn matches_place(&self, kind: ViolationKind, function: &str, site: &str) -> bool {
+        kind == self.kind
+            && self.function.split('|').any(|f| function == f)
+            && self.site.is_none_or(|s| s.split('|').any(|s| site == s))
     }
 }
 
@@ -167,62 +176,51 @@ impl Expectation {
     }
 }
 
+/// The largest preemption bound loom takes (it keeps the bound in a `u8`).
+pub const MAX_PREEMPTION_BOUND: usize = u8::MAX as usize;
+
 /// How to run one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckSpec {
     /// The checker.
     pub checker: CheckerKind,
-    /// loom's preemption bound (`None`: unbounded, exhaustive).
+    /// loom's preemption bound (`None`: unbounded, exhaustive); at most
+    /// [`MAX_PREEMPTION_BOUND`].
     pub preemption_bound: Option<usize>,
-    /// shuttle's iteration budget.
+    /// shuttle's iteration budget (at least 1).
     pub iterations: usize,
     /// shuttle's seed.
     pub seed: u64,
-    /// PCT's depth (number of priority-change points plus one).
+    /// PCT's depth (number of priority-change points plus one; at least 1).
     pub pct_depth: usize,
 }
 
-/// What one check observed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    /// The verdict.
-    pub observed: Verdict,
-    /// The violation, if one was found.
-    pub violation: Option<Violation>,
-    /// Executions explored (loom) or iterations run (shuttle), up to and including a failure.
-    pub executions: u64,
-    /// The bound, in words ("unbounded, exhaustive", "preemption bound 3", "1000 iterations,
-    /// seed 1, PCT depth 3").
-    pub bound: String,
-    /// Wall-clock seconds of the check.
-    pub seconds: f64,
-    /// The failing execution's trace (empty when safe).
-    pub trace: Vec<TraceLine>,
-    /// How to replay the failure, if any: the checker's part of the replay token (see
-    /// [`CheckerReplay`]); the catalogue turns it into the `notifier-check replay` command.
-    pub replay: Option<String>,
-}
-
-impl Outcome {
-    /// One line: verdict, executions, bound, time and the violation, if any.
-    pub fn summary(&self) -> String {
-        let mut line = format!(
-            "{} after {} executions ({}, {:.2} s)",
-            self.observed, self.executions, self.bound, self.seconds
-        );
-        if let Some(v) = &self.violation {
-            line.push_str(&format!(" {v}"));
+impl CheckSpec {
+    /// Whether the checkers can run this spec: a readable reason when they cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        match self.checker {
+            CheckerKind::Loom => match self.preemption_bound {
+                Some(pb) if pb > MAX_PREEMPTION_BOUND => Err(format!(
+                    "preemption bound {pb} is out of range (loom takes 0 to \
+                     {MAX_PREEMPTION_BOUND})"
+                )),
+                _ => Ok(()),
+            },
+            CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct if self.iterations == 0 => {
+                Err("a shuttle check needs at least one iteration".to_string())
+            }
+            CheckerKind::ShuttlePct if self.pct_depth == 0 => {
+                Err("PCT's depth is at least 1".to_string())
+            }
+            _ => Ok(()),
         }
-        line
     }
 }
 
-/// A model that a checker can run, behind a trait object.
+/// A model that a checker can run, behind a trait object (every [`crate::Model`] is one).
 pub trait Checkable: Send + Sync {
-    /// Runs one check in this process.
-    fn check(self: Arc<Self>, spec: &CheckSpec) -> Outcome;
-    /// Replays a failure in this process (see [`crate::runner::replay_in_process`]).
-    fn replay(self: Arc<Self>, replay: &CheckerReplay) -> Outcome;
+    /// Runs `run` (a check or a replay) in this process.
+    fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome;
     /// The SRCU implementation it runs (see [`crate::Model::srcu`]).
     fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl>;
 }

@@ -15,7 +15,8 @@ use notifier_core::{Backend, Oracle, Task};
 ///
 /// ```
 /// use notifier_core::backend::JoinOps;
-/// use notifier_core::{Backend, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
+/// use notifier_core::{Backend, Errno, Invalidator, Kernel, KernelConfig, MmuNotifierOps};
+/// use notifier_core::{MmuNotifierRange, MnRef, OpsId, Task};
 /// use notifier_core::ViolationKind;
 /// use notifier_harness::runner::check_in_process;
 /// use notifier_harness::{CheckSpec, CheckerKind, Model, Verdict};
@@ -24,8 +25,15 @@ use notifier_core::{Backend, Oracle, Task};
 /// /// The driver: `invalidate_range_start` touches the object embedding the notifier.
 /// struct Mirror;
 /// impl<B: Backend> MmuNotifierOps<B> for Mirror {
-///     fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, _: MmRef) {
+///     fn invalidate_range_start(
+///         &self,
+///         k: &Arc<Kernel<B>>,
+///         cur: &Task,
+///         mn: MnRef,
+///         _: &MmuNotifierRange,
+///     ) -> Result<(), Errno> {
 ///         k.notifier(mn).obj().touch(cur, "mirror lock", true);
+///         Ok(())
 ///     }
 /// }
 ///
@@ -39,7 +47,8 @@ use notifier_core::{Backend, Oracle, Task};
 ///         k.mmgrab(main, mm); // the walker's pin
 ///         let walker = {
 ///             let k = Arc::clone(&k);
-///             main.spawn::<B, _>("W", 0, move |t| k.__mmu_notifier_invalidate_range_start(t, mm))
+///             // An rmap walker: invalidate_range_start, then invalidate_range_end.
+///             main.spawn::<B, _>("W", 0, move |t| k.invalidate_range(t, mm, Invalidator::RMAP))
 ///         };
 ///         let driver = {
 ///             let k = Arc::clone(&k);
@@ -48,7 +57,7 @@ use notifier_core::{Backend, Oracle, Task};
 ///                 k.kfree_notifier(t, a); // no grace period: the bug
 ///             })
 ///         };
-///         walker.join();
+///         let _ = walker.join();
 ///         driver.join();
 ///         k.mmdrop(main, mm);
 ///         k.mmput(main, mm);
@@ -66,7 +75,7 @@ use notifier_core::{Backend, Oracle, Task};
 /// assert_eq!(outcome.observed, Verdict::Violation);
 /// let v = outcome.violation.unwrap();
 /// assert_eq!(v.kind, ViolationKind::UseAfterFree);
-/// assert_eq!(v.function, "__mmu_notifier_invalidate_range_start");
+/// assert!(v.function.starts_with("__mmu_notifier_invalidate_range_"));
 /// assert_eq!(v.object.as_deref(), Some("notifier A"));
 /// ```
 pub trait Model: Send + Sync + 'static {

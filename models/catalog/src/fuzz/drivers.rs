@@ -3,9 +3,11 @@
 
 use super::format::Driver;
 use crate::scenarios::notifier::drivers::{
-    DeferFreeWhileLinked, FlushOnly, HmmMirror, UnlinkThenDefer,
+    AmdkfdPut, DeferFreeWhileLinked, FailsNonBlocking, FlushOnly, HmmMirror, UnlinkThenDefer,
 };
-use notifier_core::{Backend, Kernel, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
+use notifier_core::{
+    Backend, Errno, Kernel, MmRef, MmuNotifierOps, MmuNotifierRange, MnRef, OpsId, Task,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -27,6 +29,8 @@ impl<B: Backend> NotifierOps<B> {
             Driver::Amdkfd => Arc::new(UnlinkThenDefer),
             Driver::Hmm | Driver::HmmSrcu | Driver::GetPut => Arc::new(HmmMirror),
             Driver::DeferFreeWhileLinked => Arc::new(DeferFreeWhileLinked),
+            Driver::AmdkfdPut => Arc::new(AmdkfdPut::Correct),
+            Driver::I915 => Arc::new(FailsNonBlocking),
         };
         NotifierOps {
             behaviour,
@@ -48,11 +52,23 @@ impl<B: Backend> MmuNotifierOps<B> for NotifierOps<B> {
     fn release(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
         self.behaviour.release(k, cur, mn, mm);
     }
-    fn invalidate_range_start(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
-        self.behaviour.invalidate_range_start(k, cur, mn, mm);
+    fn invalidate_range_start(
+        &self,
+        k: &Arc<Kernel<B>>,
+        cur: &Task,
+        mn: MnRef,
+        range: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
+        self.behaviour.invalidate_range_start(k, cur, mn, range)
     }
-    fn invalidate_range_end(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
-        self.behaviour.invalidate_range_end(k, cur, mn, mm);
+    fn invalidate_range_end(
+        &self,
+        k: &Arc<Kernel<B>>,
+        cur: &Task,
+        mn: MnRef,
+        range: &MmuNotifierRange,
+    ) {
+        self.behaviour.invalidate_range_end(k, cur, mn, range);
     }
     fn alloc_notifier(&self, k: &Arc<Kernel<B>>, cur: &Task, ops: OpsId, _mm: MmRef) -> MnRef {
         k.alloc_notifier(cur, &self.next_name(), ops)

@@ -7,23 +7,20 @@
 //! Failures are grouped by that triple; each group is shrunk once, at its first discovery.
 
 use super::format::{Driver, ScenarioFile};
+use super::known::{known_defect, KnownRef};
 use super::model::DataModel;
 use super::strategy::{cases, FuzzCase};
 use super::validate::Scenario;
-use crate::token::ReplayToken;
+use crate::token::{ReplayToken, FILE_TOKEN};
 use notifier_core::KernelVersion;
 use notifier_core::ViolationKind;
-use notifier_harness::runner::{check_in_process, CheckerReplay};
+use notifier_harness::runner::check_in_process;
 use notifier_harness::{CheckSpec, Outcome};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The scenario part of a replay token that names a scenario file (`notifier-check replay
-/// --scenario-file F file/<kernel>/<checker>/<schedule>`).
-pub const FILE_TOKEN: &str = "file";
 
 /// When to stop.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,7 +81,7 @@ pub fn drivers_of(kernel: KernelVersion, wanted: &[Driver]) -> Vec<Driver> {
     wanted
         .iter()
         .copied()
-        .filter(|d| !(v5_4 && d.uses_2014_api()) && (v5_4 || !d.uses_get_put()))
+        .filter(|d| !(v5_4 && d.uses_2014_api()) && (v5_4 || !d.v5_4_only()))
         .collect()
 }
 
@@ -137,43 +134,20 @@ pub struct Found {
     /// The outcome of the shrunk scenario's failing check: its violation, trace, and the
     /// checker's part of its replay token (the recorded schedule).
     pub outcome: Outcome,
+    /// The kernel defect of the catalogue this failure is, if it is one (see
+    /// [`super::known`]): not a new finding.
+    pub known: Option<KnownRef>,
 }
 
 impl Found {
-    /// The full replay token of the shrunk scenario.
+    /// The full replay token of the shrunk scenario (its scenario part is `file`).
     pub fn token(&self, kernel: KernelVersion) -> Option<ReplayToken> {
-        file_token(kernel, self.outcome.replay.as_deref()?)
+        Some(ReplayToken {
+            scenario: FILE_TOKEN.to_string(),
+            kernel,
+            checker: self.outcome.replay.clone()?,
+        })
     }
-}
-
-/// The command that replays `token` on the scenario file `file`.
-pub fn file_replay_command(file: &std::path::Path, token: &ReplayToken) -> String {
-    format!(
-        "{} replay --scenario-file {} {token}",
-        crate::token::PROGRAM,
-        shell_word(&file.display().to_string())
-    )
-}
-
-/// `s` as one shell word: as it is when it is safe, else in single quotes.
-fn shell_word(s: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./+:@%".contains(c);
-    if !s.is_empty() && s.chars().all(safe) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// The replay token of a scenario file's failure, from the checker's part an in-process
-/// outcome carries (`shuttle-pct/<schedule>`, `loom/pb=2/exec=7`).
-pub fn file_token(kernel: KernelVersion, checker_part: &str) -> Option<ReplayToken> {
-    let checker: CheckerReplay = checker_part.parse().ok()?;
-    Some(ReplayToken {
-        scenario: FILE_TOKEN.to_string(),
-        kernel,
-        checker,
-    })
 }
 
 /// What a fuzzing run did.
@@ -189,8 +163,15 @@ pub struct FuzzReport {
     pub shrink_executions: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// The distinct failures, in order of discovery.
+    /// The distinct failures, in order of discovery (known kernel defects included, marked).
     pub failures: Vec<Found>,
+}
+
+impl FuzzReport {
+    /// The failures that are not known kernel defects: what the run found.
+    pub fn new_findings(&self) -> impl Iterator<Item = &Found> {
+        self.failures.iter().filter(|f| f.known.is_none())
+    }
 }
 
 /// The RNG of case `i`: the same on every machine and in every shard.
@@ -246,7 +227,8 @@ pub fn run_case(
         seed: case.seed,
         pct_depth,
     };
-    Ok(check_in_process(Arc::new(DataModel::new(scenario)), &spec))
+    let model = DataModel::new(scenario, kernel.config());
+    Ok(check_in_process(Arc::new(model), &spec))
 }
 
 /// Fuzzes as `config` says; `progress` is called after every case with (cases run,
@@ -265,7 +247,7 @@ pub fn fuzz(
         ));
     }
     let start = Instant::now();
-    let strategy = cases(&config.drivers);
+    let strategy = cases(config.kernel, &config.drivers);
     let mut report = FuzzReport {
         kernel: config.kernel,
         cases: 0,
@@ -307,6 +289,7 @@ pub fn fuzz(
                     kernels: Some(vec![config.kernel]),
                 });
                 report.failures.push(Found {
+                    known: known_defect(config.kernel, &k).map(KnownRef::from),
                     key: k,
                     case: i,
                     cases_until: report.cases,

@@ -6,7 +6,9 @@
 pub mod drivers;
 pub mod engine;
 pub mod format;
+pub mod known;
 pub mod model;
+pub mod rules;
 pub mod strategy;
 pub mod validate;
 

@@ -15,7 +15,9 @@ use super::validate::{Op, Scenario, MMS};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
 use notifier_core::srcu::SrcuImpl;
-use notifier_core::{Backend, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task};
+use notifier_core::{
+    Backend, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task,
+};
 use notifier_harness::Model;
 use std::sync::Arc;
 
@@ -23,13 +25,17 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct DataModel {
     scenario: Arc<Scenario>,
+    /// The kernel configuration (the scenario's version's, or a plan's with its placements).
+    config: KernelConfig,
 }
 
 impl DataModel {
-    /// The model of `scenario`.
-    pub fn new(scenario: Scenario) -> Self {
+    /// The model of `scenario` on a kernel configured as `config` (normally its version's,
+    /// [`notifier_core::KernelVersion::config`]).
+    pub fn new(scenario: Scenario, config: KernelConfig) -> Self {
         DataModel {
             scenario: Arc::new(scenario),
+            config,
         }
     }
 
@@ -80,7 +86,13 @@ impl<B: Backend> World<B> {
             }
             Op::ModuleUnload(n) => k.module_unload(t, OpsId(n)),
             Op::Exit(mm) => k.mmput(t, self.mms[mm]),
-            Op::Invalidate(mm) => k.__mmu_notifier_invalidate_range_start(t, self.mms[mm]),
+            // A failed non-blockable start is the walker's to handle; nothing more to model.
+            Op::Invalidate(mm) => {
+                let _ = k.invalidate_range(t, self.mms[mm], Invalidator::RMAP);
+            }
+            Op::InvalidateNonblock(mm) => {
+                let _ = k.invalidate_range(t, self.mms[mm], Invalidator::OOM_REAPER);
+            }
             Op::Register(n) => {
                 let mm = self.mms[self.scenario.notifiers[n].mm];
                 if let Some(mn) = self.notifiers[n] {
@@ -122,23 +134,23 @@ impl<B: Backend> World<B> {
     }
 }
 
-/// The kernel a scenario file runs on: its version's knobs, with a CPU slot for every CPU its
-/// threads use.
-fn kernel_config(s: &Scenario) -> KernelConfig {
-    let mut config = world::config(s.kernel);
+/// The kernel a scenario file runs on: `base` (its version's knobs, or a plan's), with a CPU
+/// slot for every CPU its threads use.
+fn kernel_config(s: &Scenario, base: KernelConfig) -> KernelConfig {
+    let mut config = base;
     config.srcu_cpus = config.srcu_cpus.max(s.cpus());
     config
 }
 
 /// The SRCU implementation a scenario file runs on (its kernel's).
 pub fn srcu(s: &Scenario) -> SrcuImpl {
-    kernel_config(s).srcu
+    s.kernel.config().srcu
 }
 
 /// The SRCU kworker threads a scenario file runs with (besides its own threads and `main`):
 /// one for classic SRCU's one work item, one per CPU slot with Tree SRCU.
 pub fn kworkers(s: &Scenario) -> usize {
-    let config = kernel_config(s);
+    let config = kernel_config(s, s.kernel.config());
     match config.srcu {
         SrcuImpl::Classic => 1,
         SrcuImpl::Tree => config.srcu_cpus,
@@ -147,7 +159,7 @@ pub fn kworkers(s: &Scenario) -> usize {
 
 impl Model for DataModel {
     fn srcu(&self) -> Option<SrcuImpl> {
-        Some(kernel_config(&self.scenario).srcu)
+        Some(self.config.srcu)
     }
 
     fn run<B: Backend>(&self, main: &Task) {
@@ -157,7 +169,7 @@ impl Model for DataModel {
             .iter()
             .map(|o| Arc::clone(o) as Arc<dyn MmuNotifierOps<B>>)
             .collect();
-        let config = kernel_config(s);
+        let config = kernel_config(s, self.config);
         let k = Kernel::<B>::new(config, ops);
         let mms: Vec<MmRef> = MMS[..s.mms].iter().map(|m| k.mm_alloc(main, m)).collect();
         for &mm in &mms {

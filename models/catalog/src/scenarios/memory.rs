@@ -2,7 +2,7 @@
 //! which the memory oracle (and, for an unordered free, loom's race detector) must report
 //! with the exact object and place. They check the checkers, not the kernel.
 
-use crate::scenario::Scenario;
+use crate::scenario::{Build, Scenario};
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
 use notifier_core::KernelVersion;
 use notifier_core::{Backend, KObj, Task, ViolationKind};
@@ -142,11 +142,11 @@ pub fn catalog() -> Vec<Scenario> {
             id: "mem-use-after-free",
             summary: "F: kfree(X), set flag; U: wait for flag, read X",
             kernels: &KernelVersion::ALL,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(Planted {
                     bug: PlantedBug::UseAfterFree,
                 })
-            },
+            }),
             expect: |_, _| expected(ViolationKind::UseAfterFree, "use_object"),
             budget: small,
         },
@@ -154,11 +154,11 @@ pub fn catalog() -> Vec<Scenario> {
             id: "mem-double-free",
             summary: "F1: kfree(X), set flag; F2: wait for flag, kfree(X)",
             kernels: &KernelVersion::ALL,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(Planted {
                     bug: PlantedBug::DoubleFree,
                 })
-            },
+            }),
             expect: |_, _| expected(ViolationKind::DoubleFree, "put_object"),
             budget: small,
         },
@@ -166,11 +166,11 @@ pub fn catalog() -> Vec<Scenario> {
             id: "mem-leak",
             summary: "M: kmalloc(X), write X, return without kfree",
             kernels: &KernelVersion::ALL,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(Planted {
                     bug: PlantedBug::Leak,
                 })
-            },
+            }),
             expect: |_, _| expected(ViolationKind::Leak, "make_object"),
             budget: small,
         },
@@ -178,11 +178,11 @@ pub fn catalog() -> Vec<Scenario> {
             id: "mem-unordered-free",
             summary: "U: read X, set flag (relaxed); F: wait for flag (relaxed), kfree(X)",
             kernels: &KernelVersion::ALL,
-            build: |_| {
+            build: Build::Version(|_| {
                 Arc::new(Planted {
                     bug: PlantedBug::UnorderedFree,
                 })
-            },
+            }),
             expect: |_, checker| match checker {
                 CheckerKind::Loom => expected(ViolationKind::UseAfterFree, "use_object"),
                 CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => Expectation::blind(

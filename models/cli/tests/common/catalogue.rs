@@ -18,7 +18,8 @@ pub fn check_scenario(id: &str) {
     for &kernel in scenario.kernels {
         for checker in CheckerKind::ALL {
             let spec = registry::default_spec(&scenario, kernel, checker);
-            let o = check_in_child(Path::new(EXE), id, kernel, &spec);
+            let o = check_in_child(Path::new(EXE), id, kernel, &spec)
+                .unwrap_or_else(|crash| panic!("{id} {kernel} {checker}: crashed: {crash}"));
             let expected = (scenario.expect)(kernel, checker);
             eprintln!("{id} {kernel} {checker}: {}", o.summary());
             assert!(

@@ -1,8 +1,9 @@
 //! loom: exhaustive exploration, optionally preemption-bounded.
 
 use super::probe::{Mode, Probe};
-use crate::check::{CheckSpec, Outcome};
+use super::RunOptions;
 use crate::model::Model;
+use crate::outcome::{Bound, Outcome};
 use notifier_core::Loom;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -17,31 +18,38 @@ use std::sync::Arc;
 /// that thread's own accesses instead of the branch limit.
 pub(crate) const MAX_BRANCHES: usize = 50_000;
 
-/// The bound in words.
-pub(crate) fn bound_text(preemption_bound: Option<usize>) -> String {
-    match preemption_bound {
-        Some(n) => format!("preemption bound {n}"),
-        None => "unbounded, exhaustive".to_string(),
-    }
-}
-
-/// Explores `model` with loom until the first failing execution or the end of the exploration.
-pub(crate) fn check<M: Model>(model: Arc<M>, spec: &CheckSpec) -> Outcome {
-    let probe = Probe::new(
-        Mode::Loom(spec.preemption_bound),
-        bound_text(spec.preemption_bound),
-    );
+/// Explores `model` with loom until the first failing execution or the end of the exploration
+/// (a replay: or the end of execution `stop_after`).
+pub(crate) fn check<M: Model>(
+    model: Arc<M>,
+    preemption_bound: Option<usize>,
+    stop_after: Option<u64>,
+    bound: Bound,
+    options: &RunOptions,
+) -> Outcome {
+    let probe = Probe::new(Mode::Loom(preemption_bound), bound, options);
     let _active = super::hook::activate(probe.clone());
     // `Builder::new` reads the LOOM_* environment variables: set every field that matters
     // explicitly, so that a check means the same in every environment.
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = spec.preemption_bound;
+    builder.preemption_bound = preemption_bound;
     builder.max_branches = MAX_BRANCHES;
     builder.max_permutations = None;
     builder.max_duration = None;
     builder.checkpoint_file = None;
     builder.location = false;
     builder.log = false;
+    if let Some(last) = stop_after {
+        // loom checks `max_permutations` before an execution whose number is a multiple of
+        // `checkpoint_interval` (no checkpoint file is written without `checkpoint_file`):
+        // every execution, so that it stops before execution `last + 1`.
+        builder.checkpoint_interval = 1;
+        builder.max_permutations = Some(
+            usize::try_from(last)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1),
+        );
+    }
     let p = probe.clone();
     let explored = panic::catch_unwind(AssertUnwindSafe(|| {
         builder.check(move || p.execute::<Loom, M>(&model));

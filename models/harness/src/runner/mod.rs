@@ -3,11 +3,10 @@
 //!
 //! Every checker runs each execution the same way (a fresh [`notifier_core::Execution`] judged
 //! by the model's oracles), counts the executions itself, and turns the first failing
-//! execution into an [`Outcome`]: its violation, its trace, and how to replay it.
-//!
-//! Outcomes carry the checker's part of the replay token in `Outcome::replay`
-//! (`shuttle-pct/91…`, `loom/pb=2/exec=7`; see [`CheckerReplay`]); the catalogue prefixes it
-//! with the scenario and kernel to make the `notifier-check replay` command.
+//! execution into an [`Outcome`]: its violation, its trace, and how to replay it
+//! ([`CheckerReplay`]: `shuttle-pct/91…/use-after-free@67/…`, `loom/pb=2/exec=7/…`; the
+//! catalogue prefixes it with the scenario and kernel to make the `notifier-check replay`
+//! command). A replay's outcome is judged by [`judge`].
 
 pub mod child;
 mod hook;
@@ -17,13 +16,14 @@ pub mod replay;
 mod shuttle_run;
 mod stress;
 
-pub use child::RESULT_MARKER;
-pub use replay::CheckerReplay;
+pub use child::{Crash, RESULT_MARKER};
+pub use replay::{judge, CheckerReplay, Divergence, ReplayPath, ReplayVerdict, Signature};
 pub use stress::stress_std;
 
-use crate::check::{CheckSpec, Checkable, CheckerKind, Outcome};
+use crate::check::{CheckSpec, Checkable, CheckerKind};
 use crate::model::Model;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::outcome::{Bound, Outcome};
+use crate::plan::Run;
 use std::sync::Arc;
 
 /// loom's branch limit per execution (see [`check_in_process`]).
@@ -31,26 +31,25 @@ pub const LOOM_MAX_BRANCHES: usize = loom_run::MAX_BRANCHES;
 /// shuttle's step limit per execution (see [`check_in_process`]).
 pub const SHUTTLE_MAX_STEPS: usize = shuttle_run::MAX_STEPS;
 
-static INSTRUMENTED: AtomicBool = AtomicBool::new(true);
-
-/// Turns tracing and oracles off (`false`) or on for every check this process runs from now
-/// on (see [`notifier_core::Execution::untraced`] for what is still detected). Only `bench`
-/// turns them off, in a child of its own, to measure what they cost.
-pub fn set_instrumentation(on: bool) {
-    INSTRUMENTED.store(on, Ordering::Relaxed);
+/// How a check runs in this process, besides what it explores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Whether executions are traced and judged by the oracles (see
+    /// [`notifier_core::Execution::untraced`] for what is still detected without). Only
+    /// `bench` turns this off, to measure what it costs.
+    pub traced: bool,
+    /// Whether the outcome is printed as the child protocol's result line (set by
+    /// [`child::serve`]).
+    pub(crate) result_line: bool,
 }
 
-/// Whether executions are traced and judged (see [`set_instrumentation`]).
-pub(crate) fn instrumented() -> bool {
-    INSTRUMENTED.load(Ordering::Relaxed)
-}
-
-/// The bound of a check in words: "preemption bound 2", "unbounded, exhaustive",
-/// "1000 iterations, seed 1, PCT depth 3".
-pub fn bound_text(spec: &CheckSpec) -> String {
-    match spec.checker {
-        CheckerKind::Loom => loom_run::bound_text(spec.preemption_bound),
-        _ => shuttle_run::bound_text(spec),
+impl Default for RunOptions {
+    /// Traced, in-process.
+    fn default() -> Self {
+        RunOptions {
+            traced: true,
+            result_line: false,
+        }
     }
 }
 
@@ -63,35 +62,62 @@ pub fn bound_text(spec: &CheckSpec) -> String {
 ///
 /// A loom failure may abort the process (a second panic while loom unwinds): run checks that can
 /// fail under loom in a child process of their own ([`child`]).
+///
+/// # Panics
+/// If `spec` is not one the checkers can run (see [`CheckSpec::validate`]).
 pub fn check_in_process<M: Model>(model: Arc<M>, spec: &CheckSpec) -> Outcome {
-    match spec.checker {
-        CheckerKind::Loom => loom_run::check(model, spec),
-        _ => shuttle_run::check(model, spec),
-    }
+    run_in_process(model, &Run::Check(spec.clone()), &RunOptions::default())
 }
 
-/// Replays a failure of `model` found in this process (`replay` is the checker's part of the
-/// token the failing outcome carried): loom runs its exploration again and stops at the first
-/// failure, which must be execution `execution` again; shuttle runs the one recorded schedule.
+/// Replays a failure of `model` in this process: loom runs its exploration again up to the
+/// token's execution; shuttle runs the one recorded schedule, step by step. [`judge`] says
+/// whether it was reproduced.
 pub fn replay_in_process<M: Model>(model: Arc<M>, replay: &CheckerReplay) -> Outcome {
-    match replay {
-        CheckerReplay::Loom { .. } => loom_run::check(model, &replay.spec()),
-        CheckerReplay::Shuttle { .. } => replay_shuttle(model, replay),
-    }
+    run_in_process(model, &Run::Replay(replay.clone()), &RunOptions::default())
 }
 
-fn replay_shuttle<M: Model>(model: Arc<M>, r: &CheckerReplay) -> Outcome {
-    // A `CheckerReplay` only holds a schedule that decodes (it is checked when made or parsed).
-    let schedule = r.schedule().unwrap_or_default();
-    shuttle_run::replay(model, r.checker(), schedule)
+/// Runs `run` (a check or a replay) of `model` in this process.
+///
+/// # Panics
+/// If `run` is a check whose spec the checkers cannot run (see [`CheckSpec::validate`]).
+pub fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> Outcome {
+    match run {
+        Run::Check(spec) => {
+            if let Err(e) = spec.validate() {
+                panic!("notifier-harness: {e}");
+            }
+            match spec.checker {
+                CheckerKind::Loom => {
+                    loom_run::check(model, spec.preemption_bound, None, Bound::of(spec), options)
+                }
+                _ => shuttle_run::check(model, spec, options),
+            }
+        }
+        Run::Replay(replay) => match &replay.path {
+            ReplayPath::Loom {
+                preemption_bound,
+                execution,
+            } => loom_run::check(
+                model,
+                *preemption_bound,
+                Some(*execution),
+                replay.bound(),
+                options,
+            ),
+            // A `CheckerReplay` only holds a schedule that decodes (checked when parsed).
+            ReplayPath::Shuttle { checker, .. } => shuttle_run::replay(
+                model,
+                *checker,
+                replay.schedule().unwrap_or_default(),
+                options,
+            ),
+        },
+    }
 }
 
 impl<M: Model> Checkable for M {
-    fn check(self: Arc<Self>, spec: &CheckSpec) -> Outcome {
-        check_in_process(self, spec)
-    }
-    fn replay(self: Arc<Self>, replay: &CheckerReplay) -> Outcome {
-        replay_in_process(self, replay)
+    fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome {
+        run_in_process(self, run, options)
     }
     fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl> {
         Model::srcu(self)

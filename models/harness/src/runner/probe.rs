@@ -1,15 +1,18 @@
 //! The state of one running check that outlives a failing execution: the execution counter, the
-//! latest execution, the schedule shuttle is following, and the outcome once a failure is seen.
+//! latest execution, the schedule shuttle is following, where a replay diverged, and the outcome
+//! once a failure is seen.
 //!
 //! It is shared by the execution closure, the recording scheduler and the panic hook, which all
 //! run on the one OS thread that runs the checker. Its std mutexes are held for a push or a
 //! clone, never across a scheduling point.
 
-use super::replay::CheckerReplay;
-use crate::check::{CheckerKind, Outcome, Verdict};
+use super::child;
+use super::replay::{encode_schedule, CheckerReplay, Divergence, ReplayPath, Signature};
+use super::RunOptions;
+use crate::check::{CheckerKind, Verdict};
 use crate::model::Model;
+use crate::outcome::{Bound, Outcome};
 use notifier_core::{Backend, Execution, Violation, ViolationKind, ViolationPanic};
-use shuttle_engine::scheduler::serialization::serialize_schedule;
 use shuttle_engine::scheduler::{Schedule, TaskId};
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,8 +35,11 @@ pub(crate) enum Mode {
 pub(crate) struct Probe {
     /// What a replay token of this check looks like.
     mode: Mode,
-    /// The bound in words, for the outcome.
-    bound: String,
+    /// What the checker may explore, for the outcome.
+    bound: Bound,
+    /// Whether executions are traced and judged, and whether the outcome is printed as the
+    /// child protocol's result line.
+    options: RunOptions,
     /// When the check started.
     start: Instant,
     /// Executions started (counted at the start of each, so a failing one is counted).
@@ -42,6 +48,8 @@ pub(crate) struct Probe {
     current: Mutex<Option<Arc<Execution>>>,
     /// shuttle: the schedule of the latest execution so far.
     schedule: Mutex<Schedule>,
+    /// A replay: where the execution stopped following its schedule.
+    divergence: Mutex<Option<Divergence>>,
     /// The outcome of the first failure, once seen.
     failure: Mutex<Option<Outcome>>,
 }
@@ -53,15 +61,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Probe {
-    /// A probe for a check described by `bound` ("preemption bound 2").
-    pub(crate) fn new(mode: Mode, bound: String) -> Arc<Self> {
+    /// A probe for a check that may explore `bound`.
+    pub(crate) fn new(mode: Mode, bound: Bound, options: &RunOptions) -> Arc<Self> {
         Arc::new(Probe {
             mode,
             bound,
+            options: options.clone(),
             start: Instant::now(),
             executions: AtomicU64::new(0),
             current: Mutex::new(None),
             schedule: Mutex::new(Schedule::new(0)),
+            divergence: Mutex::new(None),
             failure: Mutex::new(None),
         })
     }
@@ -69,7 +79,7 @@ impl Probe {
     /// One execution of `model` under backend `B`, as every checker runs it.
     pub(crate) fn execute<B: Backend, M: Model>(&self, model: &M) {
         self.executions.fetch_add(1, Ordering::Relaxed);
-        let exec = if super::instrumented() {
+        let exec = if self.options.traced {
             Execution::new(model.oracles())
         } else {
             Execution::untraced()
@@ -100,17 +110,51 @@ impl Probe {
         lock(&self.schedule).push_random();
     }
 
+    /// The steps of the current execution's schedule so far.
+    pub(crate) fn schedule_len(&self) -> usize {
+        lock(&self.schedule).len()
+    }
+
+    /// A replay could not follow its schedule (the first divergence stands).
+    pub(crate) fn diverge(&self, divergence: Divergence) {
+        lock(&self.divergence).get_or_insert(divergence);
+    }
+
+    /// Whether a replay has diverged.
+    pub(crate) fn diverged(&self) -> bool {
+        lock(&self.divergence).is_some()
+    }
+
+    /// Whether an execution has failed.
+    pub(crate) fn failed(&self) -> bool {
+        lock(&self.failure).is_some()
+    }
+
     /// The outcome of a check that explored everything it was allowed to without a failure.
     pub(crate) fn safe(&self) -> Outcome {
-        Outcome {
+        let outcome = Outcome {
             observed: Verdict::Safe,
             violation: None,
             executions: self.executions(),
             bound: self.bound.clone(),
             seconds: self.start.elapsed().as_secs_f64(),
-            trace: Vec::new(),
+            trace: self.diverged_trace(),
             replay: None,
+            divergence: lock(&self.divergence).clone(),
+        };
+        self.report(&outcome);
+        outcome
+    }
+
+    /// The trace of an execution a replay stopped when it diverged (what it did follow).
+    fn diverged_trace(&self) -> Vec<notifier_core::TraceEvent> {
+        if !self.diverged() {
+            return Vec::new();
         }
+        lock(&self.current)
+            .as_ref()
+            .map(|e| e.events())
+            .unwrap_or_default()
     }
 
     /// The outcome of the failing execution, given the payload of its first panic. The first
@@ -141,34 +185,49 @@ impl Probe {
         };
         let outcome = Outcome {
             observed,
+            replay: self.replay(&violation),
             violation: Some(violation),
             executions: self.executions(),
             bound: self.bound.clone(),
             seconds: self.start.elapsed().as_secs_f64(),
-            trace: exec.map(|e| e.lines()).unwrap_or_default(),
-            replay: self.replay(),
+            trace: exec.map(|e| e.events()).unwrap_or_default(),
+            divergence: lock(&self.divergence).clone(),
         };
         *failure = Some(outcome.clone());
+        drop(failure);
+        self.report(&outcome);
         outcome
     }
 
-    /// How to find the current (failing) execution again: the checker's part of the token.
-    fn replay(&self) -> Option<String> {
-        let checker = match self.mode {
-            Mode::Loom(preemption_bound) => CheckerReplay::Loom {
+    /// In a child process, prints the outcome as the result line (a failure at once: loom may
+    /// abort the process while it unwinds; the parent reads the last line).
+    fn report(&self, outcome: &Outcome) {
+        if self.options.result_line {
+            child::print_result_line(outcome);
+        }
+    }
+
+    /// How to find the current (failing) execution again (nothing when the checker failed
+    /// before its first execution: there is no execution to find).
+    fn replay(&self, violation: &Violation) -> Option<CheckerReplay> {
+        if self.executions() == 0 {
+            return None;
+        }
+        let path = match self.mode {
+            Mode::Loom(preemption_bound) => ReplayPath::Loom {
                 preemption_bound,
                 execution: self.executions(),
             },
-            Mode::Shuttle(checker) => {
-                let encoded = serialize_schedule(&lock(&self.schedule));
-                CheckerReplay::Shuttle {
-                    checker,
-                    schedule: encoded.replace('\n', ""),
-                }
-            }
+            Mode::Shuttle(checker) => ReplayPath::Shuttle {
+                checker,
+                schedule: encode_schedule(&lock(&self.schedule)),
+            },
             Mode::Std => return None,
         };
-        Some(checker.to_string())
+        Some(CheckerReplay {
+            path,
+            failure: Signature::of(violation),
+        })
     }
 }
 

@@ -1,12 +1,18 @@
-//! shuttle: random and PCT schedules, recorded so that a failure replays exactly.
+//! shuttle: random and PCT schedules, recorded so that a failure replays exactly, and replays
+//! that follow a recorded schedule step by step or say where they could not.
 
 use super::probe::{Mode, Probe};
-use crate::check::{CheckSpec, CheckerKind, Outcome};
+use super::replay::Divergence;
+use super::RunOptions;
+use crate::check::{CheckSpec, CheckerKind};
 use crate::model::Model;
+use crate::outcome::{Bound, Outcome};
 use notifier_core::Shuttle;
-use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler};
+use shuttle::scheduler::{
+    PctScheduler, RandomScheduler, ReplayScheduler, RoundRobinScheduler, Schedule, Scheduler,
+};
 use shuttle::{Config, FailurePersistence, MaxSteps};
-use shuttle_engine::scheduler::{Task, TaskId};
+use shuttle_engine::scheduler::{ScheduleStep, Task, TaskId};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -22,15 +28,6 @@ pub(crate) const MAX_STEPS: usize = 5_000;
 /// formats the failure report on the failing task's own stack.
 const STACK_SIZE: usize = 256 * 1024;
 
-/// The bound in words.
-pub(crate) fn bound_text(spec: &CheckSpec) -> String {
-    let mut s = format!("{} iterations, seed {}", spec.iterations, spec.seed);
-    if spec.checker == CheckerKind::ShuttlePct {
-        s.push_str(&format!(", PCT depth {}", spec.pct_depth));
-    }
-    s
-}
-
 fn config() -> Config {
     let mut config = Config::new();
     // We record and print the schedule ourselves (see `Recording`).
@@ -44,45 +41,66 @@ fn config() -> Config {
 }
 
 /// Runs `spec.iterations` random or PCT executions of `model`, until the first failure.
-pub(crate) fn check<M: Model>(model: Arc<M>, spec: &CheckSpec) -> Outcome {
-    let scheduler: Box<dyn Scheduler + Send> = match spec.checker {
-        CheckerKind::ShuttlePct => Box::new(PctScheduler::new_from_seed(
-            spec.seed,
-            spec.pct_depth,
-            spec.iterations,
-        )),
-        _ => Box::new(RandomScheduler::new_from_seed(spec.seed, spec.iterations)),
+pub(crate) fn check<M: Model>(model: Arc<M>, spec: &CheckSpec, options: &RunOptions) -> Outcome {
+    let scheduler = match spec.checker {
+        CheckerKind::ShuttlePct => Explorer::Pct {
+            pct: PctScheduler::new_from_seed(spec.seed, spec.pct_depth, spec.iterations),
+            seed: spec.seed,
+            iterations: spec.iterations,
+            started: false,
+            choice_seen: false,
+        },
+        _ => Explorer::Random(RandomScheduler::new_from_seed(spec.seed, spec.iterations)),
     };
     run(
         model,
-        scheduler,
+        Box::new(scheduler),
         Mode::Shuttle(spec.checker),
-        bound_text(spec),
+        Bound::of(spec),
+        None,
+        options,
     )
 }
 
 /// Runs one execution of `model` that follows `schedule`, recorded by `checker`.
-pub(crate) fn replay<M: Model>(model: Arc<M>, checker: CheckerKind, schedule: Schedule) -> Outcome {
-    let bound = format!(
-        "replay of one {checker} schedule of {} steps",
-        schedule.len()
-    );
-    let scheduler = Box::new(ReplayScheduler::new_from_schedule(schedule));
-    run(model, scheduler, Mode::Shuttle(checker), bound)
+pub(crate) fn replay<M: Model>(
+    model: Arc<M>,
+    checker: CheckerKind,
+    schedule: Schedule,
+    options: &RunOptions,
+) -> Outcome {
+    let bound = Bound::ScheduleReplay {
+        checker,
+        steps: schedule.len(),
+    };
+    let scheduler = Box::new(ReplayScheduler::new_from_schedule(schedule.clone()));
+    run(
+        model,
+        scheduler,
+        Mode::Shuttle(checker),
+        bound,
+        Some(schedule),
+        options,
+    )
 }
 
 fn run<M: Model>(
     model: Arc<M>,
     scheduler: Box<dyn Scheduler + Send>,
     mode: Mode,
-    bound: String,
+    bound: Bound,
+    replaying: Option<Schedule>,
+    options: &RunOptions,
 ) -> Outcome {
-    let probe = Probe::new(mode, bound);
+    let probe = Probe::new(mode, bound, options);
     let _active = super::hook::activate(probe.clone());
     let runner = shuttle::Runner::new(
         Recording {
-            inner: scheduler,
+            inner: Some(scheduler),
             probe: probe.clone(),
+            replaying,
+            teardown: RoundRobinScheduler::new(1),
+            executions: 0,
         },
         config(),
     );
@@ -96,18 +114,170 @@ fn run<M: Model>(
     }
 }
 
+/// The exploring schedulers, as shuttle makes them.
+enum Explorer {
+    Random(RandomScheduler),
+    /// PCT, which needs a scheduling choice to exist: on a model whose executions never have
+    /// two runnable tasks (one thread), PCT's second execution asserts ("test closure did not
+    /// exercise any concurrency"). There is then only one interleaving, and the remaining
+    /// iterations run with shuttle's random scheduler from the same seed.
+    Pct {
+        pct: PctScheduler,
+        seed: u64,
+        iterations: usize,
+        started: bool,
+        choice_seen: bool,
+    },
+}
+
+impl Scheduler for Explorer {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        match self {
+            Explorer::Random(random) => random.new_execution(),
+            Explorer::Pct {
+                pct,
+                seed,
+                iterations,
+                started,
+                choice_seen,
+            } => {
+                if *started && !*choice_seen {
+                    // The first execution (run by PCT) had no choice to make.
+                    let mut random =
+                        RandomScheduler::new_from_seed(*seed, iterations.saturating_sub(1));
+                    let schedule = random.new_execution();
+                    *self = Explorer::Random(random);
+                    return schedule;
+                }
+                *started = true;
+                pct.new_execution()
+            }
+        }
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        match self {
+            Explorer::Random(random) => random.next_task(runnable, current, is_yielding),
+            Explorer::Pct {
+                pct, choice_seen, ..
+            } => {
+                *choice_seen |= runnable.len() > 1;
+                pct.next_task(runnable, current, is_yielding)
+            }
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        match self {
+            Explorer::Random(random) => random.next_u64(),
+            Explorer::Pct { pct, .. } => pct.next_u64(),
+        }
+    }
+}
+
 /// Records the schedule of the current execution into the probe, as shuttle's `ReplayScheduler`
 /// reads it back: every task choice and every random value, from the seed the execution starts
 /// with. (shuttle's own failure report keeps the first run's configuration and skips a schedule
 /// of the same length as one it already printed; this does neither.)
+///
+/// A replay (`replaying`) checks each step against the recorded schedule before shuttle's
+/// `ReplayScheduler` takes it: a scheduled task that is not runnable, a task where the schedule
+/// has a random value (or the reverse), a schedule that runs out, or one with steps left when
+/// the execution ends, stops the execution there as a [`Divergence`] (where
+/// `ReplayScheduler` would panic with its internal state, or silently follow another
+/// execution). Once the replayed execution has failed, the schedule (recorded up to the
+/// failure) has nothing more to say: the rest of the execution, its threads unwinding, is
+/// scheduled by shuttle's round-robin scheduler.
 struct Recording {
-    inner: Box<dyn Scheduler + Send>,
+    /// `None` once dropped on purpose (see `Drop`).
+    inner: Option<Box<dyn Scheduler + Send>>,
     probe: Arc<Probe>,
+    replaying: Option<Schedule>,
+    /// A replay, after its failure.
+    teardown: RoundRobinScheduler,
+    executions: usize,
+}
+
+impl Recording {
+    /// For a replay: whether the recorded schedule's next step is a scheduling decision among
+    /// `runnable` (`want_task`) or a random value, else where and why it diverges.
+    fn follows(&self, want_task: bool, runnable: &[&Task]) -> Result<(), Divergence> {
+        let Some(schedule) = &self.replaying else {
+            return Ok(());
+        };
+        let at = self.probe.schedule_len();
+        let diverged = |reason: String| Divergence {
+            step: at as u64,
+            reason,
+        };
+        let runnable_ids = || {
+            let ids: Vec<String> = runnable
+                .iter()
+                .map(|t| usize::from(t.id()).to_string())
+                .collect();
+            ids.join(", ")
+        };
+        match (schedule.steps.get(at), want_task) {
+            (None, true) => Err(diverged(format!(
+                "the schedule has {} steps and ends here, while task(s) {} can still run",
+                schedule.len(),
+                runnable_ids()
+            ))),
+            (None, false) => Err(diverged(format!(
+                "the schedule has {} steps and ends here, while the execution draws a random \
+                 value",
+                schedule.len()
+            ))),
+            (Some(ScheduleStep::Random), true) => Err(diverged(
+                "the schedule has a random value here, the execution a scheduling decision"
+                    .to_string(),
+            )),
+            (Some(ScheduleStep::Task(_)), false) => Err(diverged(
+                "the schedule has a scheduling decision here, the execution draws a random value"
+                    .to_string(),
+            )),
+            (Some(ScheduleStep::Task(task)), true) if !runnable.iter().any(|t| t.id() == *task) => {
+                Err(diverged(format!(
+                    "the schedule runs task {}, which is not runnable here (runnable: {})",
+                    usize::from(*task),
+                    runnable_ids()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn inner(&mut self) -> &mut (dyn Scheduler + Send) {
+        self.inner
+            .as_deref_mut()
+            .expect("the scheduler is only taken when the runner drops it")
+    }
 }
 
 impl Scheduler for Recording {
     fn new_execution(&mut self) -> Option<Schedule> {
-        let schedule = self.inner.new_execution()?;
+        if let Some(schedule) = &self.replaying {
+            if self.executions == 1 && !self.probe.diverged() {
+                // The replayed execution ended: it must have taken every step.
+                let taken = self.probe.schedule_len();
+                if taken < schedule.len() {
+                    self.probe.diverge(Divergence {
+                        step: taken as u64,
+                        reason: format!(
+                            "the execution ended after {taken} of the schedule's {} steps",
+                            schedule.len()
+                        ),
+                    });
+                }
+            }
+        }
+        let schedule = self.inner().new_execution()?;
+        self.executions += 1;
         self.probe.reset_schedule(schedule.clone());
         Some(schedule)
     }
@@ -118,7 +288,18 @@ impl Scheduler for Recording {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
-        let next = self.inner.next_task(runnable, current, is_yielding);
+        if self.replaying.is_some() && self.probe.failed() {
+            return self.teardown.next_task(runnable, current, is_yielding);
+        }
+        if self.probe.diverged() {
+            return None;
+        }
+        if let Err(d) = self.follows(true, runnable) {
+            // Stops the execution: shuttle ends it without a failure.
+            self.probe.diverge(d);
+            return None;
+        }
+        let next = self.inner().next_task(runnable, current, is_yielding);
         if let Some(task) = next {
             self.probe.push_task(task);
         }
@@ -126,7 +307,31 @@ impl Scheduler for Recording {
     }
 
     fn next_u64(&mut self) -> u64 {
+        if self.replaying.is_some() && self.probe.failed() {
+            return self.teardown.next_u64();
+        }
+        if !self.probe.diverged() {
+            if let Err(d) = self.follows(false, &[]) {
+                // A value must be returned: the execution stops at its next scheduling point.
+                self.probe.diverge(d);
+            }
+        }
+        if self.probe.diverged() {
+            return 0;
+        }
         self.probe.push_random();
-        self.inner.next_u64()
+        self.inner().next_u64()
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        // shuttle's random scheduler prints "failing seed ... set SHUTTLE_RANDOM_SEED" when it
+        // is dropped in the middle of an execution (a failure): wrong advice here, where the
+        // replay token is the way back. Forgetting it (a few hundred bytes per failing check)
+        // is the only way to keep it quiet.
+        if self.probe.failed() {
+            std::mem::forget(self.inner.take());
+        }
     }
 }

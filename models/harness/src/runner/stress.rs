@@ -1,8 +1,9 @@
 //! Real threads: the model run as production code runs, many times over.
 
 use super::probe::{Mode, Probe};
-use crate::check::Outcome;
+use super::RunOptions;
 use crate::model::Model;
+use crate::outcome::{Bound, Outcome};
 use notifier_core::Std;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use std::sync::Arc;
 /// failing run. The machine's scheduler and memory model decide the interleavings, so a failure
 /// cannot be replayed, and a pass says little: it is a smoke test of the model itself.
 pub fn stress_std<M: Model>(model: Arc<M>, iterations: usize) -> Outcome {
-    let probe = Probe::new(Mode::Std, format!("{iterations} runs on real threads"));
+    let bound = Bound::Runs { value: iterations };
+    let probe = Probe::new(Mode::Std, bound, &RunOptions::default());
     let _active = super::hook::activate(probe.clone());
     for _ in 0..iterations {
         let ran = panic::catch_unwind(AssertUnwindSafe(|| probe.execute::<Std, M>(&model)));

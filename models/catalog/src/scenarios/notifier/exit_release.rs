@@ -4,7 +4,7 @@
 
 use super::drivers::{DeferFreeWhileLinked, ResumesOn, UnlinkThenDefer};
 use super::world::{
-    join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
+    announce_worker, join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
     unpin_for_walker, NOTIFIER_NAMES,
 };
 use notifier_core::srcu::SrcuImpl;
@@ -66,6 +66,7 @@ impl Model for ExitRelease {
         if self.walker {
             pin_for_walker(main, &k, mm);
         }
+        announce_worker(&k);
         let mut callers = vec![spawn_exit(main, &k, mm)];
         if self.walker {
             callers.push(spawn_walker(main, &k, mm));

@@ -9,7 +9,8 @@
 use super::drivers::{HmmMirror, ResumesOn};
 use super::world::unpin_for_walker;
 use super::world::{
-    join_then_stop_workers, pin_for_walker, spawn_walker, spawn_worker, spawn_workers,
+    announce_worker, announce_workers, join_then_stop_workers, pin_for_walker, spawn_walker,
+    spawn_worker, spawn_workers,
 };
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Errno, Kernel, KernelConfig, MmuNotifierOps, Op, OpsId, Task};
@@ -60,6 +61,7 @@ impl Model for ConcurrentGetPut {
         if self.walker {
             pin_for_walker(main, &k, mm);
         }
+        announce_worker(&k);
         let mut callers = Vec::new();
         let mmap_sem = self.mmap_sem;
         for (name, cpu) in [("D1", 0), ("D2", last_cpu(&self.config))] {
@@ -161,6 +163,7 @@ impl Model for PutWhileWalking {
             .mmu_notifier_get(main, HMM, mm)
             .expect("the first get registers");
         pin_for_walker(main, &k, mm);
+        announce_workers(&k);
         let d = {
             let k = Arc::clone(&k);
             main.spawn::<B, _>("D", cpu, move |t| k.mmu_notifier_put(t, a))
@@ -217,12 +220,14 @@ impl Model for GetPutMisuse {
                 let a = k.mmu_notifier_get(main, HMM, mm).expect("registers");
                 let b = k.mmu_notifier_get(main, HMM, mm).expect("finds it");
                 k.mmget(main, mm);
+                announce_workers(&k);
                 let d = {
                     let k = Arc::clone(&k);
                     main.spawn::<B, _>("D", 0, move |t| {
                         match k.mmu_notifier_get(t, HMM, mm) {
                             Ok(mn) => k.mmu_notifier_put(t, mn),
-                            Err(Errno::Overflow) => {}
+                            // -EOVERFLOW, the only error mmu_notifier_get returns here.
+                            Err(e) => assert_eq!(e, Errno::Overflow),
                         }
                         k.mmput(t, mm);
                     })

@@ -4,23 +4,21 @@
 
 use super::exit_release::{ExitRelease, ReleaseBehaviour};
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
-use super::{small, uaf, world, V3};
-use crate::scenario::Scenario;
-use notifier_core::KernelVersion;
-use notifier_harness::{CheckerKind, Expectation};
+use super::{small, uaf, V3};
+use crate::scenario::{Build, Scenario};
+use notifier_core::{KernelConfig, KernelVersion};
+use notifier_harness::{Checkable, CheckerKind, Expectation};
 use std::sync::Arc;
 
 /// Hazard A as in S2, with `notifiers` notifiers.
-fn hazard_a(notifiers: usize) -> impl Fn(KernelVersion) -> Arc<ExitRelease> {
-    move |v| {
-        Arc::new(ExitRelease {
-            config: world::config(v),
-            release: ReleaseBehaviour::DeferFreeWhileLinked,
-            notifiers,
-            walker: false,
-            resume_on: None,
-        })
-    }
+fn hazard_a(config: KernelConfig, notifiers: usize) -> Arc<dyn Checkable> {
+    Arc::new(ExitRelease {
+        config,
+        release: ReleaseBehaviour::DeferFreeWhileLinked,
+        notifiers,
+        walker: false,
+        resume_on: None,
+    })
 }
 
 fn hazard_a_expect(v: KernelVersion, _: CheckerKind) -> Expectation {
@@ -37,7 +35,7 @@ pub fn catalog() -> Vec<Scenario> {
             id: "S2-1n",
             summary: "S2 with notifier A only (E, G)",
             kernels: V3,
-            build: |v| hazard_a(1)(v),
+            build: Build::Config(|config| hazard_a(config, 1)),
             expect: hazard_a_expect,
             budget: small,
         },
@@ -45,7 +43,7 @@ pub fn catalog() -> Vec<Scenario> {
             id: "S2-3n",
             summary: "S2 with notifiers A, B and C (E, G)",
             kernels: V3,
-            build: |v| hazard_a(3)(v),
+            build: Build::Config(|config| hazard_a(config, 3)),
             expect: hazard_a_expect,
             budget: small,
         },
@@ -53,13 +51,13 @@ pub fn catalog() -> Vec<Scenario> {
             id: "S5-no-exit",
             summary: "S5 without the concurrent exit (D, W, G; main exits the mm at the end)",
             kernels: V3,
-            build: |v| {
+            build: Build::Config(|config| {
                 Arc::new(UnlinkNoRelease {
-                    config: world::config(v),
+                    config,
                     free: NoReleaseFree::Deferred,
                     exit: false,
                 })
-            },
+            }),
             expect: |_, _| Expectation::safe(),
             budget: small,
         },

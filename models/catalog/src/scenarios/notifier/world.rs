@@ -1,20 +1,8 @@
-//! What the notifier scenarios share: the kernel configuration per version, and the threads
-//! every exit-path scenario has.
+//! What the notifier scenarios share: the threads every exit-path scenario has.
 
 use notifier_core::backend::JoinOps;
-use notifier_core::KernelVersion;
-use notifier_core::{Backend, Kernel, KernelConfig, MmRef, Task};
+use notifier_core::{Backend, Invalidator, Kernel, MmRef, Task};
 use std::sync::Arc;
-
-/// The kernel knobs of a version (with the ordering explorer's placements, when it set any:
-/// see [`super::placement`]).
-pub fn config(version: KernelVersion) -> KernelConfig {
-    super::placement::apply(match version {
-        KernelVersion::V3_16 => KernelConfig::v3_16(),
-        KernelVersion::V3_17 => KernelConfig::v3_17(),
-        KernelVersion::V5_4 => KernelConfig::v5_4(),
-    })
-}
 
 /// Notifier names, in registration order.
 pub const NOTIFIER_NAMES: [&str; 3] = ["notifier A", "notifier B", "notifier C"];
@@ -24,6 +12,13 @@ pub const NOTIFIER_NAMES: [&str; 3] = ["notifier A", "notifier B", "notifier C"]
 pub fn spawn_exit<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::JoinHandle<()> {
     let k = Arc::clone(k);
     main.spawn::<B, _>("E", 0, move |t| k.mmput(t, mm))
+}
+
+/// Announces G, the SRCU kworker of CPU slot 0, before the threads that may wait for SRCU
+/// start (spawn it with [`spawn_worker`] afterwards): a thread that waits while no kworker is
+/// announced runs SRCU's work itself (see [`notifier_core::srcu::workqueue`]).
+pub fn announce_worker<B: Backend>(k: &Kernel<B>) {
+    k.srcu.attach_worker(0);
 }
 
 /// Spawns G, the SRCU kworker of CPU slot 0 (with Tree SRCU and more CPU slots, it also runs
@@ -58,6 +53,14 @@ pub fn spawn_workers<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::Join
         .collect()
 }
 
+/// Announces the kworkers [`spawn_workers`] will spawn, before the threads that may wait for
+/// SRCU start (a thread that waits while no kworker is announced runs SRCU's work itself).
+pub fn announce_workers<B: Backend>(k: &Kernel<B>) {
+    for cpu in 0..k.srcu.kworker_slots() {
+        k.srcu.attach_worker(cpu);
+    }
+}
+
 /// Joins the callers, then lets every worker drain its list and stop.
 pub fn join_then_stop_workers<B: Backend>(
     k: &Kernel<B>,
@@ -73,19 +76,29 @@ pub fn join_then_stop_workers<B: Backend>(
     }
 }
 
-/// Spawns W, an invalidate walker (truncate, rmap): `invalidate_range_start`. The `mm_count`
-/// pin that keeps the mm alive for it is taken by `main` before any thread that may drop the
-/// mm starts ([`pin_for_walker`]) and dropped by `main` after W is joined
-/// ([`unpin_for_walker`]): the same lifetime, without one more `mm_count` update for every
-/// other `mmgrab`/`mmdrop` to interleave with.
-///
-/// The kernel's caller follows with `invalidate_range_end`, a second walk in a read-side
-/// section of its own: it can meet exactly the hazards the first one meets, and would double
-/// the walker's steps (and loom's executions) for nothing the first walk does not show.
+/// Spawns W, an invalidate walker: an rmap walker (`try_to_unmap`, holding an rmap lock for
+/// read) that runs `invalidate_range_start` then `invalidate_range_end` over one range
+/// ([`Invalidator::RMAP`]). The `mm_count` pin that keeps the mm alive for it is taken by
+/// `main` before any thread that may drop the mm starts ([`pin_for_walker`]) and dropped by
+/// `main` after W is joined ([`unpin_for_walker`]): the same lifetime, without one more
+/// `mm_count` update for every other `mmget`/`mmdrop` to interleave with.
 pub fn spawn_walker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::JoinHandle<()> {
+    spawn_invalidator(main, k, mm, "W", Invalidator::RMAP)
+}
+
+/// Spawns a walker called `name` of the given kind (see [`Invalidator`]).
+pub fn spawn_invalidator<B: Backend>(
+    main: &Task,
+    k: &Arc<Kernel<B>>,
+    mm: MmRef,
+    name: &str,
+    walker: Invalidator,
+) -> B::JoinHandle<()> {
     let k = Arc::clone(k);
-    main.spawn::<B, _>("W", 0, move |t| {
-        k.__mmu_notifier_invalidate_range_start(t, mm)
+    main.spawn::<B, _>(name, 0, move |t| {
+        // A failed non-blockable start is the walker's to handle (the OOM reaper skips the
+        // vma); the model has nothing more to do with it.
+        let _ = k.invalidate_range(t, mm, walker);
     })
 }
 

@@ -11,7 +11,7 @@
 
 pub mod model;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Build, Scenario};
 use model::{Kworker, Reader, SrcuModel, Updater};
 use notifier_core::srcu::{SrcuImpl, SrcuVariant};
 use notifier_core::KernelVersion;
@@ -183,7 +183,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R: reads object A in a read-side section; U: unpublish A, \
                       synchronize_srcu, kfree(A)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::Kernel)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::Kernel))),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -193,7 +193,7 @@ pub fn catalog() -> Vec<Scenario> {
                       the work item after synchronize_srcu's own first pass; Tree: \
                       process_srcu and srcu_invoke_callbacks)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::SyncKworker, SrcuVariant::Kernel)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::SyncKworker, SrcuVariant::Kernel))),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(Some(2), 2_000, 3),
         },
@@ -202,7 +202,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync on two CPU slots; R locks on slot 0 and migrates to slot 1 \
                       inside its section",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::SyncMigrate, SrcuVariant::Kernel)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::SyncMigrate, SrcuVariant::Kernel))),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -211,7 +211,9 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync with R1 and R2 on two CPU slots; R2 migrates from slot 0 to \
                       slot 1 inside its section",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::SyncTwoReaders, SrcuVariant::Kernel)),
+            build: Build::Version(|v| {
+                Arc::new(model(v, Shape::SyncTwoReaders, SrcuVariant::Kernel))
+            }),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(Some(3), 2_000, 4),
         },
@@ -220,7 +222,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R reads gp; U: replace A by B, synchronize_srcu, kfree(A), unpublish B, \
                       synchronize_srcu, kfree(B) (two grace periods)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Replace, SrcuVariant::Kernel)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Replace, SrcuVariant::Kernel))),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(None, 2_000, 4),
         },
@@ -229,7 +231,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "R reads A; U: unpublish A, call_srcu(kfree A) (starts G, the SRCU \
                       kworker); then the module's exit: srcu_barrier",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Call, SrcuVariant::Kernel)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Call, SrcuVariant::Kernel))),
             expect: |_, _| Expectation::safe(),
             budget: |_, _| budget(Some(3), 2_000, 3),
         },
@@ -237,7 +239,7 @@ pub fn catalog() -> Vec<Scenario> {
             id: "srcu-no-flip",
             summary: "srcu-sync without srcu_flip: no grace period waits on the index R uses",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoFlip)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoFlip))),
             expect: |_, _| grace_period(),
             budget: |_, _| budget(None, 10_000, 3),
         },
@@ -247,7 +249,7 @@ pub fn catalog() -> Vec<Scenario> {
                       fetches the index before the first flip and counts itself after the \
                       first grace period's check",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Replace, SrcuVariant::SingleDrain)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Replace, SrcuVariant::SingleDrain))),
             expect: |_, _| grace_period(),
             budget: |_, checker| match checker {
                 // R must stall across U's whole first grace period and stay in its section
@@ -261,7 +263,9 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "classic SRCU: srcu-sync-2r without the seq[] re-check: the unstable zero \
                       of R2's cross-CPU unlock ends the grace period under R1",
             kernels: CLASSIC_KERNELS,
-            build: |v| Arc::new(model(v, Shape::SyncTwoReaders, SrcuVariant::NoSeqRecheck)),
+            build: Build::Version(|v| {
+                Arc::new(model(v, Shape::SyncTwoReaders, SrcuVariant::NoSeqRecheck))
+            }),
             expect: |_, checker| match checker {
                 CheckerKind::Loom => grace_period(),
                 CheckerKind::ShuttleRandom | CheckerKind::ShuttlePct => {
@@ -274,13 +278,13 @@ pub fn catalog() -> Vec<Scenario> {
             id: "srcu-callback-without-gp",
             summary: "srcu-call with callbacks invoked without waiting for their grace period",
             kernels: KERNELS,
-            build: |v| {
+            build: Build::Version(|v| {
                 Arc::new(model(
                     v,
                     Shape::Call,
                     SrcuVariant::CallbackWithoutGracePeriod,
                 ))
-            },
+            }),
             expect: |v, checker| match (v.config().srcu, checker) {
                 // Classic: loom's first failing execution has R's section already over when G
                 // frees A, but nothing (no grace period) orders R's access before the free.
@@ -297,7 +301,7 @@ pub fn catalog() -> Vec<Scenario> {
             id: "srcu-no-barrier-a",
             summary: "srcu-replace without barrier A in the updater's check (weak memory)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Replace, SrcuVariant::NoBarrierA)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Replace, SrcuVariant::NoBarrierA))),
             expect: |v, checker| match v.config().srcu {
                 // The review's case: R fetched the index before the first grace period's flip
                 // and counts itself during the second's first check; without A nothing orders
@@ -312,7 +316,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without barrier B in srcu_read_lock: U's summation may miss R's \
                       increment (weak memory)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierB)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierB))),
             expect: |_, checker| missing_barrier(checker, grace_period()),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -321,7 +325,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without barrier C in srcu_read_unlock: R's read of A is not \
                       ordered before the counter update U sees (weak memory)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierC)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierC))),
             expect: |_, checker| missing_barrier(checker, unordered_reader_access("object A")),
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -330,7 +334,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "srcu-sync without barrier D (classic: in the updater's check; Tree: after \
                       the flip) (weak memory)",
             kernels: KERNELS,
-            build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierD)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierD))),
             expect: |v, checker| match v.config().srcu {
                 SrcuImpl::Classic => missing_barrier(checker, unordered_reader_access("object A")),
                 SrcuImpl::Tree => Expectation::blind(TREE_D_MASKED),
@@ -342,7 +346,7 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "Tree SRCU: srcu-sync without barrier E before the flip's index store \
                       (weak memory)",
             kernels: TREE_KERNELS,
-            build: |v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierE)),
+            build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierE))),
             expect: |_, _| Expectation::blind(TREE_E_MASKED),
             budget: |_, _| budget(None, 2_000, 3),
         },
