@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (README), preceded by the house checks: format and lint.
+# The project's test command (README), preceded by the house checks: format, lint and the API
+# docs; followed by the README's first command (the campaign), whose JSON must regenerate the
+# committed docs/results.md, and the HTML report rendered in headless Chromium.
 # Everything it needs comes from crates.io through cargo; nothing is installed by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +12,17 @@ cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --release -- -D warnings
 
+echo "== cargo doc (the library crates' API docs, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --release
+
 echo "== cargo test --workspace --release (the README's test command)"
 cargo test --workspace --release
+
+echo "== cargo run --release (the README's campaign) and docs/results.md regenerated from it"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cargo run --release --quiet -- --out "$work/campaign.json"
+cargo run --release --quiet -- docs --campaign "$work/campaign.json" --check
 
 echo "== HTML report rendered in headless Chromium"
 bash ci/html_report.sh

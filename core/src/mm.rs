@@ -13,7 +13,7 @@
 //! `mm_struct` allocation. In the kernel it is its own allocation, but it is created once and
 //! freed with the `mm_struct` (`__mmdrop` → `mmu_notifier_mm_destroy`), so its lifetime is the
 //! mm's and its accesses are checked as accesses to the mm. Its initialisation is one plain
-//! write ([`MmStruct::mmu_notifier_mm_alloc`]) that every unlocked reader is checked against
+//! write (`MmStruct::mmu_notifier_mm_alloc`) that every unlocked reader is checked against
 //! (loom reports a read not ordered after it); v3.x's `kmalloc` of a struct that turns out to
 //! be unneeded (the mm already had one), freed before anyone can see it, is not modelled.
 //!

@@ -32,7 +32,7 @@ use crate::mm::{MmRef, MmStruct};
 use crate::rwsem::{up_read, up_write};
 use crate::slab::Slab;
 use crate::spinlock::spin_unlock;
-use crate::srcu::{SrcuCallback, SrcuIdx, SrcuImpl, SrcuStruct, SrcuVariant};
+use crate::srcu::{CallbackQueues, SrcuCallback, SrcuIdx, SrcuImpl, SrcuStruct, SrcuVariant};
 use crate::trace::Op;
 use std::sync::Arc;
 
@@ -186,6 +186,11 @@ pub struct KernelConfig {
     pub srcu_cpus: usize,
     /// The SRCU algorithm (the kernel's or one of its broken variants).
     pub srcu_variant: SrcuVariant,
+    /// The callback structure of the SRCU the kernel ran: classic SRCU's one FIFO pipeline or
+    /// Tree SRCU's per-CPU lists. A real implementation has its own
+    /// ([`SrcuImpl::callback_queues`]; [`KernelConfig::with_srcu`] keeps the two together);
+    /// the specification keeps the one given here.
+    pub callback_queues: CallbackQueues,
     /// What `mmu_notifier_synchronize` waits for.
     pub synchronize: Synchronize,
     /// The largest `users` count `mmu_notifier_get` takes (`UINT_MAX` in the kernel); one
@@ -207,6 +212,7 @@ impl KernelConfig {
             srcu: SrcuImpl::Classic,
             srcu_cpus: 1,
             srcu_variant: SrcuVariant::Kernel,
+            callback_queues: CallbackQueues::Fifo,
             synchronize: Synchronize::SrcuBarrier,
             users_max: USERS_MAX_V5_4,
             registration: Registration::DoRegister,
@@ -231,8 +237,45 @@ impl KernelConfig {
             publish: Publish::Rcu,
             registration: Registration::SetsUsers,
             srcu: SrcuImpl::Tree,
+            callback_queues: CallbackQueues::PerCpu,
             synchronize: Synchronize::SynchronizeSrcu,
             ..Self::v3_17()
+        }
+    }
+
+    /// `init_srcu_struct` of the SRCU this configuration runs: its implementation, CPU slots
+    /// and variant (the specification: its callback structure).
+    ///
+    /// # Panics
+    /// If the variant does not apply to the implementation, or a real implementation is
+    /// given another callback structure than its own.
+    pub fn init_srcu_struct<B: Backend>(&self) -> SrcuStruct<B> {
+        match self.srcu {
+            SrcuImpl::Spec => {
+                assert!(
+                    self.srcu_variant.applies_to(SrcuImpl::Spec),
+                    "the SRCU specification has no broken variants"
+                );
+                SrcuStruct::spec(self.srcu_cpus, self.callback_queues)
+            }
+            imp => {
+                assert_eq!(
+                    imp.callback_queues(),
+                    Some(self.callback_queues),
+                    "{imp} SRCU has its own callback structure"
+                );
+                SrcuStruct::new(imp, self.srcu_cpus, self.srcu_variant)
+            }
+        }
+    }
+
+    /// This configuration on SRCU `imp`: a real implementation brings its own callback
+    /// structure; the specification keeps the one of the SRCU it replaces.
+    pub fn with_srcu(self, imp: SrcuImpl) -> Self {
+        KernelConfig {
+            srcu: imp,
+            callback_queues: imp.callback_queues().unwrap_or(self.callback_queues),
+            ..self
         }
     }
 }
@@ -414,7 +457,7 @@ impl<B: Backend> Kernel<B> {
     /// A kernel with the given knobs and drivers (`OpsId(i)` is `ops[i]`).
     pub fn new(config: KernelConfig, ops: Vec<Arc<dyn MmuNotifierOps<B>>>) -> Arc<Self> {
         Arc::new(Kernel {
-            srcu: SrcuStruct::new(config.srcu, config.srcu_cpus, config.srcu_variant),
+            srcu: config.init_srcu_struct(),
             config,
             mms: Slab::with_capacity(MAX_MMS),
             notifiers: Notifiers(Slab::with_capacity(MAX_NOTIFIERS)),

@@ -35,6 +35,9 @@ pub struct Event {
 /// "field": "hlist.next", "write": false}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+// Each variant's doc names and explains its fields (`obj`, `idx`, `start`, ...) in one sentence
+// of kernel vocabulary; a doc line per field would repeat it.
+#[allow(missing_docs)]
 pub enum Op<Obj = ObjId, Name = &'static str> {
     /// `kmalloc`: a kernel object comes to life.
     Alloc { obj: Obj },
@@ -139,6 +142,17 @@ pub enum Op<Obj = ObjId, Name = &'static str> {
     NotifierSynchronizeDone { start: usize },
     /// The module implementing driver `ops` is unloaded: its code is gone.
     ModuleUnload { ops: usize },
+    /// `rcu_assign_pointer(slot, obj)`: the RCU-protected pointer `slot` now points at `obj`
+    /// (`None`: `NULL`).
+    RcuAssignPointer { slot: Name, obj: Option<Obj> },
+    /// `primitive(slot)` (`rcu_dereference`, `srcu_dereference`,
+    /// `rcu_dereference_protected`) loaded the RCU-protected pointer `slot`: it points at
+    /// `obj` (`None`: `NULL`).
+    RcuDereference {
+        primitive: Name,
+        slot: Name,
+        obj: Option<Obj>,
+    },
     /// A free-form kernel operation, for lines the other variants do not cover.
     Note { text: String },
 }
@@ -302,6 +316,19 @@ impl Op {
             Op::NotifierSynchronize => Op::NotifierSynchronize,
             Op::NotifierSynchronizeDone { start } => Op::NotifierSynchronizeDone { start: *start },
             Op::ModuleUnload { ops } => Op::ModuleUnload { ops: *ops },
+            Op::RcuAssignPointer { slot, obj: o } => Op::RcuAssignPointer {
+                slot: name(slot),
+                obj: o.as_ref().map(obj),
+            },
+            Op::RcuDereference {
+                primitive,
+                slot,
+                obj: o,
+            } => Op::RcuDereference {
+                primitive: name(primitive),
+                slot: name(slot),
+                obj: o.as_ref().map(obj),
+            },
             Op::Note { text } => Op::Note { text: text.clone() },
         }
     }
@@ -380,6 +407,20 @@ impl ResolvedOp {
             Op::NotifierSynchronize => "mmu_notifier_synchronize: begin".to_string(),
             Op::NotifierSynchronizeDone { .. } => "mmu_notifier_synchronize: return".to_string(),
             Op::ModuleUnload { ops } => format!("module of driver ops #{ops} unloaded"),
+            Op::RcuAssignPointer { slot, obj } => {
+                format!(
+                    "rcu_assign_pointer({slot}, {})",
+                    obj.as_deref().unwrap_or("NULL")
+                )
+            }
+            Op::RcuDereference {
+                primitive,
+                slot,
+                obj,
+            } => format!(
+                "{primitive}({slot}) -> {}",
+                obj.as_deref().unwrap_or("NULL")
+            ),
             Op::Note { text } => text.clone(),
         }
     }

@@ -11,6 +11,8 @@
 //!   `free_notifier` once after the last put and a grace period, `mmu_notifier_synchronize`);
 //! - [`RangeOracle`]: `invalidate_range_start` and `invalidate_range_end` are paired.
 
+#![warn(missing_docs)]
+
 mod contracts;
 mod getput;
 mod memory;

@@ -1,6 +1,11 @@
 //! loom: exhaustive exploration of interleavings under the C11 memory model (minus load
 //! buffering), with race detection on plain cells.
+//!
+//! Atomics and mutexes are loom's, each with a name for [`super::mazurkiewicz`], which
+//! records their operations when `bench` counts distinct traces (otherwise the name is 0 and
+//! nothing is recorded).
 
+use super::mazurkiewicz::{self, Kind};
 use super::{
     AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, RwLockOps,
     ThreadOps,
@@ -13,13 +18,14 @@ pub struct Loom;
 impl Backend for Loom {
     const NAME: &'static str = "loom";
     // loom's own branch limit ends a wait that can never finish.
+    const MAX_THREADS: usize = 5;
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;
 
-    type AtomicUsize = loom::sync::atomic::AtomicUsize;
-    type AtomicBool = loom::sync::atomic::AtomicBool;
-    type Mutex<T: Send + 'static> = loom::sync::Mutex<T>;
-    type RwLock = loom::sync::RwLock<()>;
+    type AtomicUsize = LoomAtomicUsize;
+    type AtomicBool = LoomAtomicBool;
+    type Mutex<T: Send + 'static> = LoomMutex<T>;
+    type RwLock = LoomRwLock;
     type Cell<T: Send + 'static> = LoomCell<T>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
     type Thread = loom::thread::Thread;
@@ -47,31 +53,53 @@ impl Backend for Loom {
     // A parked thread is blocked: loom schedules it nowhere until it is unparked, where a
     // polling loop would be a scheduling point (and a dependent access) at every iteration.
     fn park() {
+        mazurkiewicz::record_park();
         loom::thread::park();
     }
 }
 
 impl ThreadOps for loom::thread::Thread {
     fn unpark(&self) {
+        mazurkiewicz::record_unpark(self.id());
         loom::thread::Thread::unpark(self);
     }
 }
 
-impl AtomicUsizeOps for loom::sync::atomic::AtomicUsize {
+/// loom's `AtomicUsize`, named for [`mazurkiewicz`].
+#[derive(Debug)]
+pub struct LoomAtomicUsize {
+    inner: loom::sync::atomic::AtomicUsize,
+    name: u64,
+}
+
+impl LoomAtomicUsize {
+    fn rmw(&self, old: usize) -> usize {
+        mazurkiewicz::record(self.name, Kind::Rmw, old as u64);
+        old
+    }
+}
+
+impl AtomicUsizeOps for LoomAtomicUsize {
     fn new(v: usize) -> Self {
-        loom::sync::atomic::AtomicUsize::new(v)
+        LoomAtomicUsize {
+            inner: loom::sync::atomic::AtomicUsize::new(v),
+            name: mazurkiewicz::new_object(),
+        }
     }
     fn load(&self, order: Ordering) -> usize {
-        loom::sync::atomic::AtomicUsize::load(self, order)
+        let v = self.inner.load(order);
+        mazurkiewicz::record(self.name, Kind::Load, v as u64);
+        v
     }
     fn store(&self, v: usize, order: Ordering) {
-        loom::sync::atomic::AtomicUsize::store(self, v, order)
+        self.inner.store(v, order);
+        mazurkiewicz::record(self.name, Kind::Store, v as u64);
     }
     fn fetch_add(&self, v: usize, order: Ordering) -> usize {
-        loom::sync::atomic::AtomicUsize::fetch_add(self, v, order)
+        self.rmw(self.inner.fetch_add(v, order))
     }
     fn fetch_sub(&self, v: usize, order: Ordering) -> usize {
-        loom::sync::atomic::AtomicUsize::fetch_sub(self, v, order)
+        self.rmw(self.inner.fetch_sub(v, order))
     }
     fn compare_exchange(
         &self,
@@ -80,29 +108,77 @@ impl AtomicUsizeOps for loom::sync::atomic::AtomicUsize {
         success: Ordering,
         failure: Ordering,
     ) -> Result<usize, usize> {
-        loom::sync::atomic::AtomicUsize::compare_exchange(self, current, new, success, failure)
+        let r = self.inner.compare_exchange(current, new, success, failure);
+        // A failed compare-exchange is a load.
+        let (kind, v) = match r {
+            Ok(v) => (Kind::Rmw, v),
+            Err(v) => (Kind::Load, v),
+        };
+        mazurkiewicz::record(self.name, kind, v as u64);
+        r
     }
 }
 
-impl AtomicBoolOps for loom::sync::atomic::AtomicBool {
+/// loom's `AtomicBool`, named for [`mazurkiewicz`].
+#[derive(Debug)]
+pub struct LoomAtomicBool {
+    inner: loom::sync::atomic::AtomicBool,
+    name: u64,
+}
+
+impl AtomicBoolOps for LoomAtomicBool {
     fn new(v: bool) -> Self {
-        loom::sync::atomic::AtomicBool::new(v)
+        LoomAtomicBool {
+            inner: loom::sync::atomic::AtomicBool::new(v),
+            name: mazurkiewicz::new_object(),
+        }
     }
     fn load(&self, order: Ordering) -> bool {
-        loom::sync::atomic::AtomicBool::load(self, order)
+        let v = self.inner.load(order);
+        mazurkiewicz::record(self.name, Kind::Load, u64::from(v));
+        v
     }
     fn store(&self, v: bool, order: Ordering) {
-        loom::sync::atomic::AtomicBool::store(self, v, order)
+        self.inner.store(v, order);
+        mazurkiewicz::record(self.name, Kind::Store, u64::from(v));
+    }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        let r = self.inner.compare_exchange(current, new, success, failure);
+        // A failed compare-exchange is a load.
+        let (kind, v) = match r {
+            Ok(v) => (Kind::Rmw, v),
+            Err(v) => (Kind::Load, v),
+        };
+        mazurkiewicz::record(self.name, kind, u64::from(v));
+        r
     }
 }
 
-impl<T: Send + 'static> MutexOps<T> for loom::sync::Mutex<T> {
+/// loom's `Mutex`, named for [`mazurkiewicz`].
+#[derive(Debug)]
+pub struct LoomMutex<T> {
+    inner: loom::sync::Mutex<T>,
+    name: u64,
+}
+
+impl<T: Send + 'static> MutexOps<T> for LoomMutex<T> {
     type Guard<'a> = loom::sync::MutexGuard<'a, T>;
     fn new(v: T) -> Self {
-        loom::sync::Mutex::new(v)
+        LoomMutex {
+            inner: loom::sync::Mutex::new(v),
+            name: mazurkiewicz::new_object(),
+        }
     }
     fn lock(&self) -> Self::Guard<'_> {
-        loom::sync::Mutex::lock(self).unwrap_or_else(|e| e.into_inner())
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        mazurkiewicz::record(self.name, Kind::Lock, 0);
+        guard
     }
 }
 
@@ -128,17 +204,32 @@ impl<T: Send + 'static> RaceCell<T> for LoomCell<T> {
     }
 }
 
-impl RwLockOps for loom::sync::RwLock<()> {
+/// loom's `RwLock`, named for [`mazurkiewicz`] (a read acquisition is a read of it, a write
+/// acquisition a write).
+#[derive(Debug)]
+pub struct LoomRwLock {
+    inner: loom::sync::RwLock<()>,
+    name: u64,
+}
+
+impl RwLockOps for LoomRwLock {
     type ReadGuard<'a> = loom::sync::RwLockReadGuard<'a, ()>;
     type WriteGuard<'a> = loom::sync::RwLockWriteGuard<'a, ()>;
     fn new() -> Self {
-        loom::sync::RwLock::new(())
+        LoomRwLock {
+            inner: loom::sync::RwLock::new(()),
+            name: mazurkiewicz::new_object(),
+        }
     }
     fn read(&self) -> Self::ReadGuard<'_> {
-        loom::sync::RwLock::read(self).unwrap_or_else(|e| e.into_inner())
+        let guard = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        mazurkiewicz::record(self.name, Kind::Load, 0);
+        guard
     }
     fn write(&self) -> Self::WriteGuard<'_> {
-        loom::sync::RwLock::write(self).unwrap_or_else(|e| e.into_inner())
+        let guard = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        mazurkiewicz::record(self.name, Kind::Lock, 0);
+        guard
     }
 }
 

@@ -15,6 +15,7 @@
 //!   kernel work item, runs only when `call_srcu` queues it).
 
 mod loom_backend;
+pub mod mazurkiewicz;
 mod shuttle_backend;
 mod std_backend;
 
@@ -37,6 +38,9 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// execution at the first panic; real threads must be told to stop (see
     /// [`crate::exec::Task::idle`]).
     const REAL_THREADS: bool;
+    /// The most threads one execution may have, `main` included (loom's `MAX_THREADS` is 5;
+    /// the others have no limit of their own, and the model uses at most this many).
+    const MAX_THREADS: usize;
 
     /// An atomic `usize`.
     type AtomicUsize: AtomicUsizeOps;
@@ -65,6 +69,14 @@ pub trait Backend: Sized + Send + Sync + 'static {
 
     /// A memory fence. The kernel's `smp_mb()` is `fence(SeqCst)`.
     fn fence(order: Ordering);
+
+    /// A scheduling point before a plain access of an object's data ([`crate::KBox`]), for a
+    /// checker that switches threads only at its own primitives (shuttle): without it, a
+    /// thread's load of a pointer and its read through that pointer run as one step, and no
+    /// other thread can free the object between them, as a preempted kernel thread allows.
+    /// loom needs none (it judges such an access by happens-before against the free, and a
+    /// scheduling point of its own would multiply its executions); real threads need none.
+    fn plain_access_point() {}
 
     /// The calling thread of the model, to be woken later with [`ThreadOps::unpark`].
     fn current() -> Self::Thread;
@@ -110,6 +122,15 @@ pub trait AtomicBoolOps: Send + Sync + 'static {
     fn load(&self, order: Ordering) -> bool;
     /// Atomic store.
     fn store(&self, v: bool, order: Ordering);
+    /// Atomic compare-and-exchange (strong): stores `new` if the value is `current`; returns
+    /// the previous value, `Ok` if it was `current`.
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool>;
 }
 
 /// A blocking mutex.

@@ -13,6 +13,7 @@ pub struct Shuttle;
 impl Backend for Shuttle {
     const NAME: &'static str = "shuttle";
     // shuttle's `max_steps` ends a wait that can never finish.
+    const MAX_THREADS: usize = 16;
     const REAL_THREADS: bool = false;
     const SPIN_LIMIT: Option<u64> = None;
 
@@ -29,7 +30,7 @@ impl Backend for Shuttle {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        shuttle::thread::spawn(f)
+        shuttle::thread::spawn(move || Shuttle::run_task(f))
     }
 
     fn yield_now() {
@@ -40,12 +41,37 @@ impl Backend for Shuttle {
         shuttle::sync::atomic::fence(order);
     }
 
+    fn plain_access_point() {
+        // shuttle's own scheduling point (what its primitives call before each operation):
+        // unlike `yield_now`, it does not tell the scheduler the thread is spinning.
+        shuttle_engine::runtime::thread::switch();
+    }
+
     fn current() -> Self::Thread {
         shuttle::thread::current()
     }
 
     fn park() {
         shuttle::thread::park();
+    }
+}
+
+impl Shuttle {
+    /// Runs the body `f` of a shuttle task (a spawned thread, or the main thread of an
+    /// execution). If it panics, the task first offers shuttle's scheduler one more scheduling
+    /// point, then lets the panic go on to shuttle. A harness that has taken the panic as the
+    /// execution's failure stops the execution there (its scheduler chooses no task), so the
+    /// panic never reaches shuttle, which would print "test panicked in task" on stderr (it
+    /// does for every task panic it catches, with no setting to turn it off). Under any other
+    /// scheduler the panic reaches shuttle as it would without this.
+    pub fn run_task<T>(f: impl FnOnce() -> T) -> T {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(v) => v,
+            Err(payload) => {
+                shuttle_engine::runtime::thread::switch();
+                std::panic::resume_unwind(payload)
+            }
+        }
     }
 }
 
@@ -91,6 +117,15 @@ impl AtomicBoolOps for shuttle::sync::atomic::AtomicBool {
     }
     fn store(&self, v: bool, order: Ordering) {
         shuttle::sync::atomic::AtomicBool::store(self, v, order)
+    }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        shuttle::sync::atomic::AtomicBool::compare_exchange(self, current, new, success, failure)
     }
 }
 

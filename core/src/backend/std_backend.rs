@@ -14,6 +14,7 @@ pub struct Std;
 impl Backend for Std {
     const NAME: &'static str = "std";
     // About a second of yielding on this machine: a real self-deadlock must end the test.
+    const MAX_THREADS: usize = 16;
     const REAL_THREADS: bool = true;
     const SPIN_LIMIT: Option<u64> = Some(2_000_000);
 
@@ -94,6 +95,15 @@ impl AtomicBoolOps for atomic::AtomicBool {
     }
     fn store(&self, v: bool, order: Ordering) {
         atomic::AtomicBool::store(self, v, order)
+    }
+    fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        atomic::AtomicBool::compare_exchange(self, current, new, success, failure)
     }
 }
 

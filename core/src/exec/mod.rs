@@ -151,8 +151,8 @@ impl Execution {
         ThreadId(u8::try_from(st.names.threads.len() - 1).expect("at most 255 threads"))
     }
 
-    /// The number of threads registered so far (`main` included).
-    pub fn thread_count(&self) -> usize {
+    /// The number of threads registered so far (`main` included): thread ids are below it.
+    pub fn threads(&self) -> usize {
         self.state().names.threads.len()
     }
 

@@ -151,6 +151,24 @@ impl Task {
         }
     }
 
+    /// Sleeps until `done()` holds, checking it at every wake-up: the thread is blocked
+    /// between checks (loom and shuttle schedule it nowhere until another thread unparks it),
+    /// where [`Task::wait_until`] polls. The wait is recorded, so that a deadlock can be
+    /// located at it.
+    pub fn park_until<B: Backend>(&self, what: &'static str, mut done: impl FnMut() -> bool) {
+        if done() {
+            return;
+        }
+        let start = self.record(Op::WaitStart { what });
+        let mut spins: u64 = 0;
+        while !done() {
+            spins += 1;
+            self.check_spin_limit::<B>(spins);
+            self.park::<B>();
+        }
+        self.record(Op::WaitDone { start });
+    }
+
     /// A kernel `BUG_ON` that fired: records it and stops the execution with a contract
     /// violation located here.
     pub fn bug(&self, object: Option<ObjId>, text: &str) -> ! {

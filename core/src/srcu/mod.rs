@@ -6,6 +6,9 @@
 //! - [`tree`]: Tree SRCU (`kernel/rcu/srcutree.c`, v5.4; lock/unlock counts, the `srcu_gp_seq`
 //!   state machine driven by `process_srcu`, per-CPU segmented callback lists invoked per CPU),
 //!   with its `srcu_node` funnel collapsed to one node;
+//! - [`spec`]: the SRCU specification, what every real SRCU guarantees with the fewest
+//!   scheduling points (a per-check choice for the notifier scenarios, checked against the
+//!   real implementations by the agreement test);
 //! - [`workqueue`]: the kernel's workqueue as SRCU uses it (work items, kworker threads,
 //!   completions).
 //!
@@ -21,6 +24,7 @@
 
 pub mod classic;
 mod segcblist;
+pub mod spec;
 pub mod tree;
 pub mod workqueue;
 
@@ -29,6 +33,8 @@ use crate::exec::Task;
 use crate::trace::Op;
 use classic::ClassicSrcu;
 use serde::{Deserialize, Serialize};
+pub use spec::CallbackQueues;
+use spec::SpecSrcu;
 use std::sync::Arc;
 use tree::TreeSrcu;
 use workqueue::Completion;
@@ -42,17 +48,32 @@ pub enum SrcuImpl {
     Classic,
     /// Tree SRCU (`kernel/rcu/srcutree.c`), v4.12 and later; v5.4 here.
     Tree,
+    /// The SRCU specification ([`spec`]): what every real SRCU guarantees, with the fewest
+    /// scheduling points, and the callback structure ([`CallbackQueues`]) of the SRCU it
+    /// stands for. A per-check choice for the notifier scenarios; it has no broken variants.
+    Spec,
 }
 
 impl SrcuImpl {
     /// Every implementation.
-    pub const ALL: [SrcuImpl; 2] = [SrcuImpl::Classic, SrcuImpl::Tree];
+    pub const ALL: [SrcuImpl; 3] = [SrcuImpl::Classic, SrcuImpl::Tree, SrcuImpl::Spec];
 
-    /// `classic` or `tree`, as reports and `list --json` name it.
+    /// `classic`, `tree` or `spec`, as reports and `list --json` name it.
     pub fn name(self) -> &'static str {
         match self {
             SrcuImpl::Classic => "classic",
             SrcuImpl::Tree => "tree",
+            SrcuImpl::Spec => "spec",
+        }
+    }
+
+    /// The callback structure of a real implementation (`None` for the specification, which
+    /// keeps the structure of the SRCU it stands for).
+    pub fn callback_queues(self) -> Option<CallbackQueues> {
+        match self {
+            SrcuImpl::Classic => Some(CallbackQueues::Fifo),
+            SrcuImpl::Tree => Some(CallbackQueues::PerCpu),
+            SrcuImpl::Spec => None,
         }
     }
 }
@@ -132,6 +153,7 @@ impl SrcuVariant {
     /// Whether `imp` has the step or barrier this variant removes.
     pub fn applies_to(self, imp: SrcuImpl) -> bool {
         match self {
+            _ if imp == SrcuImpl::Spec => self == SrcuVariant::Kernel,
             SrcuVariant::NoSeqRecheck => imp == SrcuImpl::Classic,
             SrcuVariant::NoBarrierE => imp == SrcuImpl::Tree,
             _ => true,
@@ -171,11 +193,13 @@ impl<B: Backend> RcuHead<B> {
 #[derive(Debug)]
 #[must_use = "pass it to srcu_read_unlock"]
 pub struct SrcuIdx {
-    /// The index the reader counted itself on.
+    /// The index the reader counted itself on (0 with the specification, which has none).
     pub idx: usize,
     section: usize,
     /// Whether its events tick the [`OracleClock`].
     timed: bool,
+    /// The specification's number for the section (0 with the real implementations).
+    spec_section: u64,
 }
 
 /// The order of the SRCU oracle's events, made visible to loom.
@@ -263,7 +287,7 @@ impl<B: Backend> OracleClock<B> {
     pub(crate) fn judge(&self, cur: &Task, tick: Tick, op: Op) -> usize {
         if self.on() {
             let me = Self::slot(cur);
-            let threads = cur.exec().thread_count().min(CLOCK_THREADS);
+            let threads = cur.exec().threads().min(CLOCK_THREADS);
             for (i, counter) in self.counters[tick as usize][..threads].iter().enumerate() {
                 if i != me {
                     counter.fetch_add(1, Ordering::Relaxed);
@@ -304,6 +328,7 @@ fn traced_read_lock<B: Backend>(
         idx,
         section,
         timed,
+        spec_section: 0,
     }
 }
 
@@ -333,6 +358,7 @@ fn traced_read_unlock<B: Backend>(
 enum Imp<B: Backend> {
     Classic(ClassicSrcu<B>),
     Tree(TreeSrcu<B>),
+    Spec(SpecSrcu<B>),
 }
 
 /// `struct srcu_struct`, of the implementation the kernel ran ([`SrcuImpl`]).
@@ -344,10 +370,12 @@ pub struct SrcuStruct<B: Backend> {
 impl<B: Backend> SrcuStruct<B> {
     /// `init_srcu_struct` of implementation `imp`, with `cpus` per-CPU slots (use the fewest
     /// that show what a scenario needs: each slot adds loads to every summation) and the
-    /// algorithm `variant`.
+    /// algorithm `variant`. The specification ([`SrcuImpl::Spec`]) is built with
+    /// [`SrcuStruct::spec`].
     ///
     /// # Panics
-    /// If `cpus` is 0 or `variant` does not apply to `imp` ([`SrcuVariant::applies_to`]).
+    /// If `cpus` is 0, `imp` is the specification, or `variant` does not apply to `imp`
+    /// ([`SrcuVariant::applies_to`]).
     pub fn new(imp: SrcuImpl, cpus: usize, variant: SrcuVariant) -> Self {
         assert!(cpus >= 1, "SRCU needs at least one CPU slot");
         assert!(
@@ -359,8 +387,19 @@ impl<B: Backend> SrcuStruct<B> {
         let imp = match imp {
             SrcuImpl::Classic => Imp::Classic(ClassicSrcu::new(cpus, variant, Arc::clone(&clock))),
             SrcuImpl::Tree => Imp::Tree(TreeSrcu::new(cpus, variant, Arc::clone(&clock))),
+            SrcuImpl::Spec => panic!("the SRCU specification is built with SrcuStruct::spec"),
         };
         SrcuStruct { imp, clock }
+    }
+
+    /// The SRCU specification ([`spec`]) with `cpus` CPU slots and the callback structure
+    /// `queues` of the SRCU it stands for.
+    pub fn spec(cpus: usize, queues: CallbackQueues) -> Self {
+        assert!(cpus >= 1, "SRCU needs at least one CPU slot");
+        SrcuStruct {
+            imp: Imp::Spec(SpecSrcu::new(cpus, queues)),
+            clock: Arc::new(OracleClock::new()),
+        }
     }
 
     /// Turns on the oracle clock: every event the SRCU oracle compares becomes a step that
@@ -379,23 +418,35 @@ impl<B: Backend> SrcuStruct<B> {
         match self.imp {
             Imp::Classic(_) => SrcuImpl::Classic,
             Imp::Tree(_) => SrcuImpl::Tree,
+            Imp::Spec(_) => SrcuImpl::Spec,
         }
     }
 
     /// `srcu_read_lock`: enters a read-side section on the current CPU.
     pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
+        if let Imp::Spec(s) = &self.imp {
+            let spec_section = s.read_lock(cur);
+            let idx = traced_read_lock(cur, &self.clock, true, || 0);
+            return SrcuIdx {
+                spec_section,
+                ..idx
+            };
+        }
         traced_read_lock(cur, &self.clock, true, || match &self.imp {
             Imp::Classic(s) => s.__srcu_read_lock(cur),
             Imp::Tree(s) => s.__srcu_read_lock(cur),
+            Imp::Spec(_) => unreachable!("handled above"),
         })
     }
 
     /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now (which
     /// may differ from the one it locked on).
     pub fn srcu_read_unlock(&self, cur: &Task, idx: SrcuIdx) {
+        let spec_section = idx.spec_section;
         traced_read_unlock(cur, &self.clock, idx, |i| match &self.imp {
             Imp::Classic(s) => s.__srcu_read_unlock(cur, i),
             Imp::Tree(s) => s.__srcu_read_unlock(cur, i),
+            Imp::Spec(s) => s.read_unlock(cur, spec_section),
         })
     }
 
@@ -407,6 +458,7 @@ impl<B: Backend> SrcuStruct<B> {
         match &self.imp {
             Imp::Classic(s) => s.synchronize_srcu(cur),
             Imp::Tree(s) => s.synchronize_srcu(cur),
+            Imp::Spec(s) => s.synchronize_srcu(cur),
         }
         self.clock
             .judge(cur, Tick::End, Op::SynchronizeSrcuDone { start });
@@ -417,10 +469,10 @@ impl<B: Backend> SrcuStruct<B> {
     pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
         let _f = cur.enter_helper("call_srcu");
         let call = self.clock.judge(cur, Tick::Begin, Op::CallSrcu);
-        let head = RcuHead::Call { call, func };
         match &self.imp {
-            Imp::Classic(s) => s.call_srcu(cur, head),
-            Imp::Tree(s) => s.call_srcu(cur, head),
+            Imp::Classic(s) => s.call_srcu(cur, RcuHead::Call { call, func }),
+            Imp::Tree(s) => s.call_srcu(cur, RcuHead::Call { call, func }),
+            Imp::Spec(s) => s.call_srcu(cur, call, func),
         }
         self.clock
             .judged(cur, Tick::Queued, Op::CallSrcuDone { call });
@@ -434,6 +486,7 @@ impl<B: Backend> SrcuStruct<B> {
         match &self.imp {
             Imp::Classic(s) => s.srcu_barrier(cur),
             Imp::Tree(s) => s.srcu_barrier(cur),
+            Imp::Spec(s) => s.srcu_barrier(cur),
         }
         self.clock
             .judge(cur, Tick::Returned, Op::SrcuBarrierDone { start });
@@ -444,11 +497,13 @@ impl<B: Backend> SrcuStruct<B> {
     /// runs `process_srcu` on kworker 0 and each CPU's `srcu_invoke_callbacks` on that CPU's
     /// kworker. A work item queued on a slot without a kworker runs on the lowest slot that
     /// has one (as `srcu_queue_delayed_work_on` runs an offline CPU's work elsewhere); with
-    /// no kworker at all, a thread that waits for SRCU runs the queued work itself.
+    /// no kworker at all, a thread that waits for SRCU runs the queued work itself. The
+    /// specification has none: it spawns a list's worker when work is first queued on it.
     pub fn kworker_slots(&self) -> usize {
         match &self.imp {
             Imp::Classic(_) => 1,
             Imp::Tree(s) => s.cpus(),
+            Imp::Spec(_) => 0,
         }
     }
 
@@ -456,7 +511,11 @@ impl<B: Backend> SrcuStruct<B> {
     /// spawning thread, before the spawn, so that work queued before the thread first runs
     /// is routed to it.
     pub fn attach_worker(&self, cpu: usize) {
-        self.wq().attach(cpu);
+        match &self.imp {
+            Imp::Classic(s) => s.wq().attach(cpu),
+            Imp::Tree(s) => s.wq().attach(cpu),
+            Imp::Spec(s) => s.attach_worker(cpu),
+        }
     }
 
     /// The body of kworker thread `cur.cpu()` (announced with [`SrcuStruct::attach_worker`]):
@@ -466,19 +525,17 @@ impl<B: Backend> SrcuStruct<B> {
         match &self.imp {
             Imp::Classic(s) => s.kworker(cur),
             Imp::Tree(s) => s.kworker(cur),
+            Imp::Spec(s) => s.srcu_worker(cur),
         }
     }
 
     /// Tells the kworkers to return once no SRCU work is pending or running. Call it after
     /// every thread that may use SRCU has finished.
     pub fn stop_worker(&self) {
-        self.wq().stop();
-    }
-
-    fn wq(&self) -> &workqueue::Workqueue<B> {
         match &self.imp {
-            Imp::Classic(s) => s.wq(),
-            Imp::Tree(s) => s.wq(),
+            Imp::Classic(s) => s.wq().stop(),
+            Imp::Tree(s) => s.wq().stop(),
+            Imp::Spec(s) => s.stop_worker(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn check_plan(target: Target, kernel: KernelPlan, spec: &CheckSpec) -> Plan 
         kernel,
         run: Run::Check(spec.clone()),
         traced: true,
+        count_traces: false,
     }
 }
 
@@ -46,6 +47,18 @@ pub fn check_in_child(
         KernelPlan::version(kernel),
         spec,
     );
+    run_in_child(exe, &plan, None)
+}
+
+/// Runs one check of the catalogue in a child process on `kernel` (its version, with the SRCU
+/// and placements it chooses). The caller has checked that the scenario exists for the version.
+pub fn check_in_child_on(
+    exe: &Path,
+    scenario: &str,
+    kernel: KernelPlan,
+    spec: &CheckSpec,
+) -> Result<Outcome, Crash> {
+    let plan = check_plan(Target::Catalogue(scenario.to_string()), kernel, spec);
     run_in_child(exe, &plan, None)
 }
 

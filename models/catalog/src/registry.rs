@@ -56,8 +56,8 @@ pub fn target(id: &str, kernel: KernelVersion) -> Result<Scenario, String> {
 
 /// The SRCU implementation `scenario` runs on `kernel` (classic on v3.16 and v3.17, Tree on
 /// v5.4, unless the scenario says otherwise), or `None` if it runs no SRCU.
-pub fn srcu(scenario: &Scenario, kernel: KernelVersion) -> Option<SrcuImpl> {
-    scenario.model(&KernelPlan::version(kernel)).srcu()
+pub fn srcu(scenario: &Scenario, kernel: KernelPlan) -> Option<SrcuImpl> {
+    scenario.model(&kernel).srcu()
 }
 
 /// The check of `scenario` on `kernel` with `checker` under the scenario's default budget.
@@ -81,5 +81,8 @@ pub fn model(target: &Target, kernel: &KernelPlan) -> Result<Arc<dyn Checkable>,
             let scenario = crate::fuzz::load(path, kernel.version)?;
             Ok(Arc::new(DataModel::new(scenario, kernel.config())))
         }
+        Target::Check(site) => Err(format!(
+            "the check at {site} is a test's own: only its test binary can run it"
+        )),
     }
 }

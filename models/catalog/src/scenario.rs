@@ -1,8 +1,9 @@
 //! A catalogue entry: a scenario, the kernels it is defined for, how its model is built, what
 //! each check of it must show, and its default budgets.
 
+use crate::expectation::{Budget, Expectation};
 use notifier_core::{KernelConfig, KernelVersion};
-use notifier_harness::{Budget, Checkable, CheckerKind, Expectation, KernelPlan};
+use notifier_harness::{Checkable, CheckerKind, KernelPlan};
 use std::fmt;
 use std::sync::Arc;
 
@@ -28,8 +29,12 @@ pub enum Build {
     /// From the kernel configuration of the plan: the version's, with the placements of
     /// `srcu_read_unlock` the ordering explorer moves (the mmu_notifier scenarios).
     Config(fn(KernelConfig) -> Arc<dyn Checkable>),
-    /// From the version alone: the model does not run the mmu_notifier core's placements
-    /// (SRCU on its own, planted memory bugs, scenarios that fix their own configuration).
+    /// From the kernel configuration of the plan without the explorer's placements: the
+    /// version's, on the SRCU the plan chooses (mmu_notifier scenarios that fix their own
+    /// placements or other knobs).
+    Fixed(fn(KernelConfig) -> Arc<dyn Checkable>),
+    /// From the version alone: the model does not run the mmu_notifier core (SRCU on its
+    /// own, planted memory bugs).
     Version(fn(KernelVersion) -> Arc<dyn Checkable>),
 }
 
@@ -38,6 +43,7 @@ impl Scenario {
     pub fn model(&self, kernel: &KernelPlan) -> Arc<dyn Checkable> {
         match self.build {
             Build::Config(build) => build(kernel.config()),
+            Build::Fixed(build) => build(kernel.config_without_placements()),
             Build::Version(build) => build(kernel.version),
         }
     }
@@ -45,6 +51,11 @@ impl Scenario {
     /// Whether the ordering explorer's placements reach the model.
     pub fn follows_placements(&self) -> bool {
         matches!(self.build, Build::Config(_))
+    }
+
+    /// Whether the plan's choice of SRCU reaches the model (the mmu_notifier scenarios).
+    pub fn follows_srcu(&self) -> bool {
+        matches!(self.build, Build::Config(_) | Build::Fixed(_))
     }
 }
 

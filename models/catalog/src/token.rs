@@ -38,6 +38,8 @@ impl ReplayToken {
         let scenario = match target {
             Target::Catalogue(id) => id.clone(),
             Target::File(_) => FILE_TOKEN.to_string(),
+            // Not made here: a test's own check prints a `notifier_harness::Token`.
+            Target::Check(site) => site.clone(),
         };
         ReplayToken {
             scenario,
@@ -70,6 +72,7 @@ impl ReplayToken {
             kernel: KernelPlan::version(self.kernel),
             run: Run::Replay(self.checker.clone()),
             traced: true,
+            count_traces: false,
         }
     }
 
@@ -82,6 +85,11 @@ impl ReplayToken {
                 "{PROGRAM} replay --scenario-file {} {self}",
                 shell_word(&file.display().to_string())
             ),
+            Target::Check(site) => {
+                format!(
+                    "notifier_harness::replay(\"{self}\", <the closure of the check at {site}>)"
+                )
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! The command line's grammar.
 
 use crate::explore;
+use crate::partition::PartitionArgs;
 use clap::{Args, Parser, Subcommand};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::{CheckerKind, MAX_PREEMPTION_BOUND};
 use std::path::PathBuf;
@@ -14,30 +16,37 @@ use std::path::PathBuf;
 #[command(
     name = "notifier-check",
     version,
-    after_help = "Exit status: 0 when every check observed what its scenario expects (replay: \
-                  the failure came back), 1 when one did not, 2 for a usage error; replay also \
-                  3 when the token's schedule does not fit the model (diverged) and 4 when its \
-                  process crashed.",
+    after_help = EXIT_STATUS,
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// What to do (default: `campaign`).
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// The default campaign: print JSON (one object per check) instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// The default campaign's HTML report.
+    /// The default campaign's options (see `campaign --help`).
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub campaign: CampaignArgs,
 }
+
+/// The exit statuses, as every `--help` lists them.
+pub const EXIT_STATUS: &str = "Exit status:
+  0  every check observed what it expects (replay: the failure came back)
+  1  a check observed something else (replay: not reproduced; fuzz: a failure found; \
+explore-orderings: a placement judged unlike history)
+  2  usage error: bad arguments, an unknown scenario, a malformed token or file, an output \
+file that exists or whose folder is missing (refused before anything runs)
+  3  replay: the token's schedule does not fit the model (diverged)
+  4  a checker's process crashed without a verdict (campaign, check: and no check observed \
+something else; explore-orderings: its tables cannot judge)
+  5  an output could not be written (standard output, --report, --junit, --out)";
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lists every scenario, its kernels, and what each checker is expected to show.
+    #[command(after_help = EXIT_STATUS)]
     List {
-        /// Print JSON instead of a table.
+        /// Print JSON records (one `scenario` per line) instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -45,8 +54,10 @@ pub enum Command {
     ///
     /// The check runs in a child process. Budget flags left out take the scenario's default
     /// budget (see `list`); the shuttle seed defaults to 1.
+    #[command(after_help = EXIT_STATUS)]
     Check(CheckArgs),
     /// Replays a failure from the token its check printed.
+    #[command(after_help = EXIT_STATUS)]
     Replay {
         /// The token: `<scenario>/<kernel>/loom/pb=<N>/exec=<E>` (or `loom/unbounded/...`), or
         /// `<scenario>/<kernel>/shuttle-{random,pct}/<schedule>`; for a scenario file, the
@@ -55,53 +66,44 @@ pub enum Command {
         /// The scenario file the token's failure was found in (its scenario part is `file`).
         #[arg(long, value_name = "FILE")]
         scenario_file: Option<PathBuf>,
-        /// Print JSON instead of the trace.
+        /// Replay on this SRCU (the check that found the failure ran on it: its replay
+        /// command says so).
+        #[arg(long, value_parser = parse_srcu, value_name = "SRCU")]
+        srcu: Option<SrcuImpl>,
+        /// Print a JSON `replay` record instead of the trace.
         #[arg(long)]
         json: bool,
     },
     /// Generates scenarios with proptest, checks each with shuttle and every oracle, and
     /// shrinks every new kind of failure to a minimal scenario, saved to a file.
+    #[command(after_help = EXIT_STATUS)]
     Fuzz(FuzzArgs),
     /// Runs every scenario × kernel × checker (the default command).
-    Campaign {
-        /// Only this scenario (repeat for several; default: every scenario).
-        #[arg(long, value_name = "ID")]
-        scenario: Vec<String>,
-        /// Checks run at the same time, each in its own process (default: the number of CPUs).
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        jobs: Option<u16>,
-        /// Print JSON (one object per check) instead of the table.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        report: ReportArgs,
-    },
+    ///
+    /// Prints the budgets, the verdict table and the details of every check that did not
+    /// observe what it expects (--verbose: of every counterexample).
+    #[command(after_help = EXIT_STATUS)]
+    Campaign(CampaignArgs),
     /// Checks every placement of `srcu_read_unlock` against the notifier scenarios.
     ///
     /// Moves `srcu_read_unlock` through every later step of `__mmu_notifier_release` and of
     /// `mmu_notifier_unregister`, and checks each placement against every notifier scenario
     /// with every checker: a table of placements × scenarios and which placements are safe.
-    ExploreOrderings {
-        /// Only this function (`release` or `unregister`; repeat for both; default: both).
-        #[arg(long, value_enum)]
-        function: Vec<explore::Function>,
-        /// Only this scenario (repeat for several; default: every notifier scenario).
-        #[arg(long, value_name = "ID")]
-        scenario: Vec<String>,
-        /// Only this checker (repeat for several; default: all three).
-        #[arg(long)]
-        checker: Vec<CheckerKind>,
-        /// Checks run at the same time, each in its own process (default: the number of CPUs).
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        jobs: Option<u16>,
-        /// Print JSON (one object per function) instead of the tables.
-        #[arg(long)]
-        json: bool,
-    },
+    #[command(after_help = EXIT_STATUS)]
+    ExploreOrderings(ExploreArgs),
+    /// Combines the --json outputs of a campaign's (or an exploration's, or fuzzing run's)
+    /// partitions into one report.
+    ///
+    /// Every partition 1..N must be there exactly once, from the same selection of checks;
+    /// the result is the report the whole run would have printed: the verdict table (or the
+    /// placement tables), JSON, JUnit and HTML.
+    #[command(after_help = EXIT_STATUS)]
+    Merge(MergeArgs),
     /// Measures the checkers on this machine against the project's targets.
     ///
     /// A benchmark, not a test: S2's verdicts, shuttle's time to a violation over many seeds, the cost of
     /// tracing and oracles, and how exhaustive loom grows with notifiers and threads.
+    #[command(after_help = EXIT_STATUS)]
     Bench {
         /// A smoke run: 3 seeds, 2 s per check (unless --cap and --seeds say otherwise).
         #[arg(long)]
@@ -112,16 +114,20 @@ pub enum Command {
         /// Seeds per shuttle series (default 100).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         seeds: Option<u64>,
-        /// Print JSON instead of the table.
+        /// Print a JSON `bench` record instead of the table.
         #[arg(long)]
         json: bool,
-        /// Also write the JSON to this file (refused if it exists, unless --force).
+        /// Also write the JSON record to this file (refused if it exists, unless --force).
         #[arg(long, value_name = "FILE.json")]
         out: Option<PathBuf>,
         /// Overwrite the --out file if it exists.
         #[arg(long, requires = "out")]
         force: bool,
     },
+    /// Writes the documentation's result tables from campaign (and bench) JSON, or checks
+    /// that the committed ones are up to date.
+    #[command(after_help = EXIT_STATUS)]
+    Docs(crate::docs::DocsArgs),
     /// Runs one check or replay in this process, as its plan (JSON) says, and prints its
     /// result line (the child's side of `check`, `replay`, `campaign`, `explore-orderings` and
     /// `bench`).
@@ -134,6 +140,97 @@ pub enum Command {
     /// stdout (the parent's side of `fuzz`).
     #[command(name = "__fuzz", hide = true)]
     FuzzChild(FuzzArgs),
+}
+
+/// What a run of many checks shares (`campaign`, `explore-orderings`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Checks run at the same time, each in its own process (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print JSON records (`run`, one `check` per check, `summary`; one per line) instead of
+    /// the tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the details of every counterexample, not only of the checks that did not
+    /// observe what they expect.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Without a terminal, print a progress line on stderr every N seconds (0: never).
+    #[arg(long, value_name = "N", default_value_t = crate::pool::DEFAULT_INTERVAL_SECONDS)]
+    pub progress_interval: u64,
+    /// Which partition of the run to run.
+    #[command(flatten)]
+    pub partition: PartitionArgs,
+    /// The files to write besides standard output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `campaign`'s arguments.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CampaignArgs {
+    /// Only this scenario (repeat for several; default: every scenario).
+    #[arg(long, value_name = "ID")]
+    pub scenario: Vec<String>,
+    /// What every run of many checks takes.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `explore-orderings`' arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ExploreArgs {
+    /// Only this function (`release` or `unregister`; repeat for both; default: both).
+    #[arg(long, value_enum)]
+    pub function: Vec<explore::Function>,
+    /// Only this scenario (repeat for several; default: every notifier scenario).
+    #[arg(long, value_name = "ID")]
+    pub scenario: Vec<String>,
+    /// Only this checker (repeat for several; default: all three).
+    #[arg(long)]
+    pub checker: Vec<CheckerKind>,
+    /// What every run of many checks takes.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `merge`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The partitions' --json outputs (or --out files).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the merged JSON records instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the details of every counterexample.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// The files to write besides standard output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Files a run writes besides its standard output. Each is checked before anything runs: its
+/// folder must exist, and an existing file is refused unless --force.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Also write a self-contained HTML page: the verdict matrix (scenario × kernel, a cell
+    /// per checker, each linking to its counterexample or figures) and a timeline picture of
+    /// every counterexample.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Also write JUnit XML: one test case per check; a check that did not observe what it
+    /// expects is a failure carrying the trace and the replay command.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
+    /// Also write the JSON records (what --json prints) to this file.
+    #[arg(long, value_name = "FILE.json")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the --report, --junit and --out files if they exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `fuzz`'s arguments.
@@ -151,10 +248,12 @@ pub struct FuzzArgs {
     /// The base seed: case i is drawn from (seed, i).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
-    /// Run shard I of N (0-based): the cases i with i mod N = I, so that N jobs cover the
-    /// seed space with no duplicate work.
-    #[arg(long, value_name = "I/N", default_value = "0/1")]
-    pub shard: String,
+    /// Which partition of the case indices to run.
+    #[command(flatten)]
+    pub partition: PartitionArgs,
+    /// Deprecated: 0-based `--partition` (`--shard I/N` is `--partition count:I+1/N`).
+    #[arg(long, value_name = "I/N", conflicts_with = "partition")]
+    pub shard: Option<String>,
     /// shuttle executions per case.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub iterations: u64,
@@ -166,7 +265,7 @@ pub struct FuzzArgs {
     /// overwritten).
     #[arg(long, value_name = "DIR", default_value = "fuzz-failures")]
     pub out: PathBuf,
-    /// Print one JSON object instead of the report (no progress bar).
+    /// Print a JSON `fuzz` record instead of the report (no progress bar).
     #[arg(long)]
     pub json: bool,
 }
@@ -203,21 +302,26 @@ pub struct CheckArgs {
     /// shuttle-pct: the bug depth (number of priority-change points plus one).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub pct_depth: Option<u64>,
-    /// Print one JSON object instead of the report.
+    /// A notifier scenario on another SRCU than its kernel's own: `spec` (the SRCU
+    /// specification: fewer scheduling points, checked against the real SRCU separately) or
+    /// `classic`.
+    #[arg(long, value_parser = parse_srcu, value_name = "SRCU")]
+    pub srcu: Option<SrcuImpl>,
+    /// Print a JSON `check` record instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// The files to write besides standard output.
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub output: OutputArgs,
 }
 
-/// `--report FILE.html [--force]`.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ReportArgs {
-    /// Also write a self-contained HTML page: the verdict matrix and a timeline picture of
-    /// every counterexample. An existing file is refused unless --force.
-    #[arg(long, value_name = "FILE.html")]
-    pub report: Option<PathBuf>,
-    /// Overwrite the --report file if it exists.
-    #[arg(long, requires = "report")]
-    pub force: bool,
+/// The SRCU called `name` (`classic` or `spec`).
+pub fn parse_srcu(name: &str) -> Result<SrcuImpl, String> {
+    SrcuImpl::ALL
+        .into_iter()
+        .find(|i| i.name() == name)
+        .ok_or_else(|| {
+            let known: Vec<_> = SrcuImpl::ALL.iter().map(|i| i.name()).collect();
+            format!("unknown SRCU '{name}' (known: {})", known.join(", "))
+        })
 }

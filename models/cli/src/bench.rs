@@ -5,26 +5,34 @@
 //! another, so that they do not compete for the CPUs with each other (they may with anything
 //! else running on the machine: the load average is reported).
 
-use crate::current_exe;
-use crate::output::{print, print_json};
+use crate::files::OutputFile;
+use crate::output::{print, print_records};
+use crate::record::Record;
+use crate::{current_exe, Failure};
 use indicatif::{ProgressBar, ProgressStyle};
 use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::registry::{default_spec, scenario, DEFAULT_SEED};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::Crash;
 use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Outcome, Target, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const V3_16: KernelVersion = KernelVersion::V3_16;
+/// The SRCU specification, for the rows that run on it.
+const SPEC: Option<SrcuImpl> = Some(SrcuImpl::Spec);
 const V3_17: KernelVersion = KernelVersion::V3_17;
 
 /// The sizes of a bench run.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sizes {
-    /// Seconds after which one check is stopped.
+    /// A smoke run: few seeds, short caps, every cap as given.
+    pub quick: bool,
+    /// Seconds after which one check is stopped (a check whose target is longer gets twice
+    /// its target, unless the run is quick).
     pub cap_seconds: u64,
     /// Seeds per shuttle measurement.
     pub seeds: u64,
@@ -41,6 +49,7 @@ impl Sizes {
             (30, 100, 20_000)
         };
         Sizes {
+            quick,
             cap_seconds: cap.unwrap_or(cap_seconds),
             seeds: seeds.unwrap_or(default_seeds),
             iterations,
@@ -49,11 +58,14 @@ impl Sizes {
 }
 
 /// The machine, as `/proc/cpuinfo` and `/proc/loadavg` name it.
-#[derive(Debug, Serialize)]
-struct Machine {
-    cpu: String,
-    logical_cpus: usize,
-    load_average: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// The CPU's model name.
+    pub cpu: String,
+    /// Logical CPUs.
+    pub logical_cpus: usize,
+    /// The load average over 1, 5 and 15 minutes when the bench began.
+    pub load_average: String,
 }
 
 fn machine() -> Machine {
@@ -83,11 +95,14 @@ fn machine() -> Machine {
 }
 
 /// Median, 90th percentile and maximum.
-#[derive(Debug, Clone, Copy, Serialize)]
-struct Spread {
-    median: f64,
-    p90: f64,
-    max: f64,
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// The median.
+    pub median: f64,
+    /// The 90th percentile (nearest rank).
+    pub p90: f64,
+    /// The maximum.
+    pub max: f64,
 }
 
 fn spread(mut v: Vec<f64>) -> Option<Spread> {
@@ -105,42 +120,55 @@ fn spread(mut v: Vec<f64>) -> Option<Spread> {
 }
 
 /// One line of the bench.
-#[derive(Debug, Serialize)]
-struct Row {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
     /// The group ("S2", "instrumentation", "growth: notifiers", ...).
-    group: &'static str,
+    pub group: String,
     /// What was measured.
-    what: String,
-    scenario: &'static str,
-    kernel: KernelVersion,
-    checker: CheckerKind,
+    pub what: String,
+    /// The scenario measured.
+    pub scenario: String,
+    /// The kernel it ran on.
+    pub kernel: KernelVersion,
+    /// The checker.
+    pub checker: CheckerKind,
     /// What the checker may explore, in words (a shuttle series: per seed, over the seeds).
-    bound: String,
+    pub bound: String,
     /// The measurement in words.
-    measured: String,
+    pub measured: String,
     /// The target in words, if there is one.
-    target: Option<String>,
+    pub target: Option<String>,
     /// Whether the target was met.
-    met: Option<bool>,
+    pub met: Option<bool>,
     /// Whether every check finished within the cap.
-    finished: bool,
+    pub finished: bool,
     /// The verdict (single checks).
-    verdict: Option<Verdict>,
+    pub verdict: Option<Verdict>,
     /// Executions (single checks).
-    executions: Option<u64>,
+    pub executions: Option<u64>,
     /// Checker seconds (single checks).
-    seconds: Option<f64>,
+    pub seconds: Option<f64>,
     /// Executions per second (single checks).
-    executions_per_second: Option<f64>,
+    pub executions_per_second: Option<f64>,
     /// Seeds that found a violation, of `seeds` (shuttle series).
-    found: Option<u64>,
-    seeds: Option<u64>,
+    pub found: Option<u64>,
+    /// Seeds run (shuttle series).
+    pub seeds: Option<u64>,
     /// Iterations to the first violation over the seeds that found one.
-    iterations_to_violation: Option<Spread>,
+    pub iterations_to_violation: Option<Spread>,
     /// Seconds to the first violation over the seeds that found one.
-    seconds_to_violation: Option<Spread>,
+    pub seconds_to_violation: Option<Spread>,
     /// Traced ÷ untraced time (instrumentation).
-    ratio: Option<f64>,
+    pub ratio: Option<f64>,
+    /// What ran SRCU: the kernel version's own (absent) or the specification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srcu: Option<SrcuImpl>,
+    /// Distinct Mazurkiewicz traces among loom's executions (distance to the limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct_traces: Option<u64>,
+    /// Executions ÷ distinct traces: how many times loom explored each trace on average.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redundancy: Option<f64>,
 }
 
 impl Row {
@@ -152,9 +180,9 @@ impl Row {
         spec: &CheckSpec,
     ) -> Self {
         Row {
-            group,
+            group: group.to_string(),
             what,
-            scenario,
+            scenario: scenario.to_string(),
             kernel,
             checker: spec.checker,
             bound: Bound::of(spec).to_string(),
@@ -171,6 +199,9 @@ impl Row {
             iterations_to_violation: None,
             seconds_to_violation: None,
             ratio: None,
+            srcu: None,
+            distinct_traces: None,
+            redundancy: None,
         }
     }
 
@@ -181,26 +212,30 @@ impl Row {
     }
 }
 
-/// The whole result.
-#[derive(Debug, Serialize)]
-struct Bench {
-    machine: Machine,
-    sizes: Sizes,
-    rows: Vec<Row>,
-    seconds: f64,
+/// The whole result: the `bench` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bench {
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// The sizes it ran with.
+    pub sizes: Sizes,
+    /// The measurements.
+    pub rows: Vec<Row>,
+    /// Wall-clock seconds of the whole bench.
+    pub seconds: f64,
 }
 
 /// Runs the bench.
-pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<ExitCode, String> {
-    if let Some(path) = out {
-        crate::html::check_target(path, force)?;
-    }
+pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<ExitCode, Failure> {
+    // Refused before the bench runs: a missing folder or an existing file.
+    let out = OutputFile::optional("--out", out, force)?;
     let exe = current_exe()?;
     let start = std::time::Instant::now();
     let b = Bencher {
         exe,
         sizes,
-        bar: if crate::pool::show_bar(json) {
+        crashes: std::cell::Cell::new(0),
+        bar: if !json && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             ProgressBar::new_spinner()
         } else {
             ProgressBar::hidden()
@@ -215,6 +250,7 @@ pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<
     rows.extend(b.s3());
     rows.push(b.instrumentation());
     rows.extend(b.growth());
+    rows.extend(b.distance());
     b.bar.finish_and_clear();
     let bench = Bench {
         machine: machine(),
@@ -222,43 +258,64 @@ pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<
         rows,
         seconds: start.elapsed().as_secs_f64(),
     };
-    if let Some(path) = out {
-        write_json(path, force, &bench)?;
+    let crashed = b.crashes.get() > 0;
+    let text = if json { String::new() } else { human(&bench) };
+    let record = Record::Bench(Box::new(bench));
+    if let Some(file) = &out {
+        file.write(&record.clone().line())?;
     }
     if json {
-        print_json(&bench);
+        print_records([record])?;
     } else {
-        print(&human(&bench));
+        print(&text)?;
     }
-    Ok(ExitCode::SUCCESS)
+    // A benchmark judges no verdict; a check whose process crashed is still a failure.
+    Ok(ExitCode::from(crate::status(false, crashed)))
 }
 
-fn write_json(path: &Path, force: bool, bench: &Bench) -> Result<(), String> {
-    use std::io::Write;
-    let text = serde_json::to_string_pretty(bench)
-        .map_err(|e| format!("could not encode the bench as JSON: {e}"))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
+/// How a bench check runs, besides its scenario and budget.
+struct Run {
+    /// The kernel, with the SRCU it runs on.
+    kernel: KernelPlan,
+    /// Tracing and oracles off.
+    untraced: bool,
+    /// loom counts distinct Mazurkiewicz traces.
+    count_traces: bool,
+    /// The child is killed after this long.
+    cap: Duration,
+}
+
+impl Run {
+    fn new(kernel: KernelPlan, cap: Duration) -> Self {
+        Run {
+            kernel,
+            untraced: false,
+            count_traces: false,
+            cap,
+        }
     }
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(format!("{text}\n").as_bytes()))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 struct Bencher {
     exe: PathBuf,
     sizes: Sizes,
     bar: ProgressBar,
+    /// Checks whose process crashed (not stopped at the cap).
+    crashes: std::cell::Cell<usize>,
 }
 
 impl Bencher {
     fn cap(&self) -> Duration {
         Duration::from_secs(self.sizes.cap_seconds)
+    }
+
+    /// A check's cap: the run's, or twice a longer target (unless the run is quick).
+    fn cap_for(&self, target_seconds: Option<f64>) -> Duration {
+        let cap = self.cap();
+        match target_seconds {
+            Some(t) if !self.sizes.quick => cap.max(Duration::from_secs_f64(2.0 * t)),
+            _ => cap,
+        }
     }
 
     /// One check in a child, capped at `--cap` seconds.
@@ -269,24 +326,37 @@ impl Bencher {
         spec: &CheckSpec,
         untraced: bool,
     ) -> Result<Outcome, Crash> {
-        self.bar.set_message(format!(
-            "{id} {kernel} {} ({})",
-            spec.checker,
-            Bound::of(spec)
-        ));
-        let mut plan = check_plan(
-            Target::Catalogue(id.to_string()),
-            KernelPlan::version(kernel),
-            spec,
-        );
-        plan.traced = !untraced;
-        run_in_child(&self.exe, &plan, Some(self.cap()))
+        let run = Run {
+            untraced,
+            ..Run::new(KernelPlan::version(kernel), self.cap())
+        };
+        self.check_with(id, spec, run)
     }
 
-    /// Why a check has no measurement: it did not finish within the cap, or it crashed.
-    fn unfinished(&self, crash: &Crash) -> String {
+    /// One check in a child, run as `run` says.
+    fn check_with(&self, id: &str, spec: &CheckSpec, run: Run) -> Result<Outcome, Crash> {
+        let kernel = run.kernel;
+        self.bar.set_message(format!(
+            "{id} {} {} ({}{})",
+            kernel.version,
+            spec.checker,
+            Bound::of(spec),
+            kernel.srcu.map_or(String::new(), |i| format!(", SRCU {i}"))
+        ));
+        let mut plan = check_plan(Target::Catalogue(id.to_string()), kernel, spec);
+        plan.traced = !run.untraced;
+        plan.count_traces = run.count_traces;
+        let result = run_in_child(&self.exe, &plan, Some(run.cap));
+        if matches!(&result, Err(c) if !c.timed_out) {
+            self.crashes.set(self.crashes.get() + 1);
+        }
+        result
+    }
+
+    /// Why a check capped at `cap` has no measurement: it did not finish, or it crashed.
+    fn unfinished(&self, crash: &Crash, cap: Duration) -> String {
         if crash.timed_out {
-            format!("did not finish within {} s", self.sizes.cap_seconds)
+            format!("did not finish within {} s", cap.as_secs())
         } else {
             format!("crashed: {crash}")
         }
@@ -314,8 +384,29 @@ impl Bencher {
         kernel: KernelVersion,
         spec: &CheckSpec,
     ) -> Row {
+        self.single_with(group, what, id, kernel, spec, None, None)
+    }
+
+    /// [`Bencher::single`] on `srcu` (the kernel version's own when `None`), capped for a
+    /// target of `target_seconds`.
+    #[allow(clippy::too_many_arguments)]
+    fn single_with(
+        &self,
+        group: &'static str,
+        what: &str,
+        id: &'static str,
+        kernel: KernelVersion,
+        spec: &CheckSpec,
+        srcu: Option<SrcuImpl>,
+        target_seconds: Option<f64>,
+    ) -> Row {
         let mut row = Row::new(group, what.to_string(), id, kernel, spec);
-        match self.check(id, kernel, spec, false) {
+        row.srcu = srcu;
+        if let Some(imp) = srcu {
+            row.bound = format!("{}, SRCU {imp}", row.bound);
+        }
+        let cap = self.cap_for(target_seconds);
+        match self.check_with(id, spec, Run::new(KernelPlan::on_srcu(kernel, srcu), cap)) {
             Ok(o) => {
                 let rate = o.executions as f64 / o.seconds.max(1e-9);
                 row.measured = format!(
@@ -329,7 +420,47 @@ impl Bencher {
             }
             Err(crash) => {
                 row.finished = false;
-                row.measured = self.unfinished(&crash);
+                row.measured = self.unfinished(&crash, cap);
+            }
+        }
+        row
+    }
+
+    /// One loom check with its distinct Mazurkiewicz traces counted, as a row.
+    fn traces(
+        &self,
+        what: &str,
+        id: &'static str,
+        spec: &CheckSpec,
+        srcu: Option<SrcuImpl>,
+    ) -> Row {
+        let mut row = Row::new("distance to the limit", what.to_string(), id, V3_17, spec);
+        row.srcu = srcu;
+        if let Some(imp) = srcu {
+            row.bound = format!("{}, SRCU {imp}", row.bound);
+        }
+        let run = Run {
+            count_traces: true,
+            ..Run::new(KernelPlan::on_srcu(V3_17, srcu), self.cap())
+        };
+        match self.check_with(id, spec, run) {
+            Ok(o) => {
+                let traces = o.distinct_traces.unwrap_or(0);
+                let redundancy = o.executions as f64 / traces.max(1) as f64;
+                row.measured = format!(
+                    "{}: {} executions, {traces} distinct traces ({redundancy:.1} executions \
+                     per trace), {:.3} s counting",
+                    o.observed, o.executions, o.seconds
+                );
+                row.verdict = Some(o.observed);
+                row.executions = Some(o.executions);
+                row.seconds = Some(o.seconds);
+                row.distinct_traces = o.distinct_traces;
+                row.redundancy = Some(redundancy);
+            }
+            Err(crash) => {
+                row.finished = false;
+                row.measured = self.unfinished(&crash, self.cap());
             }
         }
         row
@@ -428,6 +559,10 @@ impl Bencher {
             } else {
                 row
             });
+            if kernel == V3_17 {
+                let what = "loom to its verdict on the SRCU specification";
+                rows.push(self.single_with("S2", what, "S2", kernel, &spec, SPEC, None));
+            }
             for checker in [CheckerKind::ShuttleRandom, CheckerKind::ShuttlePct] {
                 let row = self.seeds("S2", "S2", kernel, checker);
                 rows.push(if kernel == V3_16 && checker == CheckerKind::ShuttlePct {
@@ -454,12 +589,20 @@ impl Bencher {
         let met = Some(
             loom.verdict == Some(Verdict::Violation) && loom.seconds.is_some_and(|s| s <= 1.0),
         );
+        let spec = self.loom("S3", V3_17, None);
+        let what = "loom finds the violation, unbounded, on the SRCU specification";
+        let on_spec = self.single_with("S3", what, "S3", V3_17, &spec, SPEC, Some(1.0));
+        let spec_met = Some(
+            on_spec.verdict == Some(Verdict::Violation)
+                && on_spec.seconds.is_some_and(|s| s <= 1.0),
+        );
         let pct = self.seeds("S3", "S3", V3_17, CheckerKind::ShuttlePct);
         let pct_met = pct
             .seconds_to_violation
             .map(|s| s.median <= 1.0 && pct.found == pct.seeds);
         vec![
             loom.target("found <= 1 s", met),
+            on_spec.target("found <= 1 s", spec_met),
             pct.target("found <= 1 s (median)", Some(pct_met.unwrap_or(false))),
         ]
     }
@@ -491,7 +634,7 @@ impl Bencher {
             }
             (Err(crash), _) | (_, Err(crash)) => {
                 row.finished = false;
-                row.measured = self.unfinished(&crash);
+                row.measured = self.unfinished(&crash, self.cap());
                 row.target("overhead <= 1.3x", None)
             }
         }
@@ -505,23 +648,53 @@ impl Bencher {
             let what = format!("{n} notifier(s), threads E, G");
             rows.push(self.single("growth: notifiers", &what, id, V3_17, &spec));
         }
-        let threads: [(&'static str, &str, bool); 4] = [
-            ("S1", "2 threads: E, G", false),
-            ("S1W", "3 threads: E, W, G", true),
-            ("S5-no-exit", "3 threads: D, W, G", true),
-            ("S5", "4 threads: E, D, W, G", true),
+        // The three- and four-thread targets are met, if at all, on the SRCU specification
+        // (the notifier scenarios checked against what every SRCU guarantees; each real SRCU
+        // is checked against those guarantees by the SRCU scenarios). The real SRCU's own
+        // runs are the reference.
+        let threads: [(&'static str, &str, Option<f64>); 4] = [
+            ("S1", "2 threads: E, G", None),
+            ("S1W", "3 threads: E, W, G", Some(10.0)),
+            ("S5-no-exit", "3 threads: D, W, G", Some(10.0)),
+            ("S5", "4 threads: E, D, W, G", Some(60.0)),
         ];
-        for (id, what, targeted) in threads {
+        for (id, what, target) in threads {
             let spec = self.loom(id, V3_17, None);
-            let row = self.single("growth: threads", what, id, V3_17, &spec);
-            rows.push(if targeted {
-                let met = Some(
-                    row.verdict == Some(Verdict::Safe) && row.seconds.is_some_and(|s| s <= 10.0),
-                );
-                row.target("safe, unbounded, <= 10 s (SPIN: 0.25 s)", met)
-            } else {
-                row
+            let row = self.single_with("growth: threads", what, id, V3_17, &spec, SPEC, target);
+            rows.push(match target {
+                Some(t) => {
+                    let met = Some(
+                        row.verdict == Some(Verdict::Safe) && row.seconds.is_some_and(|s| s <= t),
+                    );
+                    row.target(&format!("safe, unbounded, <= {t} s (SPIN: 0.25 s)"), met)
+                }
+                None => row,
             });
+            let what = format!("{what}, on the kernel's own SRCU (reference)");
+            rows.push(self.single("growth: threads", &what, id, V3_17, &spec));
+        }
+        rows
+    }
+
+    /// Distinct Mazurkiewicz traces next to loom's executions: how far loom's search is
+    /// from an optimal partial-order reduction, which explores each trace once.
+    fn distance(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for (id, what) in [
+            ("S2", "2 threads: E, G"),
+            ("S1W", "3 threads: E, W, G"),
+            ("S5-no-exit", "3 threads: D, W, G"),
+        ] {
+            let spec = self.loom(id, V3_17, None);
+            rows.push(self.traces(what, id, &spec, SPEC));
+            // S1W does not finish unbounded on the real SRCU: its preemption-bounded run.
+            let real = if id == "S1W" {
+                self.loom(id, V3_17, Some(3))
+            } else {
+                spec
+            };
+            let what = format!("{what}, on the kernel's own SRCU");
+            rows.push(self.traces(&what, id, &real, None));
         }
         rows
     }

@@ -1,17 +1,24 @@
-//! The default campaign: every scenario on each of its kernels with every checker, each check in
-//! its own child process, then the verdict table.
+//! The default campaign: every scenario on each of its kernels with every checker, each check
+//! in its own child process. It prints the budgets, the verdict matrix, the details of the
+//! checks that did not observe what they expect (`--verbose`: of every counterexample) and the
+//! summary; `--partition count:I/N` runs one slice of it (`merge` puts the slices together).
 
-use crate::args::ReportArgs;
-use crate::output::{print, print_json, Report};
-use crate::{current_exe, exit, html, pool};
-use notifier_catalog::child::check_in_child;
+use crate::args::CampaignArgs;
+use crate::output::{print, print_records};
+use crate::pool::{self, Progress};
+use crate::record::{Limits, RunHeader, RunKind, Summary};
+use crate::report::{Report, Subject};
+use crate::results::{budgets, text_matrix, title, Outputs, Results, LEGEND};
+use crate::{current_exe, Failure};
+use notifier_catalog::child::check_in_child_on;
+use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry::{default_spec, srcu};
+use notifier_catalog::scenario::Scenario;
 use notifier_catalog::scenarios::catalog;
+use notifier_catalog::scenarios::notifier::on_spec;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::runner::{LOOM_MAX_BRANCHES, SHUTTLE_MAX_STEPS};
-use notifier_harness::{CheckSpec, CheckerKind, Expectation, Target};
-use std::path::Path;
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Placements, Target};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,12 +26,30 @@ use std::time::Instant;
 struct Job {
     scenario: &'static str,
     kernel: KernelVersion,
-    srcu: Option<SrcuImpl>,
     spec: CheckSpec,
     expect: Expectation,
+    /// Runs on this SRCU instead of the kernel version's own.
+    srcu: Option<SrcuImpl>,
+    /// The SRCU it runs on (`None`: it runs none).
+    runs_on: Option<SrcuImpl>,
 }
 
-/// Every check of the scenarios named in `only` (every scenario when it is empty).
+impl Job {
+    fn subject(&self) -> Subject {
+        Subject {
+            scenario: self.scenario.to_string(),
+            target: Target::Catalogue(self.scenario.to_string()),
+            kernel: self.kernel,
+            placements: Placements::default(),
+            srcu: self.srcu,
+            runs_on: self.runs_on,
+            checker: self.spec.checker,
+        }
+    }
+}
+
+/// Every check of the scenarios named in `only` (every scenario when it is empty), in the
+/// campaign's fixed order: catalogue order, then kernel, then checker.
 fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
     for id in only {
         notifier_catalog::registry::in_catalog(id)?;
@@ -39,9 +64,20 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
                 jobs.push(Job {
                     scenario: s.id,
                     kernel,
-                    srcu: srcu(&s, kernel),
                     spec: default_spec(&s, kernel, checker),
                     expect: (s.expect)(kernel, checker),
+                    srcu: None,
+                    runs_on: srcu(&s, KernelPlan::version(kernel)),
+                });
+            }
+            if let Some(spec) = spec_row(&s, kernel) {
+                jobs.push(Job {
+                    scenario: s.id,
+                    kernel,
+                    spec,
+                    expect: (s.expect)(kernel, CheckerKind::Loom),
+                    srcu: Some(SrcuImpl::Spec),
+                    runs_on: srcu(&s, KernelPlan::on_srcu(kernel, Some(SrcuImpl::Spec))),
                 });
             }
         }
@@ -49,203 +85,112 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
     Ok(jobs)
 }
 
-/// Runs the campaign over the scenarios in `only` (all when empty), `parallel` checks at a
-/// time; exit status 0 iff every check observed what its scenario expects.
-pub fn run(
-    only: &[String],
-    parallel: Option<u16>,
-    json: bool,
-    report: &ReportArgs,
-) -> Result<ExitCode, String> {
+/// The campaign's loom check of `s` on `kernel` on the SRCU specification, if it has one: the
+/// notifier scenarios that loom checks only preemption-bounded on the real SRCU and that the
+/// specification lets it check unbounded ([`on_spec::spec_bound`]).
+fn spec_row(s: &Scenario, kernel: KernelVersion) -> Option<CheckSpec> {
+    let real = default_spec(s, kernel, CheckerKind::Loom);
+    (s.follows_srcu() && real.preemption_bound.is_some() && on_spec::spec_bound(s.id).is_none())
+        .then_some(CheckSpec {
+            preemption_bound: None,
+            ..real
+        })
+}
+
+/// Runs the campaign (or its partition); exit status 0 iff every check observed what its
+/// scenario expects, 1 if one did not, 4 if none did not but one crashed.
+pub fn run(args: CampaignArgs) -> Result<ExitCode, Failure> {
+    let run = &args.run;
+    let partition = run.partition.from_env()?;
+    let outputs = Outputs::checked(&run.output)?;
     let exe = current_exe()?;
-    let jobs = jobs(only)?;
-    if let Some(path) = &report.report {
-        html::check_target(path, report.force)?;
-    }
-    let parallel = pool::parallelism(parallel);
+    let all = jobs(&args.scenario)?;
+    let selection: Vec<String> = all.iter().map(|j| j.subject().id()).collect();
+    let mine = match partition {
+        Some(p) => p.select(all),
+        None => all,
+    };
+    let parallel = pool::parallelism(run.jobs);
     let start = Instant::now();
-    let reports = run_all(&exe, &jobs, parallel, pool::show_bar(json));
-    let seconds = start.elapsed().as_secs_f64();
-    let all_match = reports.iter().all(|r| r.matches);
-    let budgets = budgets(&jobs, parallel);
-    if json {
-        print_json(&reports);
-    } else {
-        print(&human(&reports, &budgets, seconds));
-    }
-    if let Some(path) = &report.report {
-        let notes = [
-            budgets,
-            format!("{} checks in {seconds:.1} s.", reports.len()),
-        ];
-        html::write(
-            path,
-            report.force,
-            "notifier-check: the verification campaign",
-            &notes,
-            &reports,
-        )?;
-    }
-    Ok(exit(all_match))
-}
-
-/// The budgets of the campaign in one paragraph: what "bound" means in the table, and the
-/// range of each checker's budget.
-fn budgets(jobs: &[Job], parallel: usize) -> String {
-    let loom: Vec<&CheckSpec> = jobs
-        .iter()
-        .map(|j| &j.spec)
-        .filter(|s| s.checker == CheckerKind::Loom)
-        .collect();
-    let exhaustive = loom.iter().filter(|s| s.preemption_bound.is_none()).count();
-    let bounds: Vec<usize> = loom.iter().filter_map(|s| s.preemption_bound).collect();
-    let shuttle: Vec<&CheckSpec> = jobs
-        .iter()
-        .map(|j| &j.spec)
-        .filter(|s| s.checker != CheckerKind::Loom)
-        .collect();
-    let range = |v: &[usize]| match (v.iter().min(), v.iter().max()) {
-        (Some(a), Some(b)) if a == b => a.to_string(),
-        (Some(a), Some(b)) => format!("{a}-{b}"),
-        _ => "none".to_string(),
-    };
-    let iterations: Vec<usize> = shuttle.iter().map(|s| s.iterations).collect();
-    let depths: Vec<usize> = shuttle
-        .iter()
-        .filter(|s| s.checker == CheckerKind::ShuttlePct)
-        .map(|s| s.pct_depth)
-        .collect();
-    let bounded = if bounds.is_empty() {
-        String::new()
-    } else {
-        format!(" (bound {})", range(&bounds))
-    };
-    format!(
-        "Budgets: each scenario's defaults (`notifier-check list` shows them). loom: {} \
-         checks, {exhaustive} unbounded (exhaustive), {} preemption-bounded{bounded}. \
-         shuttle: {} checks of {} iterations each, seed {}, PCT depth {}. Per execution at \
-         most {LOOM_MAX_BRANCHES} loom branches and {SHUTTLE_MAX_STEPS} shuttle steps. \
-         {parallel} check(s) at a time, each in its own process.",
-        loom.len(),
-        bounds.len(),
-        shuttle.len(),
-        range(&iterations),
-        notifier_catalog::registry::DEFAULT_SEED,
-        range(&depths),
-    )
-}
-
-/// Runs every job, `parallel` at a time, with a progress bar on stderr if `show_bar`.
-fn run_all(exe: &Path, jobs: &[Job], parallel: usize, show_bar: bool) -> Vec<Report> {
-    pool::map(
-        jobs,
+    let checks = pool::map(
+        &mine,
         parallel,
-        show_bar,
-        |job| format!("{} {} {}", job.scenario, job.kernel, job.spec.checker),
+        Progress::detect(run.json, run.progress_interval),
+        |job| job.subject().id(),
+        |r: &Report| !r.matches,
         |job| {
-            let result = check_in_child(exe, job.scenario, job.kernel, &job.spec);
+            let kernel = KernelPlan::on_srcu(job.kernel, job.srcu);
+            let result = check_in_child_on(&exe, job.scenario, kernel, &job.spec);
             Report::new(
-                job.scenario,
-                Target::Catalogue(job.scenario.to_string()),
-                job.kernel,
-                job.srcu,
-                job.spec.checker,
-                job.expect.clone(),
+                job.subject(),
+                Some(&job.expect),
+                Bound::of(&job.spec),
                 result,
             )
         },
-    )
-}
-
-/// The table, the details of every check that found a failure or did not match, and the
-/// summary.
-fn human(reports: &[Report], budgets: &str, seconds: f64) -> String {
-    let mut s = format!("{budgets}\n\n");
-    s.push_str(&table(reports));
-    for r in reports
-        .iter()
-        .filter(|r| r.violation().is_some() || !r.matches)
-    {
-        s.push_str(&format!(
-            "\n── {} {} {} ({}) {}\n",
-            r.scenario,
-            r.kernel,
-            r.checker,
-            r.match_text(),
-            r.mark()
-        ));
-        s.push_str(&format!("  expected: {}\n", r.expected_text()));
-        s.push_str(&r.explored());
-        s.push_str(&r.failure_details());
-    }
-    let wrong: Vec<String> = reports
-        .iter()
-        .filter(|r| !r.matches)
-        .map(|r| format!("{} {} {}", r.scenario, r.kernel, r.checker))
-        .collect();
-    s.push_str(&format!(
-        "\n{} checks: {} as expected, {} not{}; {seconds:.1} s\n",
-        reports.len(),
-        reports.len() - wrong.len(),
-        wrong.len(),
-        if wrong.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", wrong.join(", "))
-        },
-    ));
-    s
-}
-
-fn table(reports: &[Report]) -> String {
-    let header = [
-        "scenario",
-        "kernel",
-        "checker",
-        "expected",
-        "observed",
-        "bound",
-        "executions",
-        "seconds",
-        "",
-    ];
-    let rows: Vec<[String; 9]> = reports
-        .iter()
-        .map(|r| {
-            [
-                r.scenario.clone(),
-                r.kernel.to_string(),
-                r.checker.to_string(),
-                r.expected.verdict.to_string(),
-                r.observed_text(),
-                r.bound_text(),
-                r.executions().to_string(),
-                format!("{:.3}", r.seconds()),
-                r.mark().to_string(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 9]| {
-        let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            // Numbers right-aligned, words left-aligned.
-            if i == 6 || i == 7 {
-                l.push_str(&format!("{cell:>w$}  "));
-            } else {
-                l.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        format!("{}\n", l.trim_end())
+    );
+    let seconds = start.elapsed().as_secs_f64();
+    let header = RunHeader {
+        command: RunKind::Campaign,
+        partition,
+        selection,
+        jobs: parallel,
+        limits: Limits::harness(),
     };
-    let mut s = line(header);
-    for row in &rows {
-        s.push_str(&line(row.each_ref().map(String::as_str)));
+    let status = finish(header, checks, 1, seconds, run.json, run.verbose, &outputs)?;
+    Ok(ExitCode::from(status))
+}
+
+/// Prints a campaign's results (the tables, or `json` records) and writes its files; returns
+/// the exit status (1 if a check observed something other than expected, else 4 if one
+/// crashed, else 0). Also the end of `merge` for campaigns.
+pub fn finish(
+    header: RunHeader,
+    checks: Vec<Report>,
+    partitions: u64,
+    seconds: f64,
+    json: bool,
+    verbose: bool,
+    outputs: &Outputs,
+) -> Result<u8, Failure> {
+    let status = Results::exit_status(&checks);
+    let summary = Summary::of(&checks, partitions, seconds, status);
+    let results = Results {
+        header,
+        checks,
+        summary,
+    };
+    let records = results.records(Vec::new());
+    if json {
+        print_records(records.iter().cloned())?;
+    } else {
+        print(&human(&results, verbose))?;
     }
+    let notes = [
+        budgets(
+            &results.checks,
+            &results.header.limits,
+            Some(results.header.jobs),
+        ),
+        results.run_line(),
+    ];
+    outputs.write(&records, &results.checks, title(RunKind::Campaign), &notes)?;
+    Ok(status)
+}
+
+/// The budgets, the matrix and its legend, the details, and the summary.
+fn human(results: &Results, verbose: bool) -> String {
+    let mut s = budgets(
+        &results.checks,
+        &results.header.limits,
+        Some(results.header.jobs),
+    );
+    s.push('\n');
+    s.push_str(&text_matrix(&results.checks));
+    s.push_str(&crate::results::wrap(LEGEND, 100));
+    s.push_str(&results.details(verbose));
+    s.push('\n');
+    s.push_str(&results.summary_line());
+    s.push('\n');
     s
 }

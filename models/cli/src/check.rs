@@ -1,15 +1,19 @@
 //! `notifier-check check`: one scenario on one kernel with one checker, in a child process.
 
 use crate::args::CheckArgs;
-use crate::output::{print, print_json, Report};
-use crate::{current_exe, exit, html};
+use crate::output::{print, print_records};
+use crate::record::Record;
+use crate::report::{Report, Subject};
+use crate::results::Outputs;
+use crate::{current_exe, Failure};
 use notifier_catalog::child::{check_plan, run_in_child};
+use notifier_catalog::expectation::{Expectation, ExpectedViolation};
 use notifier_catalog::fuzz::format::ExpectDecl;
 use notifier_catalog::registry::{default_spec, target, DEFAULT_SEED};
+use notifier_catalog::scenario::Scenario;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::{
-    CheckSpec, CheckerKind, Expectation, ExpectedViolation, KernelPlan, Target, Verdict,
-};
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Placements, Target, Verdict};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -30,64 +34,87 @@ fn file_spec(checker: CheckerKind, threads: usize) -> CheckSpec {
 /// loom runs at most this many threads besides `main`: the scenario's and the SRCU worker.
 const LOOM_THREADS: usize = 4;
 
-/// Runs the check; exit status 0 iff it observed what the scenario expects.
-pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    if let Some(path) = &args.report.report {
-        // Refused before the check runs: nothing a user saved is overwritten.
-        html::check_target(path, args.report.force)?;
-    }
+/// Runs the check; exit status 0 iff it observed what the scenario expects, 1 if it observed
+/// something else, 4 if its process crashed.
+pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
+    // Refused before the check runs: nothing a user saved is overwritten, no run is wasted.
+    let outputs = Outputs::checked(&args.output)?;
     if let Some(file) = &args.scenario_file {
-        return run_file(file, &args);
+        if args.srcu.is_some() {
+            return Err("--srcu applies to catalogue scenarios, not to scenario files".into());
+        }
+        return run_file(file, &args, &outputs);
     }
     let id = args
         .scenario
         .as_deref()
         .ok_or("--scenario or --scenario-file is required")?;
     let scenario = target(id, args.kernel)?;
+    check_srcu_choice(&scenario, args.srcu)?;
     let spec = spec(&args, default_spec(&scenario, args.kernel, args.checker))?;
     let target = Target::Catalogue(scenario.id.to_string());
-    let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
+    let kernel = KernelPlan::on_srcu(args.kernel, args.srcu);
+    let plan = check_plan(target.clone(), kernel, &spec);
     let result = run_in_child(&current_exe()?, &plan, None);
     let expect = (scenario.expect)(args.kernel, args.checker);
-    let srcu = notifier_catalog::registry::srcu(&scenario, args.kernel);
-    let report = Report::new(
-        scenario.id,
+    let subject = Subject {
+        scenario: scenario.id.to_string(),
         target,
-        args.kernel,
-        srcu,
-        args.checker,
-        expect,
-        result,
-    );
-    finish(&args, &report, scenario.summary)
+        kernel: args.kernel,
+        placements: Placements::default(),
+        srcu: args.srcu,
+        runs_on: notifier_catalog::registry::srcu(&scenario, kernel),
+        checker: args.checker,
+    };
+    let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);
+    finish(&args, &report, scenario.summary, &outputs)
 }
 
-/// Prints the report (human or JSON), writes the HTML page if asked, and gives the exit status.
-fn finish(args: &CheckArgs, report: &Report, summary: &str) -> Result<ExitCode, String> {
+/// `--srcu` applies to the notifier scenarios (the SRCU scenarios check one SRCU on its own,
+/// and the planted memory bugs run no SRCU).
+pub(super) fn check_srcu_choice(scenario: &Scenario, srcu: Option<SrcuImpl>) -> Result<(), String> {
+    match srcu {
+        Some(imp) if !scenario.follows_srcu() => Err(format!(
+            "--srcu {imp} applies to the notifier scenarios; {} does not run the mmu_notifier \
+             core",
+            scenario.id
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Prints the report (human or JSON), writes the files asked for, and gives the exit status.
+fn finish(
+    args: &CheckArgs,
+    report: &Report,
+    summary: &str,
+    outputs: &Outputs,
+) -> Result<ExitCode, Failure> {
+    let record = Record::Check(Box::new(report.clone()));
     if args.json {
-        print_json(report);
+        print_records([record.clone()])?;
     } else {
-        print(&report.human());
+        print(&report.human())?;
     }
-    if let Some(path) = &args.report.report {
-        let title = format!(
-            "notifier-check: {} on {} with {}",
-            report.scenario, args.kernel, args.checker
-        );
-        html::write(
-            path,
-            args.report.force,
-            &title,
-            &[summary.to_string()],
-            std::slice::from_ref(report),
-        )?;
-    }
-    Ok(exit(report.matches))
+    let title = format!(
+        "notifier-check: {} on {} with {}",
+        report.scenario, args.kernel, args.checker
+    );
+    outputs.write(
+        &[record],
+        std::slice::from_ref(report),
+        &title,
+        &[summary.to_string()],
+    )?;
+    Ok(ExitCode::from(crate::status(
+        report.mismatched(),
+        report.crashed(),
+    )))
 }
 
 /// `check --scenario-file`: validates the file, runs the check in a child process, and
 /// compares with the file's `[expect]` (default: safe).
-fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
+fn run_file(file: &Path, args: &CheckArgs, outputs: &Outputs) -> Result<ExitCode, Failure> {
     let scenario = notifier_catalog::fuzz::load(file, args.kernel)?;
     // One SRCU kworker for classic SRCU's one work item; one per CPU slot with Tree SRCU.
     let workers = notifier_catalog::fuzz::kworkers(&scenario);
@@ -97,7 +124,8 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
              {} plus {workers} SRCU worker(s); use shuttle",
             file.display(),
             scenario.threads.len()
-        ));
+        )
+        .into());
     }
     let expect = expectation(scenario.file.expect.as_ref(), args.kernel)
         .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
@@ -109,22 +137,21 @@ fn run_file(file: &Path, args: &CheckArgs) -> Result<ExitCode, String> {
     let plan = check_plan(target.clone(), KernelPlan::version(args.kernel), &spec);
     let result = run_in_child(&current_exe()?, &plan, None);
     let name = file.display().to_string();
-    let srcu = Some(notifier_catalog::fuzz::srcu(&scenario));
-    let report = Report::new(
-        &name,
+    let subject = Subject {
+        scenario: name.clone(),
         target,
-        args.kernel,
-        srcu,
-        args.checker,
-        expect,
-        result,
-    );
-    finish(args, &report, &format!("scenario file {name}"))
+        kernel: args.kernel,
+        placements: Placements::default(),
+        srcu: None,
+        runs_on: Some(notifier_catalog::fuzz::srcu(&scenario)),
+        checker: args.checker,
+    };
+    let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);
+    finish(args, &report, &format!("scenario file {name}"), outputs)
 }
 
 /// A scenario file's `[expect]` as an expectation on `kernel` (absent, or for other kernels:
-/// safe). The CLI checks one file per process, so its strings are leaked to the `'static`
-/// lifetime the catalogue's use.
+/// safe).
 pub(super) fn expectation(
     decl: Option<&ExpectDecl>,
     kernel: KernelVersion,
@@ -139,11 +166,10 @@ pub(super) fn expectation(
     let (Some(kind), Some(function)) = (d.kind, d.function.as_ref()) else {
         return Err(format!("a {} needs kind and function", d.verdict));
     };
-    let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
     let mut e = Expectation::violation(ExpectedViolation {
         kind,
-        function: leak(function),
-        site: d.site.as_ref().map(leak),
+        function: function.clone().into(),
+        site: d.site.clone().map(Into::into),
         object: None,
     });
     e.verdict = d.verdict;

@@ -12,20 +12,25 @@
 //! (a scenario that fails whatever the placement shows a driver's bug, not the core's); a
 //! placement is safe if it is safe on every scenario that decides.
 
-use crate::output::{print, print_json, Observed};
-use crate::{current_exe, exit, pool};
+use crate::args::ExploreArgs;
+use crate::output::{print, print_records};
+use crate::pool::{self, Progress};
+use crate::record::{Limits, Record, RunHeader, RunKind};
+use crate::report::{Report, Subject};
+use crate::results::{short_kind, text_matrix, title, Outputs, Results, LEGEND};
+use crate::{current_exe, Failure};
 use clap::ValueEnum;
 use notifier_catalog::child::{check_plan, run_in_child};
 use notifier_catalog::registry::default_spec;
 use notifier_catalog::scenarios::catalog;
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, ReleaseUnlock, UnregisterUnlock};
-use notifier_harness::{CheckerKind, KernelPlan, Placements, Target, Verdict};
-use serde::Serialize;
+use notifier_harness::{Bound, CheckerKind, KernelPlan, Placements, Target};
+use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
 /// The function whose `srcu_read_unlock` moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Function {
     /// `__mmu_notifier_release` (the 2014 patch moved its unlock).
@@ -81,82 +86,86 @@ impl Function {
     }
 }
 
+/// The function whose placement `p` moves, and the placement's name.
+fn placement_of(p: &Placements) -> Option<(Function, &'static str)> {
+    match (p.release, p.unregister) {
+        (Some(r), None) => Some((Function::Release, r.name())),
+        (None, Some(u)) => Some((Function::Unregister, u.name())),
+        _ => None,
+    }
+}
+
 /// One check of the exploration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 struct Check {
-    function: Function,
-    placement: &'static str,
     scenario: &'static str,
     kernel: KernelVersion,
     checker: CheckerKind,
-    #[serde(skip)]
     placements: Placements,
 }
 
-/// One placement × scenario: the outcome of each checker.
-#[derive(Debug, Serialize)]
-struct Cell {
-    scenario: &'static str,
-    kernel: KernelVersion,
-    /// `safe`, or the violations found and by which checkers.
-    verdict: String,
-    safe: bool,
-    outcomes: Vec<CheckerOutcome>,
-}
-
-#[derive(Debug, Serialize)]
-struct CheckerOutcome {
-    checker: CheckerKind,
-    #[serde(flatten)]
-    result: Observed,
-}
-
-impl CheckerOutcome {
-    /// Whether the check ran and found nothing.
-    fn safe(&self) -> bool {
-        matches!(&self.result, Observed::Outcome(o) if o.observed == Verdict::Safe)
-    }
-
-    /// What it found, in one short word: `uaf`, `deadlock`, `crashed`, ...
-    fn found(&self) -> String {
-        match &self.result {
-            Observed::Outcome(o) => o
-                .violation
-                .as_ref()
-                .map_or(o.observed.to_string(), |v| short(v.kind.as_str())),
-            Observed::Crash(_) => "crashed".to_string(),
+impl Check {
+    fn subject(&self) -> Subject {
+        Subject {
+            scenario: self.scenario.to_string(),
+            target: Target::Catalogue(self.scenario.to_string()),
+            kernel: self.kernel,
+            placements: self.placements,
+            srcu: None,
+            runs_on: Some(self.kernel.config().srcu),
+            checker: self.checker,
         }
     }
+}
 
-    /// One line: the outcome's summary, or the crash.
-    fn summary(&self) -> String {
-        match &self.result {
-            Observed::Outcome(o) => o.summary(),
-            Observed::Crash(c) => format!("crashed: {c}"),
-        }
-    }
+/// One placement × scenario: the checkers' verdicts (the `cells` of a `placements` record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cell {
+    /// The scenario.
+    pub scenario: String,
+    /// The kernel it ran on.
+    pub kernel: KernelVersion,
+    /// `safe`, or the violations found and by which checkers (`uaf(L,P) deadlock(R)`).
+    pub verdict: String,
+    /// Whether every checker ran and found nothing.
+    pub safe: bool,
+    /// The ids of its checks (their `check` records).
+    pub checks: Vec<String>,
 }
 
 /// One placement: its cells and whether it is safe.
-#[derive(Debug, Serialize)]
-struct Row {
-    placement: &'static str,
-    /// The kernel versions that use it.
-    kernels: &'static str,
-    cells: Vec<Cell>,
-    safe: bool,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementRow {
+    /// The placement's name.
+    pub placement: String,
+    /// The kernel versions that use it (empty: none).
+    pub kernels: String,
+    /// One cell per scenario.
+    pub cells: Vec<Cell>,
+    /// Whether it is safe on every scenario that decides.
+    pub safe: bool,
 }
 
-/// One function's table and conclusion.
-#[derive(Debug, Serialize)]
-struct Table {
-    function: Function,
-    kernel_function: &'static str,
-    rows: Vec<Row>,
+/// One function's table and conclusion: the `placements` record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementTable {
+    /// The function whose `srcu_read_unlock` moves.
+    pub function: Function,
+    /// Its kernel name.
+    pub kernel_function: String,
+    /// One row per placement, in statement order.
+    pub rows: Vec<PlacementRow>,
     /// Scenarios that fail under every placement (they do not decide).
-    undecided: Vec<&'static str>,
-    safe_placements: Vec<&'static str>,
-    conclusion: String,
+    pub undecided: Vec<String>,
+    /// The placements safe on every deciding scenario.
+    pub safe_placements: Vec<String>,
+    /// The conclusion in one sentence.
+    pub conclusion: String,
+    /// Whether the kernels' own placements are judged as history judged them.
+    pub agrees_with_history: bool,
 }
 
 /// The notifier scenarios (those whose model follows the plan's placements) and the kernel
@@ -191,36 +200,33 @@ fn scenarios(only: &[String]) -> Result<Vec<(&'static str, KernelVersion)>, Stri
     Ok(out)
 }
 
-/// Runs the exploration; exit status 0 iff the kernels' placements are judged as history
-/// judged them (every kernel placement of `mmu_notifier_unregister` safe; v3.17's placement in
-/// `__mmu_notifier_release` safe, v3.16's not).
-pub fn run(
-    functions: &[Function],
-    only: &[String],
-    checkers: &[CheckerKind],
-    jobs: Option<u16>,
-    json: bool,
-) -> Result<ExitCode, String> {
+/// Runs the exploration (or its partition). A whole run exits 0 iff the kernels' placements
+/// are judged as history judged them (every kernel placement of `mmu_notifier_unregister`
+/// safe; v3.17's placement in `__mmu_notifier_release` safe, v3.16's not), 1 if not, and 4
+/// if a check crashed (the tables then have a hole and cannot judge); a partition cannot
+/// judge, and exits 0, or 4 if a check crashed.
+pub fn run(args: ExploreArgs) -> Result<ExitCode, Failure> {
+    let run = &args.run;
+    let partition = run.partition.from_env()?;
+    let outputs = Outputs::checked(&run.output)?;
     let exe = current_exe()?;
-    let scenarios = scenarios(only)?;
-    let functions = if functions.is_empty() {
+    let scenarios = scenarios(&args.scenario)?;
+    let functions = if args.function.is_empty() {
         vec![Function::Release, Function::Unregister]
     } else {
-        functions.to_vec()
+        args.function.clone()
     };
-    let checkers = if checkers.is_empty() {
+    let checkers = if args.checker.is_empty() {
         CheckerKind::ALL.to_vec()
     } else {
-        checkers.to_vec()
+        args.checker.clone()
     };
-    let mut checks = Vec::new();
+    let mut all = Vec::new();
     for &function in &functions {
-        for (name, _, placements) in function.placements() {
+        for (_, _, placements) in function.placements() {
             for &(scenario, kernel) in &scenarios {
                 for &checker in &checkers {
-                    checks.push(Check {
-                        function,
-                        placement: name,
+                    all.push(Check {
                         scenario,
                         kernel,
                         checker,
@@ -230,13 +236,22 @@ pub fn run(
             }
         }
     }
-    let parallel = pool::parallelism(jobs);
+    let selection: Vec<String> = all.iter().map(|c| c.subject().id()).collect();
+    let mine = match partition {
+        Some(p) => p.select(all),
+        None => all,
+    };
+    let parallel = pool::parallelism(run.jobs);
     let start = std::time::Instant::now();
-    let outcomes = pool::map(
-        &checks,
+    let checks = pool::map(
+        &mine,
         parallel,
-        pool::show_bar(json),
-        |c| format!("{} {} {}", c.placement, c.scenario, c.checker),
+        Progress::detect(run.json, run.progress_interval),
+        |c| {
+            let (_, placement) = placement_of(&c.placements).unwrap_or((Function::Release, ""));
+            format!("{placement} {} {}", c.scenario, c.checker)
+        },
+        |r: &Report| r.crashed(),
         |c| {
             let s = notifier_catalog::registry::scenario(c.scenario)
                 .expect("the scenario was found in the catalogue");
@@ -244,84 +259,148 @@ pub fn run(
             let kernel = KernelPlan {
                 version: c.kernel,
                 placements: c.placements,
+                srcu: None,
             };
             let plan = check_plan(Target::Catalogue(c.scenario.to_string()), kernel, &spec);
-            match run_in_child(&exe, &plan, None) {
-                Ok(mut o) => {
-                    // A replay token does not carry the placement: it would replay another
-                    // model.
-                    o.replay = None;
-                    Observed::Outcome(Box::new(o))
-                }
-                Err(crash) => Observed::Crash(crash),
-            }
+            let result = run_in_child(&exe, &plan, None);
+            Report::new(c.subject(), None, Bound::of(&spec), result)
         },
     );
+    let header = RunHeader {
+        command: RunKind::ExploreOrderings,
+        partition,
+        selection,
+        jobs: parallel,
+        limits: Limits::harness(),
+    };
     let seconds = start.elapsed().as_secs_f64();
-    let tables: Vec<Table> = functions
-        .iter()
-        .map(|&f| table(f, &scenarios, &checks, &outcomes))
-        .collect();
-    let ok = tables.iter().all(agrees_with_history);
-    if json {
-        print_json(&tables);
-    } else {
-        let mut s = String::new();
-        for t in &tables {
-            s.push_str(&human(t, &checkers));
-        }
-        s.push_str(&format!(
-            "{} checks in {seconds:.1} s, {parallel} at a time, each in its own process; \
-             budgets: each scenario's defaults (`notifier-check list`).\n",
-            checks.len()
-        ));
-        print(&s);
-    }
-    Ok(exit(ok))
+    let status = finish(header, checks, 1, seconds, run.json, run.verbose, &outputs)?;
+    Ok(ExitCode::from(status))
 }
 
-fn table(
-    function: Function,
-    scenarios: &[(&'static str, KernelVersion)],
-    checks: &[Check],
-    outcomes: &[Observed],
-) -> Table {
-    let mut rows: Vec<Row> = function
+/// Prints an exploration's results (the tables when it is whole, or `json` records) and
+/// writes its files; returns the exit status. Also the end of `merge` for explorations.
+pub fn finish(
+    header: RunHeader,
+    checks: Vec<Report>,
+    partitions: u64,
+    seconds: f64,
+    json: bool,
+    verbose: bool,
+    outputs: &Outputs,
+) -> Result<u8, Failure> {
+    let crashed = checks.iter().any(Report::crashed);
+    let tables = if header.partition.is_none() {
+        tables(&checks)
+    } else {
+        Vec::new()
+    };
+    let disagrees = tables.iter().any(|t| !t.agrees_with_history);
+    // A crashed check leaves a hole in the tables: they cannot judge.
+    let status = if crashed {
+        crate::CRASHED
+    } else {
+        crate::status(disagrees, false)
+    };
+    let summary = crate::record::Summary::of(&checks, partitions, seconds, status);
+    let results = Results {
+        header,
+        checks,
+        summary,
+    };
+    let records = results.records(tables.iter().cloned().map(Record::Placements).collect());
+    if json {
+        print_records(records.iter().cloned())?;
+    } else {
+        let mut s = String::new();
+        if tables.is_empty() {
+            s.push_str(&text_matrix(&results.checks));
+            s.push_str(&crate::results::wrap(LEGEND, 100));
+            s.push_str(
+                "\nThis is one partition: the placement tables need every check. Combine the \
+                 partitions' --json outputs with `notifier-check merge`.\n",
+            );
+        }
+        for t in &tables {
+            s.push_str(&human(t, &results.checks));
+        }
+        s.push_str(&results.details(verbose));
+        s.push('\n');
+        s.push_str(&results.summary_line());
+        s.push_str("; budgets: each scenario's defaults (`notifier-check list`)\n");
+        print(&s)?;
+    }
+    let mut notes: Vec<String> = tables.iter().map(|t| t.conclusion.clone()).collect();
+    notes.push(results.run_line());
+    outputs.write(
+        &records,
+        &results.checks,
+        title(RunKind::ExploreOrderings),
+        &notes,
+    )?;
+    Ok(status)
+}
+
+/// The tables of every function the checks explore, in the order the checks do.
+fn tables(checks: &[Report]) -> Vec<PlacementTable> {
+    let mut functions: Vec<Function> = Vec::new();
+    for r in checks {
+        if let Some((f, _)) = placement_of(&r.placements) {
+            if !functions.contains(&f) {
+                functions.push(f);
+            }
+        }
+    }
+    functions.into_iter().map(|f| table(f, checks)).collect()
+}
+
+fn table(function: Function, checks: &[Report]) -> PlacementTable {
+    let of_function: Vec<&Report> = checks
+        .iter()
+        .filter(|r| placement_of(&r.placements).is_some_and(|(f, _)| f == function))
+        .collect();
+    let mut scenarios: Vec<(&str, KernelVersion)> = Vec::new();
+    for r in &of_function {
+        if !scenarios.iter().any(|(s, _)| *s == r.scenario) {
+            scenarios.push((&r.scenario, r.kernel));
+        }
+    }
+    let mut rows: Vec<PlacementRow> = function
         .placements()
         .into_iter()
+        .filter(|(name, _, _)| {
+            of_function
+                .iter()
+                .any(|r| placement_of(&r.placements).is_some_and(|(_, p)| p == *name))
+        })
         .map(|(placement, kernels, _)| {
             let cells = scenarios
                 .iter()
                 .map(|&(scenario, kernel)| {
-                    let outcomes: Vec<CheckerOutcome> = checks
+                    let outcomes: Vec<&Report> = of_function
                         .iter()
-                        .zip(outcomes)
-                        .filter(|(c, _)| {
-                            c.function == function
-                                && c.placement == placement
-                                && c.scenario == scenario
-                        })
-                        .map(|(c, o)| CheckerOutcome {
-                            checker: c.checker,
-                            result: o.clone(),
+                        .copied()
+                        .filter(|r| {
+                            r.scenario == scenario
+                                && placement_of(&r.placements).is_some_and(|(_, p)| p == placement)
                         })
                         .collect();
-                    cell(scenario, kernel, outcomes)
+                    cell(scenario, kernel, &outcomes)
                 })
                 .collect();
-            Row {
-                placement,
-                kernels,
+            PlacementRow {
+                placement: placement.to_string(),
+                kernels: kernels.to_string(),
                 cells,
                 safe: false,
             }
         })
         .collect();
-    let undecided: Vec<&'static str> = scenarios
+    let undecided: Vec<String> = scenarios
         .iter()
         .enumerate()
         .filter(|(i, _)| rows.iter().all(|r| !r.cells[*i].safe))
-        .map(|(_, (s, _))| *s)
+        .map(|(_, (s, _))| s.to_string())
         .collect();
     // With no deciding scenario every placement would be safe vacuously: call none safe.
     let decided = undecided.len() < scenarios.len();
@@ -331,58 +410,65 @@ fn table(
                 .iter()
                 .all(|c| c.safe || undecided.contains(&c.scenario));
     }
-    let safe_placements: Vec<&'static str> = rows
+    let safe_placements: Vec<String> = rows
         .iter()
         .filter(|r| r.safe)
-        .map(|r| r.placement)
+        .map(|r| r.placement.clone())
         .collect();
     let conclusion = conclusion(function, &rows, &undecided);
-    Table {
+    let mut t = PlacementTable {
         function,
-        kernel_function: function.kernel_name(),
+        kernel_function: function.kernel_name().to_string(),
         rows,
         undecided,
         safe_placements,
         conclusion,
+        agrees_with_history: false,
+    };
+    t.agrees_with_history = agrees_with_history(&t);
+    t
+}
+
+/// Whether a check ran and found nothing.
+fn safe(r: &Report) -> bool {
+    r.observed.verdict == crate::report::ObservedVerdict::Safe
+}
+
+/// What a check found, in one short word: `uaf`, `deadlock`, `crashed`, ...
+fn found(r: &Report) -> String {
+    match r.violation() {
+        Some(v) => short_kind(v.kind).to_string(),
+        None => r.observed.verdict.to_string(),
     }
 }
 
-fn cell(scenario: &'static str, kernel: KernelVersion, outcomes: Vec<CheckerOutcome>) -> Cell {
+fn cell(scenario: &str, kernel: KernelVersion, outcomes: &[&Report]) -> Cell {
     // Kinds found, each with the checkers that found it, in checker order.
-    let mut found: Vec<(String, Vec<&str>)> = Vec::new();
-    for o in &outcomes {
-        if o.safe() {
-            continue;
-        }
-        let kind = o.found();
+    let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
+    for o in outcomes.iter().filter(|o| !safe(o)) {
+        let kind = found(o);
         let who = short_checker(o.checker);
-        match found.iter_mut().find(|(k, _)| *k == kind) {
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, w)) => w.push(who),
-            None => found.push((kind, vec![who])),
+            None => kinds.push((kind, vec![who])),
         }
     }
-    let verdict = if found.is_empty() {
+    let verdict = if kinds.is_empty() {
         "safe".to_string()
     } else {
-        found
+        kinds
             .iter()
             .map(|(k, w)| format!("{k}({})", w.join(",")))
             .collect::<Vec<_>>()
             .join(" ")
     };
     Cell {
-        scenario,
+        scenario: scenario.to_string(),
         kernel,
-        safe: found.is_empty(),
+        // A placement × scenario no checker ran is not safe.
+        safe: kinds.is_empty() && !outcomes.is_empty(),
         verdict,
-        outcomes,
-    }
-}
-
-fn short(kind: &str) -> String {
-    match kind {
-        "use-after-free" => "uaf".to_string(),
-        k => k.to_string(),
+        checks: outcomes.iter().map(|o| o.id.clone()).collect(),
     }
 }
 
@@ -394,7 +480,7 @@ fn short_checker(c: CheckerKind) -> &'static str {
     }
 }
 
-fn conclusion(function: Function, rows: &[Row], undecided: &[&str]) -> String {
+fn conclusion(function: Function, rows: &[PlacementRow], undecided: &[String]) -> String {
     if rows
         .first()
         .is_some_and(|r| r.cells.iter().all(|c| undecided.contains(&c.scenario)))
@@ -405,9 +491,9 @@ fn conclusion(function: Function, rows: &[Row], undecided: &[&str]) -> String {
             function.kernel_name()
         );
     }
-    let name = |r: &Row| {
+    let name = |r: &PlacementRow| {
         if r.kernels.is_empty() {
-            r.placement.to_string()
+            r.placement.clone()
         } else {
             format!("{} ({})", r.placement, r.kernels)
         }
@@ -443,7 +529,7 @@ fn conclusion(function: Function, rows: &[Row], undecided: &[&str]) -> String {
 }
 
 /// Whether the kernels' own placements are judged as history judged them.
-fn agrees_with_history(t: &Table) -> bool {
+fn agrees_with_history(t: &PlacementTable) -> bool {
     let safe = |p: &str| t.rows.iter().any(|r| r.placement == p && r.safe);
     match t.function {
         Function::Release => {
@@ -454,16 +540,17 @@ fn agrees_with_history(t: &Table) -> bool {
     }
 }
 
-fn human(t: &Table, checkers: &[CheckerKind]) -> String {
+fn human(t: &PlacementTable, checks: &[Report]) -> String {
+    let checkers: Vec<&str> = CheckerKind::ALL
+        .into_iter()
+        .filter(|c| checks.iter().any(|r| r.checker == *c))
+        .map(CheckerKind::as_str)
+        .collect();
     let mut s = format!(
         "Placements of {}'s srcu_read_unlock × scenarios (L = loom, R = shuttle-random, \
          P = shuttle-pct; checkers run: {}):\n\n",
         t.kernel_function,
-        checkers
-            .iter()
-            .map(|c| c.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        checkers.join(", ")
     );
     let Some(first) = t.rows.first() else {
         return s;
@@ -481,7 +568,7 @@ fn human(t: &Table, checkers: &[CheckerKind]) -> String {
         .iter()
         .map(|r| {
             let mut row = vec![if r.kernels.is_empty() {
-                r.placement.to_string()
+                r.placement.clone()
             } else {
                 format!("{} [{}]", r.placement, r.kernels)
             }];
@@ -522,7 +609,12 @@ fn human(t: &Table, checkers: &[CheckerKind]) -> String {
             .iter()
             .filter(|c| !c.safe && !t.undecided.contains(&c.scenario))
         {
-            if let Some(o) = c.outcomes.iter().find(|o| !o.safe()) {
+            let first = c
+                .checks
+                .iter()
+                .filter_map(|id| checks.iter().find(|r| r.id == *id))
+                .find(|o| !safe(o));
+            if let Some(o) = first {
                 if !shown {
                     s.push('\n');
                     shown = true;
@@ -532,11 +624,27 @@ fn human(t: &Table, checkers: &[CheckerKind]) -> String {
                     r.placement,
                     c.scenario,
                     o.checker,
-                    o.summary()
+                    summary(o)
                 ));
             }
         }
     }
     s.push_str(&format!("\nConclusion: {}\n\n", t.conclusion));
     s
+}
+
+/// One line: verdict, executions, bound, time and the violation, or the crash.
+fn summary(r: &Report) -> String {
+    let o = &r.observed;
+    if let Some(c) = &o.crash {
+        return format!("crashed: {c}");
+    }
+    let mut line = format!(
+        "{} after {} executions ({}, {:.2} s)",
+        o.verdict, o.executions, o.bound, o.seconds
+    );
+    if let Some(v) = &o.violation {
+        line.push_str(&format!(" {v}"));
+    }
+    line
 }

@@ -7,14 +7,16 @@
 //! lines on stdout; the parent draws the progress bar and writes the files.
 
 use crate::args::FuzzArgs;
-use crate::output::{print, print_json, trace_text};
-use crate::{current_exe, exit};
+use crate::output::{print, print_records, trace_text};
+use crate::partition::Partition;
+use crate::record::Record;
+use crate::{current_exe, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use notifier_catalog::fuzz::engine::{drivers_of, fuzz, FuzzConfig, FuzzReport, Stop};
 use notifier_catalog::fuzz::Driver;
 use notifier_harness::runner::RESULT_MARKER;
 use notifier_harness::Target;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -24,11 +26,28 @@ use std::time::Duration;
 /// The prefix of the child's progress lines: `cases executions failures`.
 const PROGRESS_MARKER: &str = "NOTIFIER-CHECK-PROGRESS";
 
-/// The fuzzing run the arguments describe.
-fn config(args: &FuzzArgs) -> Result<FuzzConfig, String> {
+/// The partition the arguments (or the environment) give: `--partition`, else the deprecated
+/// 0-based `--shard` (with a note on stderr unless `quiet`), else the environment.
+fn partition(args: &FuzzArgs, quiet: bool) -> Result<Option<Partition>, String> {
+    if let Some(shard) = &args.shard {
+        let (i, n) = parse_shard(shard)?;
+        let p = Partition::count(i + 1, n)?;
+        if !quiet {
+            eprintln!(
+                "notifier-check: --shard is deprecated and will go: use --partition {p} (1-based, \
+                 as nextest's)"
+            );
+        }
+        return Ok(Some(p));
+    }
+    args.partition.from_env()
+}
+
+/// The fuzzing run the arguments describe, on `partition`.
+fn config(args: &FuzzArgs, partition: Option<Partition>) -> Result<FuzzConfig, String> {
     let mut c = FuzzConfig::new(args.kernel);
     c.seed = args.seed;
-    c.shard = parse_shard(&args.shard)?;
+    c.shard = partition.map_or((0, 1), Partition::shard);
     c.stop = match (args.cases, args.seconds) {
         (_, Some(s)) => Stop::Time(Duration::from_secs(s)),
         (Some(n), None) => Stop::Cases(n),
@@ -63,7 +82,7 @@ fn config(args: &FuzzArgs) -> Result<FuzzConfig, String> {
     Ok(c)
 }
 
-/// `I/N` with `I < N`.
+/// `I/N` with `I < N` (the deprecated 0-based `--shard`).
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let bad = || format!("--shard '{s}': expected I/N with 0 <= I < N (for example 0/4)");
     let (i, n) = s.split_once('/').ok_or_else(bad)?;
@@ -74,16 +93,18 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
-/// The arguments the child gets: the same run.
-fn child_args(args: &FuzzArgs) -> Vec<String> {
+/// The arguments the child gets: the same run, on `partition`.
+fn child_args(args: &FuzzArgs, partition: Option<Partition>) -> Vec<String> {
     let mut v: Vec<String> = vec![
         "__fuzz".into(),
         "--kernel".into(),
         args.kernel.to_string(),
         "--seed".into(),
         args.seed.to_string(),
-        "--shard".into(),
-        args.shard.clone(),
+        "--partition".into(),
+        partition
+            .unwrap_or(Partition::Count { index: 1, count: 1 })
+            .to_string(),
         "--iterations".into(),
         args.iterations.to_string(),
     ];
@@ -100,35 +121,77 @@ fn child_args(args: &FuzzArgs) -> Vec<String> {
 }
 
 /// Child side: runs the loop, one progress line per case, then the result line.
-pub fn serve(args: FuzzArgs) -> Result<ExitCode, String> {
-    let config = config(&args)?;
+pub fn serve(args: FuzzArgs) -> Result<ExitCode, Failure> {
+    let config = config(&args, partition(&args, true)?)?;
     let report = fuzz(&config, |cases, executions, failures| {
         println!("{PROGRESS_MARKER} {cases} {executions} {failures}");
     })?;
     let json = serde_json::to_string(&report).map_err(|e| format!("cannot encode: {e}"))?;
+    // The parent reads this line; a child that cannot write it is reported as crashed.
     println!("{RESULT_MARKER} {json}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// One saved failure, for the report.
-#[derive(Debug, Serialize)]
-struct Saved {
-    file: PathBuf,
-    replay: Option<String>,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Saved {
+    /// The file.
+    pub file: PathBuf,
+    /// The command that replays its failure.
+    pub replay: Option<String>,
 }
 
-/// `fuzz --json`: the run and where each failure was saved.
-#[derive(Debug, Serialize)]
-struct JsonReport {
+/// The `fuzz` record: the run's settings, what it did, and where each failure was saved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FuzzRecord {
+    /// The partition of the case indices this run covered (`null`: all).
+    pub partition: Option<Partition>,
+    /// The base seed.
+    pub seed: u64,
+    /// shuttle executions per case.
+    pub iterations: usize,
+    /// PCT depth for the cases that use PCT.
+    pub pct_depth: usize,
+    /// The drivers the notifiers were drawn from.
+    pub drivers: Vec<String>,
+    /// The stop condition: cases per partition, or seconds.
+    pub stop: FuzzStop,
+    /// What the run did.
     #[serde(flatten)]
-    report: FuzzReport,
-    saved: Vec<Saved>,
+    pub report: FuzzReport,
+    /// Where each failure was saved, in the order of `failures`.
+    pub saved: Vec<Saved>,
+}
+
+/// When a fuzzing run stops: after `cases` cases or `seconds` seconds (one of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FuzzStop {
+    /// Cases (per partition).
+    pub cases: Option<u64>,
+    /// Seconds.
+    pub seconds: Option<u64>,
+}
+
+impl FuzzStop {
+    fn of(stop: Stop) -> Self {
+        match stop {
+            Stop::Cases(n) => FuzzStop {
+                cases: Some(n),
+                seconds: None,
+            },
+            Stop::Time(d) => FuzzStop {
+                cases: None,
+                seconds: Some(d.as_secs()),
+            },
+        }
+    }
 }
 
 /// Runs the fuzzing loop in a child process; exit status 0 iff it found no failure other than
-/// known kernel defects of the catalogue.
-pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
-    let config = config(&args)?;
+/// known kernel defects of the catalogue, 1 if it found one, 4 if its process crashed.
+pub fn run(args: FuzzArgs) -> Result<ExitCode, Failure> {
+    let partition = partition(&args, args.json)?;
+    let config = config(&args, partition)?;
     let bar = if args.json {
         ProgressBar::hidden()
     } else {
@@ -147,7 +210,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
         bar
     };
     let mut child = Command::new(current_exe()?)
-        .args(child_args(&args))
+        .args(child_args(&args, partition))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -176,26 +239,56 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
         .wait()
         .map_err(|e| format!("the fuzzing process: {e}"))?;
     bar.finish_and_clear();
-    let Some(json) = result else {
-        return Err(format!(
-            "the fuzzing process ended without a result ({status})"
-        ));
+    let report: Option<FuzzReport> = result.and_then(|json| serde_json::from_str(&json).ok());
+    let Some(report) = report else {
+        eprintln!(
+            "notifier-check: the fuzzing process crashed: it ended without a readable result \
+             ({status})"
+        );
+        return Ok(ExitCode::from(crate::CRASHED));
     };
-    let report: FuzzReport = serde_json::from_str(&json)
-        .map_err(|e| format!("the fuzzing result is unreadable: {e}"))?;
-    let saved = save_all(&report, &args)?;
-    // A known kernel defect met again is reported, but is not a finding.
-    let found = report.new_findings().next().is_some();
-    if args.json {
-        print_json(&JsonReport { report, saved });
+    let saved = save_all(&report, &args, partition)?;
+    let record = FuzzRecord {
+        partition,
+        seed: config.seed,
+        iterations: config.iterations,
+        pct_depth: config.pct_depth,
+        drivers: config
+            .drivers
+            .iter()
+            .map(|d| d.as_str().to_string())
+            .collect(),
+        stop: FuzzStop::of(config.stop),
+        report,
+        saved,
+    };
+    finish(&record, args.json)
+}
+
+/// Prints a fuzzing run (the report, or its `json` record); the exit status is 0 iff it found
+/// no failure other than known kernel defects of the catalogue. Also the end of `merge` for
+/// fuzzing runs.
+pub fn finish(record: &FuzzRecord, json: bool) -> Result<ExitCode, Failure> {
+    if json {
+        print_records([Record::Fuzz(Box::new(record.clone()))])?;
     } else {
-        print(&human(&report, &saved, &config));
+        print(&human(record))?;
     }
-    Ok(exit(!found))
+    // A known kernel defect met again is reported, but is not a finding.
+    let found = record.report.new_findings().next().is_some();
+    Ok(ExitCode::from(if found {
+        crate::MISMATCH
+    } else {
+        crate::SUCCESS
+    }))
 }
 
 /// Saves each failure's minimal scenario in `args.out`, never overwriting a file.
-fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> {
+fn save_all(
+    report: &FuzzReport,
+    args: &FuzzArgs,
+    partition: Option<Partition>,
+) -> Result<Vec<Saved>, Failure> {
     if report.failures.is_empty() {
         return Ok(Vec::new());
     }
@@ -221,9 +314,14 @@ fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> 
             .token(report.kernel)
             .map(|t| t.command(&Target::File(path.clone())));
         let mut text = format!(
-            "# Found by notifier-check fuzz --kernel {} --seed {} --shard {} (case {}), shrunk \
-             to size {} (threads + operations + notifiers) from {}.\n",
-            report.kernel, args.seed, args.shard, f.case, f.minimal_size, f.original_size
+            "# Found by notifier-check fuzz --kernel {} --seed {}{} (case {}), shrunk to size {} \
+             (threads + operations + notifiers) from {}.\n",
+            report.kernel,
+            args.seed,
+            partition.map_or(String::new(), |p| format!(" --partition {p}")),
+            f.case,
+            f.minimal_size,
+            f.original_size
         );
         if let Some(r) = &replay {
             text.push_str(&format!("# replay: {r}\n"));
@@ -239,7 +337,7 @@ fn save_all(report: &FuzzReport, args: &FuzzArgs) -> Result<Vec<Saved>, String> 
         ));
         text.push_str(&f.minimal.render());
         file.write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| Failure::Output(format!("cannot write {}: {e}", path.display())))?;
         saved.push(Saved { file: path, replay });
     }
     Ok(saved)
@@ -263,22 +361,24 @@ fn create_fresh(dir: &Path, base: &str) -> Result<(PathBuf, std::fs::File), Stri
     unreachable!("an unbounded range always yields")
 }
 
-fn human(report: &FuzzReport, saved: &[Saved], config: &FuzzConfig) -> String {
-    let drivers: Vec<&str> = config.drivers.iter().map(|d| d.as_str()).collect();
+fn human(record: &FuzzRecord) -> String {
+    let report = &record.report;
+    let saved = &record.saved;
     let mut s = format!(
         "fuzz {}: {} cases, {} shuttle executions (+{} while shrinking), {:.1} s\n  seed {}, \
-         shard {}/{}, {} executions per case (random or PCT depth {}), drivers: {}\n",
+         {}, {} executions per case (random or PCT depth {}), drivers: {}\n",
         report.kernel,
         report.cases,
         report.executions,
         report.shrink_executions,
         report.seconds,
-        config.seed,
-        config.shard.0,
-        config.shard.1,
-        config.iterations,
-        config.pct_depth,
-        drivers.join(", ")
+        record.seed,
+        record
+            .partition
+            .map_or("every case".to_string(), |p| format!("partition {p}")),
+        record.iterations,
+        record.pct_depth,
+        record.drivers.join(", ")
     );
     if report.failures.is_empty() {
         s.push_str("  no failure found\n");

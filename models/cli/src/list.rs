@@ -1,56 +1,69 @@
 //! `notifier-check list`: the catalogue and what each check is expected to show.
 
-use crate::output::{expectation, print, print_json};
+use crate::output::{print, print_records};
+use crate::record::Record;
+use crate::report::Expected;
+use crate::Failure;
 use notifier_catalog::registry::{default_spec, srcu};
 use notifier_catalog::scenarios::catalog;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::{Bound, CheckerKind, Expectation};
-use serde::Serialize;
+use notifier_harness::{Bound, CheckerKind, KernelPlan};
+use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
-/// One scenario in `list --json`.
-#[derive(Debug, Serialize)]
-struct Entry {
-    id: &'static str,
-    summary: &'static str,
-    kernels: Vec<KernelVersion>,
-    checkers: Vec<CheckerKind>,
-    checks: Vec<Check>,
+/// One scenario of the catalogue: the `scenario` record of `list --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioEntry {
+    /// Its id.
+    pub id: String,
+    /// One line: the threads and what they do.
+    pub summary: String,
+    /// The kernel versions it is defined for.
+    pub kernels: Vec<KernelVersion>,
+    /// The checkers it runs under.
+    pub checkers: Vec<CheckerKind>,
+    /// Every kernel × checker: what it must show, under which default bound.
+    pub checks: Vec<ListedCheck>,
 }
 
-/// One scenario × kernel × checker in `list --json`.
-#[derive(Debug, Serialize)]
-struct Check {
-    kernel: KernelVersion,
-    /// The SRCU implementation the check runs (`null` if none).
-    srcu: Option<SrcuImpl>,
-    checker: CheckerKind,
-    #[serde(flatten)]
-    expect: Expectation,
+/// One scenario × kernel × checker of `list`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListedCheck {
+    /// The kernel version.
+    pub kernel: KernelVersion,
+    /// The SRCU implementation the check runs (`null` if it runs none).
+    pub srcu: Option<SrcuImpl>,
+    /// The checker.
+    pub checker: CheckerKind,
+    /// What it must show.
+    pub expected: Expected,
     /// The default budget.
-    bound: Bound,
+    pub bound: Bound,
 }
 
-fn entries() -> Vec<Entry> {
+/// Every scenario of the catalogue, in order.
+pub fn entries() -> Vec<ScenarioEntry> {
     catalog()
         .into_iter()
         .map(|s| {
             let mut checks = Vec::new();
             for &kernel in s.kernels {
                 for checker in CheckerKind::ALL {
-                    checks.push(Check {
+                    checks.push(ListedCheck {
                         kernel,
-                        srcu: srcu(&s, kernel),
+                        srcu: srcu(&s, KernelPlan::version(kernel)),
                         checker,
-                        expect: (s.expect)(kernel, checker),
+                        expected: Expected::from(&(s.expect)(kernel, checker)),
                         bound: Bound::of(&default_spec(&s, kernel, checker)),
                     });
                 }
             }
-            Entry {
-                id: s.id,
-                summary: s.summary,
+            ScenarioEntry {
+                id: s.id.to_string(),
+                summary: s.summary.to_string(),
                 kernels: s.kernels.to_vec(),
                 checkers: CheckerKind::ALL.to_vec(),
                 checks,
@@ -61,11 +74,11 @@ fn entries() -> Vec<Entry> {
 
 /// Prints the catalogue: per scenario, kernel and checker, the default budget and the expected
 /// verdict.
-pub fn run(json: bool) -> ExitCode {
+pub fn run(json: bool) -> Result<ExitCode, Failure> {
     let entries = entries();
     if json {
-        print_json(&entries);
-        return ExitCode::SUCCESS;
+        print_records(entries.into_iter().map(Record::Scenario))?;
+        return Ok(ExitCode::SUCCESS);
     }
     let width = entries
         .iter()
@@ -88,7 +101,7 @@ pub fn run(json: bool) -> ExitCode {
                 "  {kernel:<6} {:<15} {:<width$}  {}\n",
                 c.checker.as_str(),
                 c.bound.to_string(),
-                expectation(&c.expect),
+                c.expected,
             ));
         }
         s.push('\n');
@@ -96,6 +109,6 @@ pub fn run(json: bool) -> ExitCode {
     if entries.is_empty() {
         s.push_str("The catalogue is empty.\n");
     }
-    print(&s);
-    ExitCode::SUCCESS
+    print(&s)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::{json, run, stdout};
+use cli::{json, of_kind, records, run, stdout};
 
 /// `check --json` with these arguments; returns the exit code and the report.
 fn check(args: &[&str]) -> (i32, Value) {
@@ -44,10 +44,24 @@ const NO_FLIP_PCT: [&str; 12] = [
 
 /// The report of a check that found srcu-no-flip's violation, as the expectation says.
 fn assert_grace_period_violation(r: &Value) {
-    let o = &r["outcome"];
-    assert_eq!(o["observed"], "violation", "{r:#}");
+    assert_eq!(r["record"], "check", "{r:#}");
+    let o = &r["observed"];
+    assert_eq!(o["verdict"], "violation", "{r:#}");
     assert_eq!(r["expected"]["verdict"], "violation");
     assert_eq!(r["expected"]["violation"]["kind"], "grace-period");
+    // Alternatives are lists; an empty list accepts any.
+    assert_eq!(
+        (
+            &r["expected"]["violation"]["functions"],
+            &r["expected"]["violation"]["sites"],
+            &r["expected"]["violation"]["objects"]
+        ),
+        (
+            &serde_json::json!(["updater"]),
+            &serde_json::json!(["synchronize_srcu"]),
+            &serde_json::json!([])
+        )
+    );
     assert_eq!(r["matches"], true);
     let v = &o["violation"];
     assert_eq!(v["kind"], "grace-period", "{v:#}");
@@ -72,11 +86,14 @@ fn assert_grace_period_violation(r: &Value) {
         "{trace:#?}"
     );
     assert!(o["executions"].as_u64().unwrap() >= 1);
-    // The token is the scenario, the kernel and the outcome's replay.
+    // The token is the scenario, the kernel and the checker's part; the command replays it.
     let token = r["token"].as_str().unwrap();
-    let part = o["replay"].as_str().unwrap();
-    assert_eq!(token, format!("srcu-no-flip/v3.16/{part}"));
-    assert!(part.contains(&format!("/grace-period@{step}/")), "{part}");
+    assert!(token.starts_with("srcu-no-flip/v3.16/"), "{token}");
+    assert!(token.contains(&format!("/grace-period@{step}/")), "{token}");
+    assert_eq!(
+        r["replay_command"],
+        format!("notifier-check replay {token}").as_str()
+    );
 }
 
 #[test]
@@ -88,13 +105,13 @@ fn check_json_with_loom_finds_the_missing_flip() {
         (&"srcu-no-flip".into(), &"v3.16".into(), &"loom".into())
     );
     assert_eq!(
-        r["outcome"]["bound"],
+        r["observed"]["bound"],
         serde_json::json!({"kind": "exhaustive"})
     );
     assert_grace_period_violation(&r);
     let path = format!(
         "srcu-no-flip/v3.16/loom/unbounded/exec={}/",
-        r["outcome"]["executions"]
+        r["observed"]["executions"]
     );
     assert!(r["token"].as_str().unwrap().starts_with(&path), "{r:#}");
 }
@@ -105,7 +122,7 @@ fn check_json_with_pct_finds_the_missing_flip() {
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["checker"], "shuttle-pct");
     assert_eq!(
-        r["outcome"]["bound"],
+        r["observed"]["bound"],
         serde_json::json!({"kind": "iterations", "value": 2000, "seed": 1, "pct_depth": 3})
     );
     assert_grace_period_violation(&r);
@@ -131,9 +148,9 @@ fn check_json_with_random_finds_classic_srcu_safe() {
         "5",
     ]);
     assert_eq!(code, 0, "{r:#}");
-    let o = &r["outcome"];
+    let o = &r["observed"];
     assert_eq!(
-        (&r["expected"]["verdict"], &o["observed"], &r["matches"]),
+        (&r["expected"]["verdict"], &o["verdict"], &r["matches"]),
         (&"safe".into(), &"safe".into(), &true.into())
     );
     assert_eq!(o["executions"], 300, "every iteration ran");
@@ -141,7 +158,7 @@ fn check_json_with_random_finds_classic_srcu_safe() {
         o["bound"],
         serde_json::json!({"kind": "iterations", "value": 300, "seed": 5})
     );
-    assert!(o["violation"].is_null() && o["replay"].is_null() && r["token"].is_null());
+    assert!(o["violation"].is_null() && r["replay_command"].is_null() && r["token"].is_null());
     assert_eq!(o["trace"], Value::Array(Vec::new()));
     assert!(o["seconds"].as_f64().unwrap() >= 0.0);
 }
@@ -160,11 +177,11 @@ fn a_check_that_misses_its_expected_violation_exits_1() {
         "1",
     ]);
     assert_eq!(
-        (code, &r["outcome"]["observed"], &r["matches"]),
+        (code, &r["observed"]["verdict"], &r["matches"]),
         (1, &"safe".into(), &false.into()),
         "{r:#}"
     );
-    assert_eq!(r["outcome"]["executions"], 1);
+    assert_eq!(r["observed"]["executions"], 1);
 }
 
 #[test]
@@ -208,16 +225,18 @@ fn replay_reproduces_loom_and_pct_failures_exactly() {
         let token = r["token"].as_str().unwrap();
         let (code, again) = replay(token);
         assert_eq!(code, 0, "{again:#}");
+        assert_eq!(again["record"], "replay");
         assert_eq!(again["result"], serde_json::json!({"kind": "reproduced"}));
         assert_eq!(again["replayed"], token);
-        let (first, o) = (&r["outcome"], &again["outcome"]);
+        let (first, o) = (&r["observed"], &again["observed"]);
         assert_eq!(
             o["violation"], first["violation"],
             "same violation, same step"
         );
         assert_eq!(o["trace"], first["trace"]);
-        assert_eq!(o["replay"], first["replay"]);
         assert_eq!(again["token"], r["token"]);
+        let kind = o["bound"]["kind"].as_str().unwrap();
+        assert!(kind.ends_with("replay"), "{kind}");
     }
 }
 
@@ -227,7 +246,7 @@ fn replay_reproduces_loom_and_pct_failures_exactly() {
 fn replay_of_the_wrong_loom_execution_says_so() {
     let (_, r) = check(&NO_FLIP_LOOM);
     let token = r["token"].as_str().unwrap();
-    let executions = r["outcome"]["executions"].as_u64().unwrap();
+    let executions = r["observed"]["executions"].as_u64().unwrap();
     let later = token.replace(
         &format!("/exec={executions}/"),
         &format!("/exec={}/", executions + 1),
@@ -264,7 +283,7 @@ fn a_token_replayed_on_another_kernel_diverges() {
     assert_eq!(code, 3, "{again:#}");
     assert_eq!(again["result"]["kind"], "diverged", "{again:#}");
     assert!(again["result"]["step"].is_u64(), "{again:#}");
-    assert!(again["outcome"]["violation"].is_null(), "{again:#}");
+    assert!(again["observed"]["violation"].is_null(), "{again:#}");
     let text = stdout(&run(&["replay", &token.replacen("/v3.16/", "/v3.17/", 1)]));
     assert!(text.contains(": DIVERGED at step "), "{text}");
     for internal in ["scheduled task", "schedule ended early", "panicked"] {
@@ -276,20 +295,23 @@ fn a_token_replayed_on_another_kernel_diverges() {
 fn list_shows_every_scenario_kernel_and_checker() {
     let o = run(&["list", "--json"]);
     assert_eq!(o.status.code(), Some(0));
-    let all = json(&o);
-    let scenarios = all.as_array().unwrap();
+    let all = records(&o);
+    assert!(all.iter().all(|r| r["record"] == "scenario"));
+    let scenarios = of_kind(&all, "scenario");
     assert!(scenarios.iter().any(|s| s["id"] == "srcu-no-flip"));
     let human = stdout(&run(&["list"]));
-    for s in scenarios {
+    for s in &scenarios {
         let kernels = s["kernels"].as_array().unwrap();
         let checks = s["checks"].as_array().unwrap();
         assert_eq!(checks.len(), kernels.len() * 3, "{s:#}");
         for c in checks {
-            assert!(["safe", "violation", "deadlock"].contains(&c["verdict"].as_str().unwrap()));
-            assert_eq!(c["violation"].is_null(), c["verdict"] == "safe", "{c:#}");
-            if !c["blind"].is_null() {
-                assert_eq!(c["verdict"], "safe", "a blind checker must observe safe");
+            let e = &c["expected"];
+            assert!(["safe", "violation", "deadlock"].contains(&e["verdict"].as_str().unwrap()));
+            assert_eq!(e["violation"].is_null(), e["verdict"] == "safe", "{c:#}");
+            if !e["blind"].is_null() {
+                assert_eq!(e["verdict"], "safe", "a blind checker must observe safe");
             }
+            assert!(c["observed"].is_null(), "list observes nothing: {c:#}");
             assert!(c["bound"]["kind"].is_string(), "{c:#}");
         }
         assert!(human.contains(&format!("{}: ", s["id"].as_str().unwrap())));
@@ -303,43 +325,87 @@ fn list_shows_every_scenario_kernel_and_checker() {
         (&loom["kernel"], &loom["checker"]),
         (&"v3.16".into(), &"loom".into())
     );
-    assert_eq!(loom["violation"]["kind"], "grace-period");
+    assert_eq!(loom["expected"]["violation"]["kind"], "grace-period");
+}
+
+/// The number of kernels srcu-no-flip is defined for.
+fn no_flip_kernels() -> usize {
+    records(&run(&["list", "--json"]))
+        .iter()
+        .find(|s| s["id"] == "srcu-no-flip")
+        .unwrap()["kernels"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 #[test]
-fn campaign_runs_the_named_scenarios_and_tabulates_them() {
+fn campaign_prints_budgets_matrix_and_summary_and_only_unexpected_details() {
     let o = run(&["campaign", "--scenario", "srcu-no-flip", "--jobs", "2"]);
     let out = stdout(&o);
     let rows: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("srcu-no-flip "))
         .collect();
-    let kernels = json(&run(&["list", "--json"]))
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "srcu-no-flip")
-        .unwrap()["kernels"]
-        .as_array()
-        .unwrap()
-        .len();
-    assert_eq!(rows.len(), kernels * 3, "{out}");
+    // A row per kernel, a cell per checker.
+    assert_eq!(rows.len(), no_flip_kernels(), "{out}");
+    for row in &rows {
+        assert_eq!(row.matches('✓').count(), 3, "{row}");
+        assert!(row.contains("grace-period"), "{row}");
+    }
+    let header = out.lines().find(|l| l.starts_with("scenario")).unwrap();
+    for column in ["kernel", "loom", "shuttle-random", "shuttle-pct"] {
+        assert!(header.contains(column), "{header}");
+    }
     assert!(out.starts_with("Budgets: "), "{out}");
-    assert!(
-        out.contains("replay: notifier-check replay srcu-no-flip/"),
-        "{out}"
-    );
+    // Quiet: every counterexample here is expected, so none is printed in full.
+    assert!(!out.contains("replay: notifier-check replay"), "{out}");
+    assert!(!out.contains("trace (one column per thread)"), "{out}");
     let summary = out.lines().last().unwrap();
-    let wrong = rows.iter().filter(|r| r.ends_with('✗')).count();
+    let checks = rows.len() * 3;
     assert!(
         summary.starts_with(&format!(
-            "{} checks: {} as expected, {wrong} not",
-            rows.len(),
-            rows.len() - wrong
+            "{checks} checks: {checks} as expected, 0 not, 0 crashed"
         )),
         "{summary}"
     );
-    assert_eq!(o.status.code(), Some(if wrong == 0 { 0 } else { 1 }));
+    assert_eq!(o.status.code(), Some(0));
+    // Without a terminal: a progress line at the start and at the end.
+    let err = String::from_utf8_lossy(&o.stderr);
+    let progress: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        progress.first(),
+        Some(
+            &format!("notifier-check: progress 0/{checks} checks, 0 not as expected, 0 s").as_str()
+        ),
+        "{err}"
+    );
+    assert!(
+        progress.last().unwrap().starts_with(&format!(
+            "notifier-check: progress {checks}/{checks} checks, 0 not"
+        )),
+        "{err}"
+    );
+
+    // --verbose prints every counterexample with its trace and replay command.
+    let verbose = stdout(&run(&[
+        "campaign",
+        "--scenario",
+        "srcu-no-flip",
+        "--jobs",
+        "2",
+        "--verbose",
+        "--progress-interval",
+        "0",
+    ]));
+    assert_eq!(
+        verbose
+            .matches("replay: notifier-check replay srcu-no-flip/")
+            .count(),
+        checks,
+        "{verbose}"
+    );
+    assert!(verbose.contains("<== grace-period here"), "{verbose}");
 }
 
 /// A usage error: exit status 2, one line on stderr naming the problem, no panic.

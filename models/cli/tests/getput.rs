@@ -226,7 +226,7 @@ fn a_put_still_running_when_synchronize_is_called_is_not_promised() {
         "--json",
     ]);
     let r = cli::json(&o);
-    assert_eq!(r["outcome"]["observed"], "safe", "{r:#}");
-    assert!(r["outcome"]["executions"].as_u64() >= Some(100), "{r:#}");
+    assert_eq!(r["observed"]["verdict"], "safe", "{r:#}");
+    assert!(r["observed"]["executions"].as_u64() >= Some(100), "{r:#}");
     assert_eq!(o.status.code(), Some(0));
 }

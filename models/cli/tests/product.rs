@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::{json, run};
+use cli::{json, of_kind, records, run};
 
 /// A fresh directory of this test's own.
 fn scratch(name: &str) -> PathBuf {
@@ -17,6 +17,29 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
+}
+
+/// The explorer's `placements` table and its `check` records, from its --json output.
+fn exploration(o: &std::process::Output) -> (Value, Vec<Value>) {
+    let all = records(o);
+    let tables = of_kind(&all, "placements");
+    assert_eq!(tables.len(), 1, "one function explored");
+    let checks = of_kind(&all, "check").into_iter().cloned().collect();
+    (tables[0].clone(), checks)
+}
+
+/// The violation of the first check of a cell.
+fn first_violation<'a>(cell: &Value, checks: &'a [Value]) -> &'a Value {
+    let id = &cell["checks"][0];
+    let check = checks
+        .iter()
+        .find(|c| c["id"] == *id)
+        .unwrap_or_else(|| panic!("no check {id}"));
+    assert!(
+        check["expected"].is_null(),
+        "the explorer's checks expect nothing"
+    );
+    &check["observed"]["violation"]
 }
 
 /// The row of `placement` in an explore-orderings table.
@@ -47,9 +70,10 @@ fn explore_release_placements_on_s2_with_pct() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let tables = json(&o);
-    let t = &tables[0];
+    let (t, checks) = exploration(&o);
+    let t = &t;
     assert_eq!(t["kernel_function"], "__mmu_notifier_release");
+    assert_eq!(t["agrees_with_history"], true);
     // v3.17's placement is safe, v3.16's is Hazard A, the last one deadlocks.
     assert_eq!(row(t, "after-spin-unlock")["safe"], true, "{t:#}");
     assert_eq!(row(t, "after-unlink-loop")["safe"], true, "{t:#}");
@@ -60,7 +84,7 @@ fn explore_release_placements_on_s2_with_pct() {
     ] {
         let r = row(t, placement);
         assert_eq!(r["safe"], false, "{r:#}");
-        let v = &r["cells"][0]["outcomes"][0]["outcome"]["violation"];
+        let v = first_violation(&r["cells"][0], &checks);
         assert_eq!(v["kind"], kind, "{placement}: {v:#}");
         assert_eq!(
             v["function"], "__mmu_notifier_release",
@@ -92,11 +116,12 @@ fn explore_unregister_placements_on_s4_with_pct() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let t = &json(&o)[0];
+    let (t, checks) = exploration(&o);
+    let t = &t;
     assert_eq!(row(t, "after-release")["safe"], true, "{t:#}");
     let last = row(t, "after-synchronize-srcu");
     assert_eq!(last["safe"], false);
-    let v = &last["cells"][0]["outcomes"][0]["outcome"]["violation"];
+    let v = first_violation(&last["cells"][0], &checks);
     assert_eq!(v["kind"], "deadlock", "{v:#}");
     assert_eq!(v["function"], "mmu_notifier_unregister", "{v:#}");
     assert_eq!(v["thread"], "U", "{v:#}");
@@ -112,6 +137,7 @@ fn bench_quick_emits_a_well_formed_table() {
         String::from_utf8_lossy(&o.stderr)
     );
     let b = json(&o);
+    assert_eq!(b["record"], "bench");
     assert!(!b["machine"]["cpu"].as_str().unwrap().is_empty());
     assert!(b["machine"]["logical_cpus"].as_u64().unwrap() >= 1);
     let rows = b["rows"].as_array().unwrap();
@@ -121,6 +147,7 @@ fn bench_quick_emits_a_well_formed_table() {
         "instrumentation",
         "growth: notifiers",
         "growth: threads",
+        "distance to the limit",
     ] {
         assert!(rows.iter().any(|r| r["group"] == group), "no {group} row");
     }
@@ -166,14 +193,50 @@ fn check_report_is_one_page_with_the_marked_timeline_and_is_never_overwritten() 
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg class=\"timeline\""));
-    assert_eq!(html.matches("class=\"lane\"").count(), 3, "main, E and G");
-    // The violating access: E's load of the freed notifier's pprev in hlist_del_init_rcu.
+    // main's registrations come before E and G start: folded above the picture.
+    assert!(
+        html.contains("<details class=\"setup\"><summary>steps 0–"),
+        "setup folded"
+    );
+    assert!(html.contains("main&#39;s setup before the other threads start"));
+    assert_eq!(html.matches("class=\"lane\"").count(), 2, "E and G");
+    assert!(
+        html.contains("class=\"srcu-lane\""),
+        "SRCU state in a lane of its own"
+    );
+    assert!(html.contains("class=\"srcu-state\""));
+    // The violating access: E's load of the freed notifier in hlist_del_init_rcu.
     let marked = html
         .find("class=\"op violation\"")
         .expect("a marked access");
     assert!(html[marked..].contains("hlist_del_init_rcu: load notifier"));
     assert!(html.contains("use-after-free here"));
     assert!(html.contains("freed here"));
+    // v3.16's early srcu_read_unlock opened the window.
+    let window = html
+        .find("class=\"op window\"")
+        .expect("the window is marked");
+    assert!(
+        html[window..].contains("srcu_read_unlock"),
+        "the early unlock"
+    );
+    assert!(html.contains("window opens here"));
+    // Cause → effect: each call_srcu to its callback, the free to the access.
+    assert_eq!(
+        html.matches("class=\"link callback\"").count(),
+        2,
+        "two call_srcu"
+    );
+    assert_eq!(html.matches("class=\"link free\"").count(), 1);
+    // The matrix cell links to the counterexample.
+    assert!(
+        html.contains("<a href=\"#check-0\">✓ uaf "),
+        "the cell links"
+    );
+    assert!(html.contains("<details class=\"cex\" open>\n<summary>S2 v3.16"));
+    // The link's target is inside the details, which a browser opens to show it.
+    let details = html.find("<details class=\"cex\"").unwrap();
+    assert!(html[details..].contains("<p class=\"target\" id=\"check-0\">expected: "));
     for external in ["<script", "<link", "<img", "src=", "@import"] {
         assert!(
             !html.contains(external),
@@ -207,6 +270,8 @@ fn campaign_writes_its_report_and_json_without_a_progress_bar() {
         "--scenario",
         "S6",
         "--json",
+        "--progress-interval",
+        "0",
         "--report",
         page.to_str().unwrap(),
     ]);
@@ -216,14 +281,22 @@ fn campaign_writes_its_report_and_json_without_a_progress_bar() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let reports = json(&o);
+    let all = records(&o);
     assert_eq!(
-        reports.as_array().unwrap().len(),
+        of_kind(&all, "check").len(),
         6,
         "S6 on 2 kernels x 3 checkers"
     );
+    assert_eq!(all[0]["record"], "run");
+    assert_eq!(all[all.len() - 1]["record"], "summary");
     let html = std::fs::read_to_string(&page).unwrap();
     assert_eq!(html.matches("<svg class=\"timeline\"").count(), 6);
+    // The matrix: a row per kernel, a cell per checker, each linking to its counterexample.
+    assert_eq!(html.matches("<td class=\"cell cex\"").count(), 6, "{html}");
+    for i in 0..6 {
+        assert!(html.contains(&format!("<a href=\"#check-{i}\">")));
+        assert!(html.contains(&format!("<p class=\"target\" id=\"check-{i}\">")));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

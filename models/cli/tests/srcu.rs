@@ -135,7 +135,7 @@ fn each_kernel_runs_the_srcu_it_shipped() {
                 KernelVersion::V5_4 => SrcuImpl::Tree,
             };
             assert_eq!(
-                registry::srcu(&s, kernel),
+                registry::srcu(&s, notifier_harness::KernelPlan::version(kernel)),
                 Some(expected),
                 "{} {kernel}",
                 s.id

@@ -30,6 +30,10 @@ pub struct Outcome {
     /// trace then describe the execution up to that point, nothing the token recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub divergence: Option<Divergence>,
+    /// loom, when the plan asks ([`crate::Plan::count_traces`]): how many distinct
+    /// Mazurkiewicz traces the executions of a safe check were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct_traces: Option<u64>,
 }
 
 impl Outcome {
@@ -200,6 +204,7 @@ mod tests {
                 trace: trace.clone(),
                 replay: Some(replay.clone()),
                 divergence: None,
+                distinct_traces: None,
             };
             let json = serde_json::to_string(&outcome).unwrap();
             assert_eq!(

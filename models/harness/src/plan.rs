@@ -15,6 +15,7 @@
 
 use crate::check::{CheckSpec, CheckerKind};
 use crate::runner::replay::CheckerReplay;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{KernelConfig, KernelVersion, ReleaseUnlock, UnregisterUnlock};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ pub struct Plan {
     /// Whether executions are traced and judged by the oracles (only `bench` turns this off,
     /// to measure what it costs: see [`notifier_core::Execution::untraced`]).
     pub traced: bool,
+    /// loom: whether the distinct Mazurkiewicz traces are counted (only `bench` does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub count_traces: bool,
 }
 
 impl Plan {
@@ -49,6 +53,10 @@ pub enum Target {
     Catalogue(String),
     /// A scenario file: `{"file": "fuzz-failures/uaf.toml"}`.
     File(PathBuf),
+    /// A check written in a test with [`crate::Builder::check`], by its place in the code:
+    /// `{"check": "tests/config.rs:40:10"}` (its program is the test's closure, so only the
+    /// test's own binary can run it).
+    Check(String),
 }
 
 /// A check under a budget, or a replay of a failure.
@@ -72,7 +80,8 @@ impl Run {
 }
 
 /// The kernel a plan runs on: a version, with the placements of `srcu_read_unlock` that the
-/// ordering explorer moves (absent: the version's own).
+/// ordering explorer moves (absent: the version's own), and the SRCU the notifier scenarios
+/// run on (absent: the version's own; `"srcu": "spec"`: the SRCU specification).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KernelPlan {
@@ -81,6 +90,9 @@ pub struct KernelPlan {
     /// Placements that replace the version's own.
     #[serde(default, skip_serializing_if = "Placements::is_empty")]
     pub placements: Placements,
+    /// The SRCU that replaces the version's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srcu: Option<SrcuImpl>,
 }
 
 impl KernelPlan {
@@ -89,12 +101,31 @@ impl KernelPlan {
         KernelPlan {
             version,
             placements: Placements::default(),
+            srcu: None,
         }
     }
 
-    /// The version's kernel configuration with the placements applied.
+    /// The version on the SRCU `srcu` (the version's own when `None`).
+    pub fn on_srcu(version: KernelVersion, srcu: Option<SrcuImpl>) -> Self {
+        KernelPlan {
+            srcu,
+            ..KernelPlan::version(version)
+        }
+    }
+
+    /// The version's kernel configuration with the SRCU chosen (but not the placements)
+    /// applied: for the scenarios that fix their own placements.
+    pub fn config_without_placements(&self) -> KernelConfig {
+        let config = self.version.config();
+        match self.srcu {
+            Some(imp) => config.with_srcu(imp),
+            None => config,
+        }
+    }
+
+    /// The version's kernel configuration with the placements and the SRCU chosen applied.
     pub fn config(&self) -> KernelConfig {
-        let mut config = self.version.config();
+        let mut config = self.config_without_placements();
         if let Some(r) = self.placements.release {
             config.release_unlock = r;
         }
@@ -125,12 +156,16 @@ impl Placements {
     }
 }
 
-/// The release placement called `name` (as [`ReleaseUnlock::name`] spells it).
+/// The release placement called `name` (as [`ReleaseUnlock::name`] spells it). Hidden: the
+/// CLI's `explore-orderings` parses its arguments with it.
+#[doc(hidden)]
 pub fn release_unlock(name: &str) -> Result<ReleaseUnlock, String> {
     by_name(name, &ReleaseUnlock::ALL, |p| p.name())
 }
 
-/// The unregister placement called `name` (as [`UnregisterUnlock::name`] spells it).
+/// The unregister placement called `name` (as [`UnregisterUnlock::name`] spells it). Hidden:
+/// as [`release_unlock`].
+#[doc(hidden)]
 pub fn unregister_unlock(name: &str) -> Result<UnregisterUnlock, String> {
     by_name(name, &UnregisterUnlock::ALL, |p| p.name())
 }
@@ -193,11 +228,14 @@ mod tests {
                     release: Some(ReleaseUnlock::AfterSpinLock),
                     unregister: Some(UnregisterUnlock::AfterUnlink),
                 },
+                srcu: Some(SrcuImpl::Spec),
             },
             run: Run::Replay("loom/pb=2/exec=7/use-after-free@41".parse().unwrap()),
             traced: false,
+            count_traces: true,
         };
         let json = serde_json::to_string(&plan).unwrap();
+        assert!(json.contains(r#""srcu":"spec""#), "{json}");
         assert!(
             json.contains(
                 r#""placements":{"release":"after-spin-lock","unregister":"after-unlink"}"#
@@ -208,6 +246,7 @@ mod tests {
         let config = plan.kernel.config();
         assert_eq!(config.release_unlock, ReleaseUnlock::AfterSpinLock);
         assert_eq!(config.unregister_unlock, UnregisterUnlock::AfterUnlink);
+        assert_eq!(config.srcu, SrcuImpl::Spec);
     }
 
     #[test]

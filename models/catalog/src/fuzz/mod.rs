@@ -1,5 +1,5 @@
-//! Scenarios as plain data: a hand-editable file format ([`format`]), the API contracts a
-//! scenario must keep ([`validate`]), a scenario as a [`crate::Model`] ([`model`]), proptest
+//! Scenarios as plain data: a hand-editable file format ([`mod@format`]), the API contracts a
+//! scenario must keep ([`validate`]), a scenario as a [`notifier_harness::Model`] ([`model`]), proptest
 //! strategies that generate valid scenarios ([`strategy`]), and the fuzzing loop that runs
 //! them with shuttle and every oracle and shrinks each failure ([`engine`]).
 

@@ -14,7 +14,7 @@ use super::format::{Driver, TeardownKind};
 use super::validate::{Op, Scenario, MMS};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
-use notifier_core::srcu::SrcuImpl;
+use notifier_core::srcu::{CallbackQueues, SrcuImpl};
 use notifier_core::{
     Backend, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task,
 };
@@ -148,12 +148,13 @@ pub fn srcu(s: &Scenario) -> SrcuImpl {
 }
 
 /// The SRCU kworker threads a scenario file runs with (besides its own threads and `main`):
-/// one for classic SRCU's one work item, one per CPU slot with Tree SRCU.
+/// one for classic SRCU's one work item, one per CPU slot with Tree SRCU (the specification
+/// spawns at most one per callback list).
 pub fn kworkers(s: &Scenario) -> usize {
     let config = kernel_config(s, s.kernel.config());
-    match config.srcu {
-        SrcuImpl::Classic => 1,
-        SrcuImpl::Tree => config.srcu_cpus,
+    match (config.srcu, config.callback_queues) {
+        (SrcuImpl::Classic, _) | (SrcuImpl::Spec, CallbackQueues::Fifo) => 1,
+        (SrcuImpl::Tree, _) | (SrcuImpl::Spec, CallbackQueues::PerCpu) => config.srcu_cpus,
     }
 }
 

@@ -1,7 +1,7 @@
 //! proptest strategies for valid scenarios.
 //!
 //! The strategy draws a raw shape (mms, notifiers with their drivers, threads of operations),
-//! writes it down as a scenario file as drawn ([`written`]), and mends the file with the rule
+//! writes it down as a scenario file as drawn (`written`), and mends the file with the rule
 //! table ([`super::rules::mend`]): each broken rule's repair is applied until none is broken
 //! (a second exit of an mm is dropped, a teardown the notifier's driver does not have is
 //! dropped, a registration by a thread that the rules forbid is dropped so that `main`

@@ -2,12 +2,13 @@
 //! which the memory oracle (and, for an unordered free, loom's race detector) must report
 //! with the exact object and place. They check the checkers, not the kernel.
 
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
 use notifier_core::KernelVersion;
 use notifier_core::{Backend, KObj, Task, ViolationKind};
+use notifier_harness::CheckerKind;
 use notifier_harness::Model;
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
 use std::sync::Arc;
 
 /// The planted bugs.
@@ -119,9 +120,9 @@ impl Model for Planted {
 fn expected(kind: ViolationKind, function: &'static str) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind,
-        function,
-        site: Some(function),
-        object: Some(OBJECT),
+        function: function.into(),
+        site: Some(function.into()),
+        object: Some(OBJECT.into()),
     })
 }
 

@@ -62,65 +62,101 @@ impl fmt::Display for Crash {
 /// after that long.
 pub fn run(mut command: Command, plan: &Plan, limit: Option<Duration>) -> Result<Outcome, Crash> {
     let start = Instant::now();
-    let crash = |timed_out: bool, message: String| Crash {
-        timed_out,
-        message,
-        seconds: start.elapsed().as_secs_f64(),
-    };
     let json = serde_json::to_string(plan)
-        .map_err(|e| crash(false, format!("its plan does not encode: {e}")))?;
+        .map_err(|e| crash(start, false, format!("its plan does not encode: {e}")))?;
     command
         .arg(json)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for var in CHECKER_ENV {
-        command.env_remove(var);
-    }
+    strip_checker_env(&mut command);
     let program = command.get_program().to_string_lossy().into_owned();
     let mut child = command
         .spawn()
-        .map_err(|e| crash(false, format!("it could not start ({program}: {e})")))?;
-    // Drain both pipes on threads, so that a child writing a lot never blocks on them.
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
+        .map_err(|e| crash(start, false, format!("it could not start ({program}: {e})")))?;
+    let output = Output::drain(&mut child);
     let status = match limit {
         None => child.wait().map(Some),
         Some(limit) => child.wait_timeout(limit),
     };
     let status = match status {
-        Ok(Some(status)) => status,
+        Ok(Some(status)) => status.to_string(),
         Ok(None) => {
             // Our own child, by its handle.
             let _ = child.kill();
             let _ = child.wait();
-            let limit = limit.unwrap_or_default().as_secs_f64();
-            return Err(crash(true, format!("it was stopped after {limit} s")));
+            return Err(timed_out(start, limit));
         }
-        Err(e) => return Err(crash(false, format!("waiting for it failed: {e}"))),
+        Err(e) => return Err(crash(start, false, format!("waiting for it failed: {e}"))),
     };
-    let stdout = String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
-    let result = stdout
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(RESULT_MARKER));
-    if let Some(json) = result {
-        return serde_json::from_str(json.trim())
-            .map_err(|e| crash(false, format!("its result line is unreadable: {e}")));
+    output.outcome(start, &status)
+}
+
+/// Removes from `command`'s environment the variables the checkers read on their own.
+pub(crate) fn strip_checker_env(command: &mut Command) {
+    for var in CHECKER_ENV {
+        command.env_remove(var);
     }
-    let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
-    let last = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("(nothing)");
-    Err(crash(
-        false,
-        format!(
-            "it ended without a result ({status}); its last line on stderr: {}",
-            last.trim()
-        ),
-    ))
+}
+
+/// A crash after the time since `start`.
+pub(crate) fn crash(start: Instant, timed_out: bool, message: String) -> Crash {
+    Crash {
+        timed_out,
+        message,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// The crash of a child stopped at its time limit.
+pub(crate) fn timed_out(start: Instant, limit: Option<Duration>) -> Crash {
+    let limit = limit.unwrap_or_default().as_secs_f64();
+    crash(start, true, format!("it was stopped after {limit} s"))
+}
+
+/// A child's stdout and stderr, read to their ends on threads of their own (so that a child
+/// writing a lot never blocks on a full pipe).
+pub(crate) struct Output {
+    stdout: JoinHandle<Vec<u8>>,
+    stderr: JoinHandle<Vec<u8>>,
+}
+
+impl Output {
+    /// Starts reading the child's piped stdout and stderr.
+    pub(crate) fn drain(child: &mut std::process::Child) -> Output {
+        Output {
+            stdout: drain(child.stdout.take()),
+            stderr: drain(child.stderr.take()),
+        }
+    }
+
+    /// Once the child has ended with `status` (in words): the outcome of its last result
+    /// line, or the crash if there is none.
+    pub(crate) fn outcome(self, start: Instant, status: &str) -> Result<Outcome, Crash> {
+        let stdout = String::from_utf8_lossy(&self.stdout.join().unwrap_or_default()).into_owned();
+        let result = stdout
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix(RESULT_MARKER));
+        if let Some(json) = result {
+            return serde_json::from_str(json.trim())
+                .map_err(|e| crash(start, false, format!("its result line is unreadable: {e}")));
+        }
+        let stderr = String::from_utf8_lossy(&self.stderr.join().unwrap_or_default()).into_owned();
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("(nothing)");
+        Err(crash(
+            start,
+            false,
+            format!(
+                "it ended without a result ({status}); its last line on stderr: {}",
+                last.trim()
+            ),
+        ))
+    }
 }
 
 fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
@@ -139,6 +175,7 @@ pub fn serve(model: Arc<dyn Checkable>, plan: &Plan) {
     let options = RunOptions {
         traced: plan.traced,
         result_line: true,
+        count_traces: plan.count_traces,
     };
     model.run(&plan.run, &options);
 }

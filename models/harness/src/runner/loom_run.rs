@@ -4,6 +4,7 @@ use super::probe::{Mode, Probe};
 use super::RunOptions;
 use crate::model::Model;
 use crate::outcome::{Bound, Outcome};
+use notifier_core::backend::mazurkiewicz;
 use notifier_core::Loom;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -51,9 +52,17 @@ pub(crate) fn check<M: Model>(
         );
     }
     let p = probe.clone();
+    if options.count_traces {
+        mazurkiewicz::start_counting();
+    }
     let explored = panic::catch_unwind(AssertUnwindSafe(|| {
-        builder.check(move || p.execute::<Loom, M>(&model));
+        builder.check(move || {
+            mazurkiewicz::begin_execution();
+            p.execute::<Loom, M>(&model);
+            mazurkiewicz::end_execution();
+        });
     }));
+    probe.set_distinct_traces(mazurkiewicz::stop_counting());
     match explored {
         Ok(()) => probe.safe(),
         Err(payload) => probe.fail(&*payload),

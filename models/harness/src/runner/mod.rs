@@ -8,6 +8,7 @@
 //! catalogue prefixes it with the scenario and kernel to make the `notifier-check replay`
 //! command). A replay's outcome is judged by [`judge`].
 
+#[doc(hidden)]
 pub mod child;
 mod hook;
 mod loom_run;
@@ -16,7 +17,9 @@ pub mod replay;
 mod shuttle_run;
 mod stress;
 
-pub use child::{Crash, RESULT_MARKER};
+pub use child::Crash;
+#[doc(hidden)]
+pub use child::RESULT_MARKER;
 pub use replay::{judge, CheckerReplay, Divergence, ReplayPath, ReplayVerdict, Signature};
 pub use stress::stress_std;
 
@@ -30,8 +33,13 @@ use std::sync::Arc;
 pub const LOOM_MAX_BRANCHES: usize = loom_run::MAX_BRANCHES;
 /// shuttle's step limit per execution (see [`check_in_process`]).
 pub const SHUTTLE_MAX_STEPS: usize = shuttle_run::MAX_STEPS;
+/// The environment variable shuttle's schedulers take their seed from in this process, when it
+/// is set: an in-process check's bound then names that seed (child processes run without it).
+pub const SHUTTLE_SEED_ENV: &str = shuttle_run::SEED_ENV;
 
-/// How a check runs in this process, besides what it explores.
+/// How a check runs in this process, besides what it explores (hidden: `notifier-check
+/// bench` turns tracing off, and the child protocol prints the result line).
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOptions {
     /// Whether executions are traced and judged by the oracles (see
@@ -41,6 +49,10 @@ pub struct RunOptions {
     /// Whether the outcome is printed as the child protocol's result line (set by
     /// [`child::serve`]).
     pub(crate) result_line: bool,
+    /// loom: whether the distinct Mazurkiewicz traces among the executions are counted
+    /// ([`crate::Outcome::distinct_traces`]; see [`notifier_core::backend::mazurkiewicz`]).
+    /// Only `bench` counts: recording every operation slows loom down.
+    pub count_traces: bool,
 }
 
 impl Default for RunOptions {
@@ -49,6 +61,7 @@ impl Default for RunOptions {
         RunOptions {
             traced: true,
             result_line: false,
+            count_traces: false,
         }
     }
 }
@@ -76,10 +89,12 @@ pub fn replay_in_process<M: Model>(model: Arc<M>, replay: &CheckerReplay) -> Out
     run_in_process(model, &Run::Replay(replay.clone()), &RunOptions::default())
 }
 
-/// Runs `run` (a check or a replay) of `model` in this process.
+/// Runs `run` (a check or a replay) of `model` in this process (hidden: the catalogue's child
+/// processes and `bench` use it, with their [`RunOptions`]).
 ///
 /// # Panics
 /// If `run` is a check whose spec the checkers cannot run (see [`CheckSpec::validate`]).
+#[doc(hidden)]
 pub fn run_in_process<M: Model>(model: Arc<M>, run: &Run, options: &RunOptions) -> Outcome {
     match run {
         Run::Check(spec) => {

@@ -52,6 +52,8 @@ pub(crate) struct Probe {
     divergence: Mutex<Option<Divergence>>,
     /// The outcome of the first failure, once seen.
     failure: Mutex<Option<Outcome>>,
+    /// loom: the distinct Mazurkiewicz traces counted, once the exploration has ended.
+    distinct_traces: Mutex<Option<u64>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,7 +75,14 @@ impl Probe {
             schedule: Mutex::new(Schedule::new(0)),
             divergence: Mutex::new(None),
             failure: Mutex::new(None),
+            distinct_traces: Mutex::new(None),
         })
+    }
+
+    /// Records the distinct traces counted over the whole exploration (before
+    /// [`Probe::safe`] reports the outcome).
+    pub(crate) fn set_distinct_traces(&self, traces: Option<u64>) {
+        *lock(&self.distinct_traces) = traces;
     }
 
     /// One execution of `model` under backend `B`, as every checker runs it.
@@ -130,6 +139,11 @@ impl Probe {
         lock(&self.failure).is_some()
     }
 
+    /// The failure the check found, if an execution has failed.
+    pub(crate) fn failure(&self) -> Option<Outcome> {
+        lock(&self.failure).clone()
+    }
+
     /// The outcome of a check that explored everything it was allowed to without a failure.
     pub(crate) fn safe(&self) -> Outcome {
         let outcome = Outcome {
@@ -141,6 +155,7 @@ impl Probe {
             trace: self.diverged_trace(),
             replay: None,
             divergence: lock(&self.divergence).clone(),
+            distinct_traces: *lock(&self.distinct_traces),
         };
         self.report(&outcome);
         outcome
@@ -192,6 +207,7 @@ impl Probe {
             seconds: self.start.elapsed().as_secs_f64(),
             trace: exec.map(|e| e.events()).unwrap_or_default(),
             divergence: lock(&self.divergence).clone(),
+            distinct_traces: None,
         };
         *failure = Some(outcome.clone());
         drop(failure);

@@ -538,7 +538,8 @@ pub(crate) fn encode_schedule(schedule: &Schedule) -> String {
 }
 
 /// `s`, or its first characters and its length when it is long (a livelock's schedule runs to
-/// thousands of characters).
+/// thousands of characters). Hidden: the CLI's headings use it.
+#[doc(hidden)]
 pub fn abbreviate(s: &str) -> String {
     const KEEP: usize = 48;
     match s.char_indices().nth(KEEP) {

@@ -40,8 +40,27 @@ fn config() -> Config {
     config
 }
 
-/// Runs `spec.iterations` random or PCT executions of `model`, until the first failure.
+/// The environment variable shuttle's random and PCT schedulers take their seed from, when it
+/// is set, instead of the one they are given (`new_from_seed`).
+pub(crate) const SEED_ENV: &str = "SHUTTLE_RANDOM_SEED";
+
+/// The seed shuttle's schedulers use when given `seed`: [`SEED_ENV`]'s, if it is set to a
+/// number in this process (child processes run without it). A value that is not a number is
+/// left to shuttle, which refuses it when the scheduler is made.
+fn seed_used(seed: u64) -> u64 {
+    std::env::var(SEED_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(seed)
+}
+
+/// Runs `spec.iterations` random or PCT executions of `model`, until the first failure. The
+/// outcome's bound names the seed the schedules were drawn from (see [`seed_used`]).
 pub(crate) fn check<M: Model>(model: Arc<M>, spec: &CheckSpec, options: &RunOptions) -> Outcome {
+    let spec = &CheckSpec {
+        seed: seed_used(spec.seed),
+        ..spec.clone()
+    };
     let scheduler = match spec.checker {
         CheckerKind::ShuttlePct => Explorer::Pct {
             pct: PctScheduler::new_from_seed(spec.seed, spec.pct_depth, spec.iterations),
@@ -106,10 +125,11 @@ fn run<M: Model>(
     );
     let p = probe.clone();
     let ran = panic::catch_unwind(AssertUnwindSafe(|| {
-        runner.run(move || p.execute::<Shuttle, M>(&model));
+        runner.run(move || Shuttle::run_task(|| p.execute::<Shuttle, M>(&model)));
     }));
     match ran {
-        Ok(()) => probe.safe(),
+        // A failed execution that the scheduler stopped (see `Recording`).
+        Ok(()) => probe.failure().unwrap_or_else(|| probe.safe()),
         Err(payload) => probe.fail(&*payload),
     }
 }
@@ -276,6 +296,10 @@ impl Scheduler for Recording {
                 }
             }
         }
+        if self.probe.failed() {
+            // The check has its outcome.
+            return None;
+        }
         let schedule = self.inner().new_execution()?;
         self.executions += 1;
         self.probe.reset_schedule(schedule.clone());
@@ -288,6 +312,13 @@ impl Scheduler for Recording {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
+        if self.probe.failed() && !std::thread::panicking() {
+            // The failing task has caught its panic (`Shuttle::run_task`) and offers this
+            // scheduling point: stop the execution here, before shuttle sees the panic (it
+            // would print "test panicked in task" on stderr). The outcome was taken when the
+            // panic was raised (see `super::hook`).
+            return None;
+        }
         if self.replaying.is_some() && self.probe.failed() {
             return self.teardown.next_task(runnable, current, is_yielding);
         }

@@ -82,7 +82,7 @@ impl Model for ConcurrentGetPut {
         if self.walker {
             callers.push(spawn_walker(main, &k, mm));
         }
-        let workers = vec![spawn_worker(main, &k)];
+        let workers = spawn_worker(main, &k);
         join_then_stop_workers(&k, callers, workers);
         if self.walker {
             unpin_for_walker(main, &k, mm);

@@ -7,6 +7,7 @@ pub mod amdkfd;
 pub mod drivers;
 pub mod exit_release;
 pub mod getput;
+pub mod on_spec;
 pub mod publication;
 pub mod ranges;
 pub mod sized;
@@ -15,11 +16,12 @@ pub mod v5_4;
 pub mod v5_4_core;
 pub mod world;
 
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use exit_release::{ExitRelease, ReleaseBehaviour};
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, ReleaseUnlock, ViolationKind};
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 use unregister::{NoReleaseFree, UnlinkNoRelease, UnregisterThenFree};
 
@@ -43,9 +45,9 @@ fn uaf(
 ) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind: ViolationKind::UseAfterFree,
-        function,
-        site,
-        object,
+        function: function.into(),
+        site: site.map(Into::into),
+        object: object.map(Into::into),
     })
 }
 
@@ -281,9 +283,8 @@ fn v3_catalog() -> Vec<Scenario> {
             summary: "S2 with __mmu_notifier_release's srcu_read_unlock moved after \
                       synchronize_srcu: exit waits for its own read-side section",
             kernels: &[KernelVersion::V3_17],
-            // It fixes the placement the ordering explorer moves: built from the version.
-            build: Build::Version(|v| {
-                let mut config = v.config();
+            // It fixes the placement the ordering explorer moves: built without it.
+            build: Build::Fixed(|mut config| {
                 config.release_unlock = ReleaseUnlock::AfterSynchronize;
                 Arc::new(ExitRelease {
                     config,
@@ -296,8 +297,8 @@ fn v3_catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Deadlock,
-                    function: "__mmu_notifier_release",
-                    site: Some("synchronize_srcu"),
+                    function: "__mmu_notifier_release".into(),
+                    site: Some("synchronize_srcu".into()),
                     object: None,
                 })
             },

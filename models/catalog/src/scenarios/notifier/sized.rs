@@ -5,9 +5,10 @@
 use super::exit_release::{ExitRelease, ReleaseBehaviour};
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
 use super::{small, uaf, V3};
+use crate::expectation::Expectation;
 use crate::scenario::{Build, Scenario};
 use notifier_core::{KernelConfig, KernelVersion};
-use notifier_harness::{Checkable, CheckerKind, Expectation};
+use notifier_harness::{Checkable, CheckerKind};
 use std::sync::Arc;
 
 /// Hazard A as in S2, with `notifiers` notifiers.

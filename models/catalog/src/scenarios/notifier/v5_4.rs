@@ -5,11 +5,12 @@ use super::getput::{ConcurrentGetPut, GetPutMisuse, Misuse, PutThenUnload, PutWh
 use super::publication::PublishWhileWalking;
 use super::small;
 use super::unregister::{NoReleaseFree, UnlinkNoRelease};
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_core::{KernelConfig, Synchronize, ViolationKind};
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 
 const V5_4: &[KernelVersion] = &[KernelVersion::V5_4];
@@ -19,14 +20,20 @@ const ALL: &[KernelVersion] = &[
     KernelVersion::V5_4,
 ];
 
-/// G2's kernel: v5.4 on two CPU slots (the put and the unload run on different CPUs), with
-/// the given synchronize form and SRCU.
-fn g2_config(synchronize: Synchronize, srcu: SrcuImpl) -> KernelConfig {
-    KernelConfig {
+/// G2's kernel: `config` (v5.4's, on the plan's SRCU) on two CPU slots (the put and the
+/// unload run on different CPUs), with the given synchronize form, on SRCU `srcu` (the
+/// specification, if the plan chose it, keeps `srcu`'s callback structure).
+fn g2_config(config: KernelConfig, synchronize: Synchronize, srcu: SrcuImpl) -> KernelConfig {
+    let on_spec = config.srcu == SrcuImpl::Spec;
+    let config = KernelConfig {
         srcu_cpus: 2,
         synchronize,
-        srcu,
-        ..KernelConfig::v5_4()
+        ..config.with_srcu(srcu)
+    };
+    if on_spec {
+        config.with_srcu(SrcuImpl::Spec)
+    } else {
+        config
     }
 }
 
@@ -108,18 +115,18 @@ pub fn catalog() -> Vec<Scenario> {
                 // plain store of the pointer loses the first's list with its notifier).
                 CheckerKind::Loom => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::DataRace,
-                    function: "mmu_notifier_get_locked",
-                    site: Some("__mmu_notifier_register"),
-                    object: Some("mm"),
+                    function: "mmu_notifier_get_locked".into(),
+                    site: Some("__mmu_notifier_register".into()),
+                    object: Some("mm".into()),
                 }),
                 // Whichever driver registers second is reported, on its notifier: A or B
                 // (named in allocation order). Two preemptions: D1 between its search and its
                 // registration, D2 between its registration and its put.
                 _ => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "mmu_notifier_get_locked",
-                    site: Some("__mmu_notifier_register"),
-                    object: Some("notifier A|notifier B"),
+                    function: "mmu_notifier_get_locked".into(),
+                    site: Some("__mmu_notifier_register".into()),
+                    object: Some("notifier A|notifier B".into()),
                 }),
             },
             budget: three_threads,
@@ -131,9 +138,9 @@ pub fn catalog() -> Vec<Scenario> {
                       (synchronize_srcu in v5.4), unload the module (Tree SRCU; on classic \
                       SRCU's one FIFO pipeline it is safe: G2-fifo)",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, SrcuImpl::Tree),
+                    config: g2_config(config, Synchronize::SynchronizeSrcu, SrcuImpl::Tree),
                     unload: true,
                 })
             }),
@@ -148,9 +155,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::CallAfterUnload,
-                    function: "srcu_invoke_callbacks",
-                    site: Some("mmu_notifier_free_rcu"),
-                    object: Some("notifier A"),
+                    function: "srcu_invoke_callbacks".into(),
+                    site: Some("mmu_notifier_free_rcu".into()),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: small,
@@ -160,9 +167,9 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "G2 without the unload: mmu_notifier_synchronize() still returns before \
                       the free it promises has run",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, SrcuImpl::Tree),
+                    config: g2_config(config, Synchronize::SynchronizeSrcu, SrcuImpl::Tree),
                     unload: false,
                 })
             }),
@@ -171,9 +178,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "srcu_invoke_callbacks",
-                    site: Some("mmu_notifier_free_rcu"),
-                    object: Some("notifier A"),
+                    function: "srcu_invoke_callbacks".into(),
+                    site: Some("mmu_notifier_free_rcu".into()),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: small,
@@ -183,9 +190,9 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "G2 with mmu_notifier_synchronize() = srcu_barrier() on Tree SRCU (the \
                       form v4.12 to v5.3 ran): it entrains a callback behind every CPU's last one",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SrcuBarrier, SrcuImpl::Tree),
+                    config: g2_config(config, Synchronize::SrcuBarrier, SrcuImpl::Tree),
                     unload: true,
                 })
             }),
@@ -198,9 +205,9 @@ pub fn catalog() -> Vec<Scenario> {
                       wake-up is queued behind the free in the same FIFO, so the free has \
                       returned before it does",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(PutThenUnload {
-                    config: g2_config(Synchronize::SynchronizeSrcu, SrcuImpl::Classic),
+                    config: g2_config(config, Synchronize::SynchronizeSrcu, SrcuImpl::Classic),
                     unload: true,
                 })
             }),
@@ -247,9 +254,9 @@ pub fn catalog() -> Vec<Scenario> {
                 // R's initialisation of it: the relaxed store of h->first publishes nothing.
                 (_, CheckerKind::Loom) => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::DataRace,
-                    function: "__mmu_notifier_invalidate_range_start",
-                    site: Some("__mmu_notifier_invalidate_range_start"),
-                    object: Some("notifier A"),
+                    function: "__mmu_notifier_invalidate_range_start".into(),
+                    site: Some("__mmu_notifier_invalidate_range_start".into()),
+                    object: Some("notifier A".into()),
                 }),
                 (_, _) => Expectation::blind(
                     "a missing release ordering (weak memory): shuttle is sequentially \
@@ -273,9 +280,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
-                    function: "mmu_notifier_put",
-                    site: Some("WARN_ON"),
-                    object: Some("notifier A"),
+                    function: "mmu_notifier_put".into(),
+                    site: Some("WARN_ON".into()),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: small,

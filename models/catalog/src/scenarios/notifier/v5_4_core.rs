@@ -11,9 +11,10 @@ use super::drivers::AmdkfdPut;
 use super::publication::{FirstRegistration, UNLOCKED};
 use super::ranges::{OomReaper, UnregisterWhileWalking};
 use super::small;
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use notifier_core::{FailedStart, Invalidator, KernelConfig, KernelVersion, ViolationKind};
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 
 const V5_4: &[KernelVersion] = &[KernelVersion::V5_4];
@@ -47,9 +48,9 @@ fn contract(
 ) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind: ViolationKind::Contract,
-        function,
-        site,
-        object: Some(object),
+        function: function.into(),
+        site: site.map(Into::into),
+        object: Some(object.into()),
     })
 }
 
@@ -92,9 +93,9 @@ pub fn catalog() -> Vec<Scenario> {
                 // orders nothing. Every modelled kernel.
                 CheckerKind::Loom => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::DataRace,
-                    function: WALKS,
-                    site: Some(WALKS),
-                    object: Some("mm"),
+                    function: WALKS.into(),
+                    site: Some(WALKS.into()),
+                    object: Some("mm".into()),
                 }),
                 // Sequentially consistent: no race to see, but R can run whole between W's
                 // start walk (no notifiers yet) and its end walk, which then calls A's end.
@@ -142,9 +143,10 @@ pub fn catalog() -> Vec<Scenario> {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::UseAfterFree,
                     function: "__mmu_notifier_release|__mmu_notifier_invalidate_range_start|\
-                               __mmu_notifier_invalidate_range_end",
+                               __mmu_notifier_invalidate_range_end"
+                        .into(),
                     site: None,
-                    object: Some("notifier A"),
+                    object: Some("notifier A".into()),
                 })
             },
             budget: three_threads,
@@ -165,9 +167,9 @@ pub fn catalog() -> Vec<Scenario> {
             expect: |_, _| {
                 Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Leak,
-                    function: "mm_alloc",
+                    function: "mm_alloc".into(),
                     site: None,
-                    object: Some("mm"),
+                    object: Some("mm".into()),
                 })
             },
             budget: three_threads,
@@ -208,11 +210,11 @@ pub fn catalog() -> Vec<Scenario> {
             summary: "range-oom-eagain with commit c2655835fd8c (v5.12): after a failed start \
                       the core calls every notifier's end",
             kernels: V5_4,
-            build: Build::Version(|_| {
+            build: Build::Fixed(|config| {
                 Arc::new(OomReaper {
                     config: KernelConfig {
                         failed_start: FailedStart::EndAll,
-                        ..KernelConfig::v5_4()
+                        ..config
                     },
                 })
             }),

@@ -16,15 +16,22 @@ pub fn spawn_exit<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::
 
 /// Announces G, the SRCU kworker of CPU slot 0, before the threads that may wait for SRCU
 /// start (spawn it with [`spawn_worker`] afterwards): a thread that waits while no kworker is
-/// announced runs SRCU's work itself (see [`notifier_core::srcu::workqueue`]).
+/// announced runs SRCU's work itself (see [`notifier_core::srcu::workqueue`]). The SRCU
+/// specification has no kworker to announce (it starts its workers when work is queued).
 pub fn announce_worker<B: Backend>(k: &Kernel<B>) {
-    k.srcu.attach_worker(0);
+    if k.srcu.kworker_slots() > 0 {
+        k.srcu.attach_worker(0);
+    }
 }
 
 /// Spawns G, the SRCU kworker of CPU slot 0 (with Tree SRCU and more CPU slots, it also runs
-/// the other slots' callback invocation: see [`notifier_core::srcu::workqueue`]).
-pub fn spawn_worker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> B::JoinHandle<()> {
-    spawn_kworker(main, k, 0, "G")
+/// the other slots' callback invocation: see [`notifier_core::srcu::workqueue`]); none with
+/// the SRCU specification, which starts its workers itself when work is queued.
+pub fn spawn_worker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
+    if k.srcu.kworker_slots() == 0 {
+        return Vec::new();
+    }
+    vec![spawn_kworker(main, k, 0, "G")]
 }
 
 /// Spawns the kworker of CPU slot `cpu`, announced to the SRCU first so that work queued
@@ -45,8 +52,8 @@ fn spawn_kworker<B: Backend>(
 /// are invoked by that CPU's work item, in no order relative to the other CPUs').
 pub fn spawn_workers<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
     let n = k.srcu.kworker_slots();
-    if n == 1 {
-        return vec![spawn_worker(main, k)];
+    if n <= 1 {
+        return spawn_worker(main, k);
     }
     (0..n)
         .map(|cpu| spawn_kworker(main, k, cpu, &format!("G{cpu}")))
@@ -116,11 +123,7 @@ pub fn unpin_for_walker<B: Backend>(main: &Task, k: &Kernel<B>, mm: MmRef) {
 pub fn join_then_stop_worker<B: Backend>(
     k: &Kernel<B>,
     callers: Vec<B::JoinHandle<()>>,
-    worker: B::JoinHandle<()>,
+    worker: Vec<B::JoinHandle<()>>,
 ) {
-    for c in callers {
-        c.join();
-    }
-    k.srcu.stop_worker();
-    worker.join();
+    join_then_stop_workers(k, callers, worker);
 }

@@ -11,12 +11,13 @@
 
 pub mod model;
 
+use crate::expectation::{Budget, Expectation, ExpectedViolation};
 use crate::scenario::{Build, Scenario};
 use model::{Kworker, Reader, SrcuModel, Updater};
 use notifier_core::srcu::{SrcuImpl, SrcuVariant};
 use notifier_core::KernelVersion;
 use notifier_core::ViolationKind;
-use notifier_harness::{Budget, CheckerKind, Expectation, ExpectedViolation};
+use notifier_harness::CheckerKind;
 use std::sync::Arc;
 
 /// Every kernel: v3.16 and v3.17 run classic SRCU (the same code on both sides of the 2014
@@ -100,8 +101,8 @@ pub fn model(kernel: KernelVersion, shape: Shape, variant: SrcuVariant) -> SrcuM
 fn violation(kind: ViolationKind, function: &'static str, site: &'static str) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind,
-        function,
-        site: Some(site),
+        function: function.into(),
+        site: Some(site.into()),
         object: None,
     })
 }
@@ -116,9 +117,9 @@ fn grace_period() -> Expectation {
 fn unordered_reader_access(object: &'static str) -> Expectation {
     Expectation::violation(ExpectedViolation {
         kind: ViolationKind::UseAfterFree,
-        function: "reader",
-        site: Some("reader"),
-        object: Some(object),
+        function: "reader".into(),
+        site: Some("reader".into()),
+        object: Some(object.into()),
     })
 }
 
@@ -306,8 +307,8 @@ pub fn catalog() -> Vec<Scenario> {
                 // The review's case: R fetched the index before the first grace period's flip
                 // and counts itself during the second's first check; without A nothing orders
                 // that check's c[] sum after U's unpublish of B.
-                SrcuImpl::Classic => missing_barrier(checker, unordered_reader_access("object B")),
                 SrcuImpl::Tree => Expectation::blind(TREE_A_MASKED),
+                _ => missing_barrier(checker, unordered_reader_access("object B")),
             },
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -336,8 +337,8 @@ pub fn catalog() -> Vec<Scenario> {
             kernels: KERNELS,
             build: Build::Version(|v| Arc::new(model(v, Shape::Sync, SrcuVariant::NoBarrierD))),
             expect: |v, checker| match v.config().srcu {
-                SrcuImpl::Classic => missing_barrier(checker, unordered_reader_access("object A")),
                 SrcuImpl::Tree => Expectation::blind(TREE_D_MASKED),
+                _ => missing_barrier(checker, unordered_reader_access("object A")),
             },
             budget: |_, _| budget(None, 2_000, 3),
         },
@@ -357,7 +358,7 @@ pub fn catalog() -> Vec<Scenario> {
 /// callbacks from `process_srcu`, Tree SRCU from the CPU's `srcu_invoke_callbacks`.
 pub fn work_function(kernel: KernelVersion) -> &'static str {
     match kernel.config().srcu {
-        SrcuImpl::Classic => "process_srcu",
         SrcuImpl::Tree => "srcu_invoke_callbacks",
+        _ => "process_srcu",
     }
 }

@@ -1,15 +1,15 @@
 //! The SRCU scenarios' program: readers that use an SRCU-protected object inside their
 //! read-side sections, and an updater that unpublishes it, waits, and frees it.
 //!
-//! The protected object is a [`KObj`] published through one pointer, `gp`:
-//! `rcu_assign_pointer` is a release store, `rcu_dereference` an acquire load (loom has no
-//! consume ordering). A reader that still finds the object after the updater's wait is the
+//! The protected object is a [`KObj`] published through one pointer, `gp` (an
+//! [`RcuPointer`]): `rcu_assign_pointer` is a release store, `srcu_dereference` an acquire load
+//! (loom has no consume ordering). A reader that still finds the object after the updater's wait is the
 //! use-after-free SRCU exists to prevent; the SRCU oracle also checks the guarantees directly,
 //! so a broken grace period is reported at the moment it ends, before any free.
 
-use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
+use notifier_core::backend::JoinOps;
 use notifier_core::srcu::{SrcuImpl, SrcuStruct, SrcuVariant};
-use notifier_core::{Backend, KObj, Op, Task};
+use notifier_core::{Backend, KObj, Op, RcuPointer, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
 
@@ -87,43 +87,13 @@ pub struct SrcuModel {
 /// The objects the updater retires: `object A`, then `object B` for [`Updater::Replace`].
 const OBJECT_NAMES: [&str; 2] = ["object A", "object B"];
 
-/// `gp == NULL`; otherwise `gp == k` points at `objects[k - 1]`.
-const NULL: usize = 0;
-
 /// Everything the threads of one execution share.
 struct World<B: Backend> {
     srcu: SrcuStruct<B>,
-    /// The RCU-protected pointer.
-    gp: B::AtomicUsize,
-    /// The objects `gp` may point at (shared with queued callbacks, which must not own the
-    /// SRCU structure that queues them).
-    objects: Arc<Vec<KObj<B>>>,
-}
-
-impl<B: Backend> World<B> {
-    /// `rcu_assign_pointer(gp, p)`: the release store orders the object's initialisation
-    /// before its publication (pairs with the acquire in [`World::rcu_dereference`]).
-    fn rcu_assign_pointer(&self, cur: &Task, p: usize) {
-        let _f = cur.enter_helper("rcu_assign_pointer");
-        self.gp.store(p, Ordering::Release);
-        cur.record(Op::Note {
-            text: format!("rcu_assign_pointer(gp, {})", self.name(p)),
-        });
-    }
-
-    /// `rcu_dereference(gp)`: the object it points at, if any.
-    fn rcu_dereference(&self, cur: &Task) -> Option<&KObj<B>> {
-        let _f = cur.enter_helper("rcu_dereference");
-        let p = self.gp.load(Ordering::Acquire);
-        cur.record(Op::Note {
-            text: format!("rcu_dereference(gp) -> {}", self.name(p)),
-        });
-        p.checked_sub(1).map(|i| &self.objects[i])
-    }
-
-    fn name(&self, p: usize) -> &'static str {
-        p.checked_sub(1).map_or("NULL", |i| OBJECT_NAMES[i])
-    }
+    /// The RCU-protected pointer `gp`.
+    gp: RcuPointer<B, KObj<B>>,
+    /// The objects `gp` may point at.
+    objects: Vec<Arc<KObj<B>>>,
 }
 
 impl SrcuModel {
@@ -140,7 +110,7 @@ impl SrcuModel {
 fn reader<B: Backend>(w: &World<B>, cur: &Task, r: Reader) {
     let _f = cur.enter("reader");
     let idx = w.srcu.srcu_read_lock(cur);
-    if let Some(obj) = w.rcu_dereference(cur) {
+    if let Some(obj) = w.gp.srcu_dereference(cur, &idx) {
         obj.touch(cur, "data", false);
     }
     if r.unlock_cpu != r.lock_cpu {
@@ -159,28 +129,28 @@ fn updater<B: Backend>(w: &Arc<World<B>>, cur: &Task, how: Updater) -> Option<B:
     let _f = cur.enter("updater");
     match how {
         Updater::Synchronize => {
-            w.rcu_assign_pointer(cur, NULL);
+            w.gp.rcu_assign_pointer(cur, None);
             w.srcu.synchronize_srcu(cur);
             w.objects[0].kfree(cur);
             None
         }
         Updater::Replace => {
-            w.rcu_assign_pointer(cur, 2);
+            w.gp.rcu_assign_pointer(cur, Some(&w.objects[1]));
             w.srcu.synchronize_srcu(cur);
             w.objects[0].kfree(cur);
-            w.rcu_assign_pointer(cur, NULL);
+            w.gp.rcu_assign_pointer(cur, None);
             w.srcu.synchronize_srcu(cur);
             w.objects[1].kfree(cur);
             None
         }
         Updater::CallSrcu => {
-            w.rcu_assign_pointer(cur, NULL);
-            let objects = Arc::clone(&w.objects);
+            w.gp.rcu_assign_pointer(cur, None);
+            let a = Arc::clone(&w.objects[0]);
             w.srcu.call_srcu(
                 cur,
                 Box::new(move |t: &Task| {
                     let _f = t.enter_helper("free_object_rcu");
-                    objects[0].kfree(t);
+                    a.kfree(t);
                 }),
             );
             // call_srcu queued SRCU's work (classic: `queue_delayed_work(..., &sp->work, 0)`
@@ -202,20 +172,20 @@ impl Model for SrcuModel {
     }
 
     fn run<B: Backend>(&self, main: &Task) {
-        let objects: Vec<KObj<B>> = OBJECT_NAMES[..self.objects()]
+        let objects: Vec<Arc<KObj<B>>> = OBJECT_NAMES[..self.objects()]
             .iter()
             .map(|name| {
                 let obj = KObj::kmalloc(main, *name);
                 obj.touch(main, "data", true);
-                obj
+                Arc::new(obj)
             })
             .collect();
         let w = Arc::new(World {
             srcu: SrcuStruct::new(self.imp, self.cpus, self.variant).with_oracle_clock(),
-            gp: B::AtomicUsize::new(NULL),
-            objects: Arc::new(objects),
+            gp: RcuPointer::new("gp"),
+            objects,
         });
-        w.rcu_assign_pointer(main, 1);
+        w.gp.rcu_assign_pointer(main, Some(&w.objects[0]));
         // G, the kworker, is announced before any thread can queue SRCU work, and started
         // after U (U's call_srcu starts it in the kernel's order for Updater::CallSrcu).
         let kworker_from_main =
