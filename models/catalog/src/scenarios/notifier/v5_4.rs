@@ -20,6 +20,14 @@ const ALL: &[KernelVersion] = &[
     KernelVersion::V5_4,
 ];
 
+/// Why uniform random scheduling misses G2's early return within its budget.
+const G2_RANDOM: &str =
+    "blind within this budget: the free queued on cpu 1 must stay uninvoked (cpu 1's kworker \
+     G1 unscheduled, or not reaching srcu_invoke_callbacks) through U's whole synchronize_srcu \
+     on Tree SRCU, whose every step is a scheduling point at which random scheduling may run \
+     G1. Measured: 0 in 2,000 runs (seed 1; 0 in 10,000 earlier); shuttle-pct finds it at \
+     execution 5, loom at its first";
+
 /// G2's kernel: `config` (v5.4's, on the plan's SRCU) on two CPU slots (the put and the
 /// unload run on different CPUs), with the given synchronize form, on SRCU `srcu` (the
 /// specification, if the plan chose it, keeps `srcu`'s callback structure).
@@ -57,12 +65,23 @@ fn g1_budget(_: KernelVersion, _: CheckerKind) -> Budget {
     }
 }
 
-/// G-overflow: main and D race their gets and puts: loom at preemption bound 3 (773
-/// executions); exhaustive takes 9,412 (1.2 s).
-fn bound_3(_: KernelVersion, _: CheckerKind) -> Budget {
+/// G-overflow: main and D race their gets and puts: loom at preemption bound 2. Bound 3 took
+/// 773 executions on the earlier SRCU model and 60,017 (23 s under load) on Tree SRCU with its
+/// kworkers started up front, too much of the campaign's 2 minutes.
+fn bound_2(_: KernelVersion, _: CheckerKind) -> Budget {
     Budget {
-        preemption_bound: Some(3),
+        preemption_bound: Some(2),
         iterations: 2_000,
+        pct_depth: 3,
+    }
+}
+
+/// S6-getput on Tree SRCU with two CPU slots and a kworker on each: loom at preemption bound
+/// 1. Bound 2 took 112,401 executions (57 s under load; 3,107 on the earlier SRCU model).
+fn getput_budget(_: KernelVersion, _: CheckerKind) -> Budget {
+    Budget {
+        preemption_bound: Some(1),
+        iterations: 5_000,
         pct_depth: 3,
     }
 }
@@ -152,13 +171,14 @@ pub fn catalog() -> Vec<Scenario> {
             // returns, at the free's start; but no scheduling point separates that return from
             // the unload, and free_notifier has none inside, so every failing execution reports
             // the free as the call after unload it then is.
-            expect: |_, _| {
-                Expectation::violation(ExpectedViolation {
+            expect: |_, checker| match checker {
+                CheckerKind::ShuttleRandom => Expectation::blind(G2_RANDOM),
+                _ => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::CallAfterUnload,
                     function: "srcu_invoke_callbacks".into(),
                     site: Some("mmu_notifier_free_rcu".into()),
                     object: Some("notifier A".into()),
-                })
+                }),
             },
             budget: small,
         },
@@ -175,13 +195,14 @@ pub fn catalog() -> Vec<Scenario> {
             }),
             // The get/put oracle's promise check: the free whose last put came before the call
             // starts after mmu_notifier_synchronize returned.
-            expect: |_, _| {
-                Expectation::violation(ExpectedViolation {
+            expect: |_, checker| match checker {
+                CheckerKind::ShuttleRandom => Expectation::blind(G2_RANDOM),
+                _ => Expectation::violation(ExpectedViolation {
                     kind: ViolationKind::Contract,
                     function: "srcu_invoke_callbacks".into(),
                     site: Some("mmu_notifier_free_rcu".into()),
                     object: Some("notifier A".into()),
-                })
+                }),
             },
             budget: small,
         },
@@ -240,7 +261,7 @@ pub fn catalog() -> Vec<Scenario> {
                 })
             }),
             expect: |_, _| Expectation::safe(),
-            budget: three_threads,
+            budget: getput_budget,
         },
         Scenario {
             id: "P1",
@@ -299,7 +320,7 @@ pub fn catalog() -> Vec<Scenario> {
                 })
             }),
             expect: |_, _| Expectation::safe(),
-            budget: bound_3,
+            budget: bound_2,
         },
     ]
 }
