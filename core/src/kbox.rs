@@ -18,7 +18,7 @@
 //!   without release) reads it racily.
 //!
 //! - under shuttle, a step of its own: a scheduling point precedes each access
-//!   ([`Backend::plain_access_point`]), so another thread can run (and free the object)
+//!   ([`Backend::plain_access`]), so another thread can run (and free the object)
 //!   between a thread's load of a pointer to it and its access through that pointer.
 //!
 //! The data stays readable Rust memory after the `kfree` (the model poisons objects, it never
@@ -57,7 +57,7 @@ impl<B: Backend, T: Send + 'static> KBox<B, T> {
     /// Reads `field` of the data: `f` is given the data, and what it returns is returned.
     /// `f` must not call into the model (it runs inside the access).
     pub fn read<R>(&self, cur: &Task, field: &'static str, f: impl FnOnce(&T) -> R) -> R {
-        B::plain_access_point();
+        B::plain_access();
         self.obj
             .access_plain(cur, field, false, || self.data.with(f))
     }
@@ -65,7 +65,7 @@ impl<B: Backend, T: Send + 'static> KBox<B, T> {
     /// Writes `field` of the data: `f` is given the data to change. `f` must not call into
     /// the model (it runs inside the access).
     pub fn write<R>(&self, cur: &Task, field: &'static str, f: impl FnOnce(&mut T) -> R) -> R {
-        B::plain_access_point();
+        B::plain_access();
         self.obj
             .access_plain(cur, field, true, || self.data.with_mut(f))
     }

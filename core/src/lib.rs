@@ -5,7 +5,8 @@
 //! - [`exec`], [`trace`], [`violation`]: one execution's threads, event trace and verdict;
 //! - [`memory`]: kernel objects with use-after-free detection; [`kbox`]: objects carrying typed
 //!   data, every access checked;
-//! - [`spinlock`], [`rwsem`], [`hlist`], [`srcu`]: the kernel primitives the notifier core stands on;
+//! - [`spinlock`], [`rwsem`], [`mutex`], [`hlist`], [`srcu`]: the kernel primitives the notifier
+//!   core stands on;
 //! - [`rcu`]: an RCU-protected pointer, for protocols of one's own on SRCU;
 //! - [`mm`], [`mmu_notifier`]: `struct mm_struct` and `mm/mmu_notifier.c`;
 //! - [`kernel_version`]: the kernel versions the model reproduces, as knobs on the one model.
@@ -20,6 +21,7 @@ pub mod kernel_version;
 pub mod memory;
 pub mod mm;
 pub mod mmu_notifier;
+pub mod mutex;
 pub mod rcu;
 pub mod rwsem;
 pub mod slab;

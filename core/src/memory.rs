@@ -7,24 +7,30 @@
 //!    *after* the operation, i.e. after its scheduling point, so the memory oracle judges the
 //!    object as it is when the access really happens (a free by a thread that ran at that
 //!    scheduling point is seen).
-//! 2. **Happens-before** (loom): each object carries a race-checked cell; every access reads
-//!    it *before* the operation and the free writes it. loom then reports an access that is
-//!    not ordered with the free, even one that ran earlier. The read comes before the
-//!    operation because a release operation (`mmdrop`'s `atomic_dec_and_test`) orders what
-//!    precedes it, not itself.
+//! 2. **Happens-before** (loom): each object carries its [`Backend::Lifetime`]; every access
+//!    is checked against it *before* the operation and the free checks every access. loom
+//!    then reports an access that is not ordered with the free, even one that ran earlier.
+//!    The check comes before the operation because a release operation (`mmdrop`'s
+//!    `atomic_dec_and_test`) orders what precedes it, not itself.
 //!
 //! When loom reports such a race inside an access, the access has no event yet; a marker of
 //! the access in progress (kept per OS thread: loom runs every model thread on the thread
-//! that called it) lets the report name it.
+//! that called it) lets the report name it. When loom reports it inside the free, the marker
+//! names the free and the access the failing check was about: the latest access of the one
+//! thread whose accesses are not all ordered before the free (see
+//! [`crate::backend::LifetimeOps`]), not merely the latest access in the trace.
+//!
+//! Every access is also visible to every checker's scheduler: an atomic or lock operation is
+//! a scheduling point of its own, and [`KObj::touch`] makes one ([`Backend::plain_access`]).
 
-use crate::backend::{Backend, RaceCell};
-use crate::exec::{PendingAccess, Task};
+use crate::backend::{Backend, LifetimeOps};
+use crate::exec::{AccessTag, PendingAccess, Task};
 use crate::trace::{ObjId, Op};
 
 /// The allocation of one kernel object (a notifier, an `mm_struct`, a driver object).
 pub struct KObj<B: Backend> {
     id: ObjId,
-    live: B::Cell<()>,
+    live: B::Lifetime<AccessTag>,
 }
 
 impl<B: Backend> std::fmt::Debug for KObj<B> {
@@ -39,7 +45,7 @@ impl<B: Backend> KObj<B> {
         let id = cur.exec().alloc(cur, name.into());
         KObj {
             id,
-            live: B::Cell::new(()),
+            live: LifetimeOps::new(),
         }
     }
 
@@ -48,8 +54,10 @@ impl<B: Backend> KObj<B> {
         self.id
     }
 
-    /// Makes the access `op` to `field` of this object (an atomic operation, a lock, or a
-    /// read or write of a plain cell) and checks it (see the module documentation).
+    /// Makes the access `op` to `field` of this object and checks it (see the module
+    /// documentation). `op` is an atomic operation, a lock, or an access to a plain cell
+    /// (`Backend::Cell`): each is a scheduling point under shuttle. For an access with no
+    /// operation of its own, use [`KObj::touch`].
     pub fn access<R>(
         &self,
         cur: &Task,
@@ -60,9 +68,10 @@ impl<B: Backend> KObj<B> {
         self.checked(cur, field, write, false, op)
     }
 
-    /// A read or write of a plain field of this object (a race-checked cell; no scheduling
-    /// point): like [`KObj::access`], but a race loom reports inside `op` itself (the field
-    /// not ordered after an earlier write of it) is also named as this access.
+    /// A read or write of a plain field of this object (a race-checked `Backend::Cell`: no
+    /// scheduling point under loom, one under shuttle): like [`KObj::access`], but a race loom
+    /// reports inside `op` itself (the field not ordered after an earlier write of it) is also
+    /// named as this access.
     pub fn access_plain<R>(
         &self,
         cur: &Task,
@@ -73,8 +82,9 @@ impl<B: Backend> KObj<B> {
         self.checked(cur, field, write, true, op)
     }
 
-    /// The access, with the marker of the access in progress kept during `op` when `op` has
-    /// no scheduling point (`plain`): then no other thread of the model can see it.
+    /// The access, with the marker of the access in progress kept during `op` when `op` is a
+    /// plain cell access (`plain`): under loom it has no scheduling point, so no other thread
+    /// of the model can see the marker (under shuttle, which has one, no race is reported).
     fn checked<R>(
         &self,
         cur: &Task,
@@ -89,8 +99,9 @@ impl<B: Backend> KObj<B> {
             write,
         };
         cur.pending_access(Some(pending));
-        // Pairs with the write in `kfree`: loom reports an access not ordered with the free.
-        self.live.with(|_| ());
+        // Pairs with the check in `kfree`: loom reports an access not ordered with the free.
+        self.live
+            .access(cur.id().0 as usize, || cur.access_tag(pending));
         if !plain {
             cur.pending_access(None);
         }
@@ -104,16 +115,19 @@ impl<B: Backend> KObj<B> {
         r
     }
 
-    /// An access that is driver code touching its own object (no operation of the model).
+    /// A plain access to `field` with no operation of the model: driver code touching its
+    /// own object, a `BUG_ON` that reads a counter. It is a scheduling point under shuttle (a
+    /// free may come between a pointer load and this access), checked like any access.
     pub fn touch(&self, cur: &Task, field: &'static str, write: bool) {
-        self.access(cur, field, write, || ());
+        self.access(cur, field, write, B::plain_access);
     }
 
     /// `kfree`: poisons the object; any later access is a use-after-free.
     pub fn kfree(&self, cur: &Task) {
-        cur.record(Op::Free { obj: self.id });
-        // A race reported here is located by the free event, not by an access marker.
-        cur.pending_access(None);
-        self.live.with_mut(|_| ());
+        let at = cur.record(Op::Free { obj: self.id });
+        // A race reported here is located by the free and the access being checked.
+        self.live
+            .free(|culprit| cur.freeing(Some((self.id, at, culprit))));
+        cur.freeing(None);
     }
 }

@@ -8,7 +8,7 @@
 use crate::backend::{Backend, RwLockOps};
 use crate::exec::Task;
 use crate::memory::KObj;
-use crate::trace::Op;
+use crate::trace::{ObjId, Op};
 
 /// A kernel rw_semaphore embedded in a kernel object (`mm->mmap_sem`).
 pub struct RwSemaphore<B: Backend> {
@@ -27,6 +27,7 @@ impl<B: Backend> std::fmt::Debug for RwSemaphore<B> {
 pub struct RwSemWriteGuard<'a, B: Backend + 'a> {
     _guard: <B::RwLock as RwLockOps>::WriteGuard<'a>,
     name: &'static str,
+    owner: ObjId,
 }
 
 /// A read-held rw_semaphore; pass it to [`up_read`].
@@ -34,6 +35,7 @@ pub struct RwSemWriteGuard<'a, B: Backend + 'a> {
 pub struct RwSemReadGuard<'a, B: Backend + 'a> {
     _guard: <B::RwLock as RwLockOps>::ReadGuard<'a>,
     name: &'static str,
+    owner: ObjId,
 }
 
 impl<B: Backend> RwSemaphore<B> {
@@ -46,42 +48,57 @@ impl<B: Backend> RwSemaphore<B> {
     }
 
     /// `down_write(&owner->sem)`: the semaphore lives in `owner`, so taking it touches `owner`.
+    /// A thread blocked here is reported, in a deadlock, as waiting for this semaphore.
     pub fn down_write<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> RwSemWriteGuard<'a, B> {
-        let guard = owner.access(cur, self.name, true, || self.inner.write());
-        cur.record(Op::Note {
-            text: format!("down_write({})", self.name),
+        let guard = cur.acquiring(owner.id(), self.name, || {
+            owner.access(cur, self.name, true, || self.inner.write())
+        });
+        cur.record(Op::LockAcquired {
+            obj: owner.id(),
+            lock: self.name,
+            call: "down_write",
         });
         RwSemWriteGuard {
             _guard: guard,
             name: self.name,
+            owner: owner.id(),
         }
     }
 
     /// `down_read(&owner->sem)`.
     pub fn down_read<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> RwSemReadGuard<'a, B> {
-        let guard = owner.access(cur, self.name, false, || self.inner.read());
-        cur.record(Op::Note {
-            text: format!("down_read({})", self.name),
+        let guard = cur.acquiring(owner.id(), self.name, || {
+            owner.access(cur, self.name, false, || self.inner.read())
+        });
+        cur.record(Op::LockAcquired {
+            obj: owner.id(),
+            lock: self.name,
+            call: "down_read",
         });
         RwSemReadGuard {
             _guard: guard,
             name: self.name,
+            owner: owner.id(),
         }
     }
 }
 
 /// `up_write`.
 pub fn up_write<B: Backend>(cur: &Task, guard: RwSemWriteGuard<'_, B>) {
-    cur.record(Op::Note {
-        text: format!("up_write({})", guard.name),
+    cur.record(Op::LockReleased {
+        obj: guard.owner,
+        lock: guard.name,
+        call: "up_write",
     });
     drop(guard);
 }
 
 /// `up_read`.
 pub fn up_read<B: Backend>(cur: &Task, guard: RwSemReadGuard<'_, B>) {
-    cur.record(Op::Note {
-        text: format!("up_read({})", guard.name),
+    cur.record(Op::LockReleased {
+        obj: guard.owner,
+        lock: guard.name,
+        call: "up_read",
     });
     drop(guard);
 }

@@ -35,7 +35,9 @@ pub struct SpinGuard<'a, B: Backend> {
 impl<B: Backend> SpinLock<B> {
     /// `spin_lock(&owner->lock)`: the lock lives in `owner`, so taking it touches `owner`.
     pub fn spin_lock<'a>(&'a self, cur: &Task, owner: &KObj<B>) -> SpinGuard<'a, B> {
-        let guard = owner.access(cur, "lock", true, || self.inner.lock());
+        let guard = cur.acquiring(owner.id(), "lock", || {
+            owner.access(cur, "lock", true, || self.inner.lock())
+        });
         cur.record(Op::SpinLock { obj: owner.id() });
         SpinGuard {
             _guard: guard,

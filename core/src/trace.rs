@@ -22,6 +22,9 @@ pub struct Event {
     pub function: &'static str,
     /// The innermost frame (`hlist_del_init_rcu`), or `""`.
     pub site: &'static str,
+    /// The frame that called `function` (`mmu_notifier_unregister` for an `mmdrop` it
+    /// calls), or `""`.
+    pub caller: &'static str,
     /// What happened.
     pub op: Op,
 }
@@ -49,6 +52,11 @@ pub enum Op<Obj = ObjId, Name = &'static str> {
     SpinLock { obj: Obj },
     /// `spin_unlock(lock)`.
     SpinUnlock { obj: Obj },
+    /// A sleeping lock (`mutex_lock`, `down_write`) named `lock`, embedded in `obj`, acquired
+    /// by the call `call`.
+    LockAcquired { obj: Obj, lock: Name, call: Name },
+    /// The sleeping lock `lock` of `obj` released by the call `call` (`mutex_unlock`).
+    LockReleased { obj: Obj, lock: Name, call: Name },
     /// `srcu_read_lock` returned `idx`; the event index names the read-side section.
     SrcuReadLock { idx: usize, cpu: usize },
     /// `srcu_read_unlock(idx)` called for the section opened at event `section`.
@@ -172,6 +180,10 @@ pub struct TraceEvent {
     pub function: String,
     /// The innermost frame (`hlist_del_init_rcu`), or `""`.
     pub site: String,
+    /// The frame that called `function` (`mmu_notifier_unregister` for an `mmdrop` it
+    /// calls), or `""` (and absent from JSON).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub caller: String,
     /// What happened.
     pub op: ResolvedOp,
 }
@@ -216,6 +228,16 @@ impl Op {
             },
             Op::SpinLock { obj: o } => Op::SpinLock { obj: obj(o) },
             Op::SpinUnlock { obj: o } => Op::SpinUnlock { obj: obj(o) },
+            Op::LockAcquired { obj: o, lock, call } => Op::LockAcquired {
+                obj: obj(o),
+                lock: name(lock),
+                call: name(call),
+            },
+            Op::LockReleased { obj: o, lock, call } => Op::LockReleased {
+                obj: obj(o),
+                lock: name(lock),
+                call: name(call),
+            },
             Op::SrcuReadLock { idx, cpu } => Op::SrcuReadLock {
                 idx: *idx,
                 cpu: *cpu,
@@ -346,6 +368,9 @@ impl ResolvedOp {
             }
             Op::SpinLock { obj } => format!("spin_lock({obj})"),
             Op::SpinUnlock { obj } => format!("spin_unlock({obj})"),
+            Op::LockAcquired { obj, lock, call } | Op::LockReleased { obj, lock, call } => {
+                format!("{call}({obj}->{lock})")
+            }
             Op::SrcuReadLock { idx, cpu } => format!("srcu_read_lock -> idx {idx} (cpu {cpu})"),
             Op::SrcuReadUnlock { idx, cpu, .. } => {
                 format!("srcu_read_unlock(idx {idx}) (cpu {cpu})")
@@ -442,6 +467,7 @@ impl Event {
             thread: names.thread(self.thread).to_string(),
             function: self.function.to_string(),
             site: self.site.to_string(),
+            caller: self.caller.to_string(),
             op: self.op.resolve(names),
         }
     }
@@ -461,8 +487,9 @@ impl TraceEvent {
 }
 
 /// Renders a trace as one column per thread, one line per event (the kernel's race-diagram
-/// layout), marking the line of `mark` with `<== ` and the `note`.
-pub fn render_columns(events: &[TraceEvent], mark: Option<(usize, &str)>) -> String {
+/// layout), marking the line of each `(step, note)` of `marks` with `<== ` and the note (see
+/// [`crate::Violation::trace_marks`]).
+pub fn render_columns(events: &[TraceEvent], marks: &[(usize, String)]) -> String {
     let texts: Vec<String> = events.iter().map(TraceEvent::text).collect();
     let mut threads: Vec<&str> = Vec::new();
     for e in events {
@@ -495,10 +522,13 @@ pub fn render_columns(events: &[TraceEvent], mark: Option<(usize, &str)>) -> Str
             let cell: String = cell.chars().take(*w).collect();
             out.push_str(&format!("| {cell:<w$} "));
         }
-        if let Some((step, note)) = mark {
-            if step == e.step {
-                out.push_str(&format!("<== {note}"));
-            }
+        let notes: Vec<&str> = marks
+            .iter()
+            .filter(|m| m.0 == e.step)
+            .map(|m| m.1.as_str())
+            .collect();
+        if !notes.is_empty() {
+            out.push_str(&format!("<== {}", notes.join(", ")));
         }
         out.truncate(out.trim_end().len());
         out.push('\n');

@@ -76,6 +76,80 @@ pub struct Violation {
     pub step: Option<usize>,
     /// One readable sentence.
     pub message: String,
+    /// What made the violation possible, when the trace shows it: for a use-after-free the
+    /// free (where, called from what, and for an `mm_struct` which pin was dropped once too
+    /// often); for a deadlock what the located thread waits for and who holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+}
+
+impl Violation {
+    /// The steps a rendered trace marks: the violating step (`use-after-free here`) and its
+    /// cause's (`freed here` for a use-after-free or double free, `held here` for what a
+    /// deadlocked thread waits for).
+    pub fn trace_marks(&self) -> Vec<(usize, String)> {
+        let mut marks = Vec::new();
+        if let Some(step) = self.step {
+            marks.push((step, format!("{} here", self.kind)));
+        }
+        if let Some(step) = self.cause.as_ref().and_then(|c| c.step) {
+            let note = match self.kind {
+                ViolationKind::UseAfterFree | ViolationKind::DoubleFree => "freed here",
+                ViolationKind::Deadlock => "held here",
+                _ => "cause",
+            };
+            marks.push((step, note.to_string()));
+        }
+        marks
+    }
+}
+
+/// The event behind a violation, located in kernel terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cause {
+    /// What happened, in kernel words (`kfree notifier A`, `spin_lock(mm)`).
+    pub what: String,
+    /// The thread that did it (`G`).
+    pub thread: String,
+    /// The kernel entry point it happened in (`mmdrop`).
+    pub function: String,
+    /// The function that called it (`mmu_notifier_unregister`), or empty at the top level.
+    pub caller: String,
+    /// The innermost modelled operation.
+    pub site: String,
+    /// Its step in the execution's trace, if it was recorded.
+    pub step: Option<usize>,
+    /// More of the story in one sentence (the callback that ran it and who queued it, the pin
+    /// dropped twice, who holds what), or empty.
+    pub detail: String,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.what)?;
+        if !self.thread.is_empty() {
+            write!(f, " by {}", self.thread)?;
+        }
+        if !self.function.is_empty() {
+            write!(f, " in {}", self.function)?;
+            if !self.site.is_empty()
+                && self.site != self.function
+                && !self.what.starts_with(&self.site)
+            {
+                write!(f, " ({})", self.site)?;
+            }
+        }
+        if !self.caller.is_empty() {
+            write!(f, " called from {}", self.caller)?;
+        }
+        if let Some(s) = self.step {
+            write!(f, " at step {s}")?;
+        }
+        if !self.detail.is_empty() {
+            write!(f, "; {}", self.detail)?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Violation {
@@ -94,6 +168,10 @@ impl fmt::Display for Violation {
         if let Some(s) = self.step {
             write!(f, " at step {s}")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        if let Some(c) = &self.cause {
+            write!(f, " [cause: {c}]")?;
+        }
+        Ok(())
     }
 }

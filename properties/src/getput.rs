@@ -469,6 +469,42 @@ mod tests {
         assert_eq!(clean, None);
     }
 
+    /// A notifier unlinked by other means than its last put (`mmu_notifier_unregister`'s
+    /// `hlist_del_init_rcu`, or exit emptying its mm's list) no longer blocks a registration
+    /// for its ops on its mm; exit of another mm unlinks nothing here.
+    #[test]
+    fn a_notifier_unlinked_by_unregister_or_exit_is_no_longer_linked() {
+        let after_unlink = judged(|t, mm, a, b| {
+            get(t, mm, a, 1, true);
+            t.record(Op::NotifierUnlinked { notifier: a });
+            get(t, mm, b, 1, true);
+        });
+        assert_eq!(after_unlink.map(|v| v.message), None);
+        let after_exit = judged(|t, mm, a, b| {
+            get(t, mm, a, 1, true);
+            t.record(Op::Return {
+                function: "__mmu_notifier_release",
+                obj: mm,
+            });
+            get(t, mm, b, 1, true);
+        });
+        assert_eq!(after_exit.map(|v| v.message), None);
+        let other_exit = judged(|t, mm, a, b| {
+            get(t, mm, a, 1, true);
+            t.record(Op::Return {
+                function: "__mmu_notifier_release",
+                obj: b,
+            });
+            get(t, mm, b, 1, true);
+        })
+        .expect("violation");
+        assert!(
+            other_exit.message.contains("still linked"),
+            "{}",
+            other_exit.message
+        );
+    }
+
     #[test]
     fn a_lost_update_of_users_is_reported() {
         let v = judged(|t, mm, a, _| {

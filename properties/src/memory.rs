@@ -58,7 +58,7 @@ impl Oracle for MemoryOracle {
                 if let Some(Life::Freed { free }) = self.life(obj) {
                     let name = log.names.object(obj);
                     let verb = if write { "store to" } else { "load of" };
-                    return Err(log.violation_at(
+                    let mut v = log.violation_at(
                         at,
                         ViolationKind::UseAfterFree,
                         Some(obj),
@@ -66,18 +66,22 @@ impl Oracle for MemoryOracle {
                             "{verb} {name}->{field} after {name} was freed ({})",
                             log.cite(free)
                         ),
-                    ));
+                    );
+                    v.cause = Some(log.free_cause(free));
+                    return Err(v);
                 }
             }
             Op::Free { obj } => match self.life(obj) {
                 Some(Life::Freed { free }) => {
                     let name = log.names.object(obj);
-                    return Err(log.violation_at(
+                    let mut v = log.violation_at(
                         at,
                         ViolationKind::DoubleFree,
                         Some(obj),
                         format!("{name} is freed again; it was freed at {}", log.cite(free)),
-                    ));
+                    );
+                    v.cause = Some(log.free_cause(free));
+                    return Err(v);
                 }
                 Some(Life::Live { .. }) => self.set(obj, Life::Freed { free: at }),
                 // `KObj::kmalloc` records the allocation before the handle exists, so this is

@@ -7,8 +7,8 @@
 
 use super::mazurkiewicz::{self, Kind};
 use super::{
-    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, RwLockOps,
-    ThreadOps,
+    lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, LifetimeOps, MutexOps, Ordering,
+    RaceCell, RwLockOps, ThreadOps,
 };
 
 /// The loom backend. Its types panic when used outside `loom::model`.
@@ -27,6 +27,7 @@ impl Backend for Loom {
     type Mutex<T: Send + 'static> = LoomMutex<T>;
     type RwLock = LoomRwLock;
     type Cell<T: Send + 'static> = LoomCell<T>;
+    type Lifetime<Tag: Copy + Send + 'static> = LoomLifetime<Tag>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
     type Thread = loom::thread::Thread;
 
@@ -41,6 +42,9 @@ impl Backend for Loom {
     fn yield_now() {
         loom::thread::yield_now();
     }
+
+    // No branch: the race detector (`LoomCell`, `LoomLifetime`) checks the access instead.
+    fn plain_access() {}
 
     fn fence(order: Ordering) {
         loom::sync::atomic::fence(order);
@@ -201,6 +205,86 @@ impl<T: Send + 'static> RaceCell<T> for LoomCell<T> {
     fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // SAFETY: see the `Sync` impl: loom has checked this write against every access.
         self.0.with_mut(|p| f(unsafe { &mut *p }))
+    }
+}
+
+/// An object's lifetime under loom's race detector.
+///
+/// loom checks a cell's write against the *join* of every earlier read's clock, and names at
+/// most a component of that join, not the access. So each model thread that accesses the
+/// object gets a cell of its own, read at each of its accesses; the free writes each thread's
+/// cell in turn (after telling the caller whose), and the first check that fails names the
+/// thread, whose latest access is the one not ordered before the free (a thread's accesses
+/// are ordered among themselves, so if its latest is ordered before the free, all are). A
+/// cell every access reads and the free writes last checks each access made *after* the free
+/// in the trace, including by a thread whose own cell did not exist yet at the free.
+///
+/// Cell reads and writes are not branch points: this adds no execution to loom's search.
+pub struct LoomLifetime<Tag> {
+    all: loom::cell::UnsafeCell<()>,
+    threads: std::sync::Mutex<Vec<ThreadAccesses<Tag>>>,
+}
+
+/// One thread's accesses to an object: its cell, and the tag of its latest access.
+struct ThreadAccesses<Tag> {
+    thread: usize,
+    latest: Tag,
+    cell: loom::cell::UnsafeCell<()>,
+}
+
+impl<Tag> std::fmt::Debug for LoomLifetime<Tag> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoomLifetime")
+    }
+}
+
+// SAFETY: the cells hold `()` and are only used for loom's causality checks; loom runs one
+// model thread at a time, and the per-thread table is behind a std mutex held for a few
+// instructions without a scheduling point.
+unsafe impl<Tag: Send> Sync for LoomLifetime<Tag> {}
+
+impl<Tag: Copy + Send + 'static> LifetimeOps<Tag> for LoomLifetime<Tag> {
+    fn new() -> Self {
+        LoomLifetime {
+            all: loom::cell::UnsafeCell::new(()),
+            threads: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn access(&self, thread: usize, tag: impl FnOnce() -> Tag) {
+        {
+            let mut threads = lock_std(&self.threads);
+            let i = match threads.iter().position(|t| t.thread == thread) {
+                Some(i) => {
+                    threads[i].latest = tag();
+                    i
+                }
+                None => {
+                    threads.push(ThreadAccesses {
+                        thread,
+                        latest: tag(),
+                        cell: loom::cell::UnsafeCell::new(()),
+                    });
+                    threads.len() - 1
+                }
+            };
+            // Pairs with the free's write of this thread's cell.
+            threads[i].cell.with(|_| ());
+        }
+        // Pairs with the free's last write: an access after the free, not ordered after it.
+        self.all.with(|_| ());
+    }
+
+    fn free(&self, mut checking: impl FnMut(Option<Tag>)) {
+        {
+            let threads = lock_std(&self.threads);
+            for t in threads.iter() {
+                checking(Some(t.latest));
+                t.cell.with_mut(|_| ());
+            }
+        }
+        checking(None);
+        self.all.with_mut(|_| ());
     }
 }
 

@@ -10,6 +10,9 @@
 //!   `mm_take_all_locks` takes);
 //! - atomics (`usize`, `bool`), used where the kernel makes lock-free accesses;
 //! - a race-checked plain cell, for fields the kernel only touches under a lock;
+//! - a plain access to shared memory made visible to the checker ([`Backend::plain_access`]);
+//! - an object's lifetime as the race detector sees it ([`Backend::Lifetime`]: which access
+//!   is not ordered with an object's free);
 //! - `fence` (`smp_mb()` is `fence(SeqCst)`), spawn/join, yield;
 //! - park/unpark, for a thread that sleeps until it is given work (the SRCU worker, like a
 //!   kernel work item, runs only when `call_srcu` queues it).
@@ -52,7 +55,12 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// atomics and cells).
     type RwLock: RwLockOps;
     /// A plain (non-atomic) cell whose accesses the backend checks for races where it can.
+    /// Every access is a [`Backend::plain_access`].
     type Cell<T: Send + 'static>: RaceCell<T>;
+    /// The lifetime of one kernel object as the backend's race detector sees it: which
+    /// thread's access is not ordered by happens-before with the object's free. `Tag` names
+    /// an access for the report.
+    type Lifetime<Tag: Copy + Send + 'static>: LifetimeOps<Tag>;
     /// The handle returned by [`Backend::spawn`].
     type JoinHandle<T: Send + 'static>: JoinOps<T>;
     /// A handle that wakes a thread of the model parked in [`Backend::park`].
@@ -67,16 +75,19 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// Lets other threads run; every wait loop calls it once per iteration.
     fn yield_now();
 
+    /// A plain (non-atomic) access to shared memory is about to be made: a point where
+    /// another thread may run first, so that the access can race.
+    /// - shuttle: a scheduling point, the one its atomics make before each operation. Without
+    ///   it a plain access would run in one step with whatever preceded it, and a free in
+    ///   between would never be explored.
+    /// - loom: nothing. Its race detector checks every plain access against every access
+    ///   not ordered with it (see [`Backend::Lifetime`]), which covers the interleavings a
+    ///   scheduling point would add, and a branch here would multiply its executions.
+    /// - std: nothing; real threads interleave anywhere.
+    fn plain_access();
+
     /// A memory fence. The kernel's `smp_mb()` is `fence(SeqCst)`.
     fn fence(order: Ordering);
-
-    /// A scheduling point before a plain access of an object's data ([`crate::KBox`]), for a
-    /// checker that switches threads only at its own primitives (shuttle): without it, a
-    /// thread's load of a pointer and its read through that pointer run as one step, and no
-    /// other thread can free the object between them, as a preempted kernel thread allows.
-    /// loom needs none (it judges such an access by happens-before against the free, and a
-    /// scheduling point of its own would multiply its executions); real threads need none.
-    fn plain_access_point() {}
 
     /// The calling thread of the model, to be woken later with [`ThreadOps::unpark`].
     fn current() -> Self::Thread;
@@ -174,6 +185,36 @@ pub trait RaceCell<T>: Send + Sync + 'static {
     fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R;
     /// Writes the cell.
     fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R;
+}
+
+/// The lifetime of one kernel object as a race detector sees it (see [`Backend::Lifetime`]).
+///
+/// Under loom each access is checked against the free (an access not ordered after it is a
+/// causality violation, reported inside [`LifetimeOps::access`]) and the free against every
+/// access (inside [`LifetimeOps::free`]). The other backends check nothing here: their
+/// trace order is the only order there is.
+pub trait LifetimeOps<Tag: Copy>: Send + Sync + 'static {
+    /// A new object (not a step of the model).
+    fn new() -> Self;
+    /// An access by model thread `thread` (its index in the execution). `tag` names it, for a
+    /// report that blames it later; it is called only by a backend that remembers accesses.
+    fn access(&self, thread: usize, tag: impl FnOnce() -> Tag);
+    /// The free. Before the check against each thread's accesses, `checking` is called with
+    /// the tag of that thread's latest access: if the check fails, that access is the one not
+    /// ordered before the free. A last check (`checking(None)`) covers every access.
+    fn free(&self, checking: impl FnMut(Option<Tag>));
+}
+
+/// A lifetime no race detector watches (shuttle and real threads).
+#[derive(Debug, Default)]
+pub struct Unwatched;
+
+impl<Tag: Copy> LifetimeOps<Tag> for Unwatched {
+    fn new() -> Self {
+        Unwatched
+    }
+    fn access(&self, _thread: usize, _tag: impl FnOnce() -> Tag) {}
+    fn free(&self, _checking: impl FnMut(Option<Tag>)) {}
 }
 
 /// Joining a spawned thread of the model.

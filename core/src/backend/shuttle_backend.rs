@@ -1,12 +1,14 @@
 //! shuttle: randomized and PCT schedules, replayable, sequentially consistent.
 
 use super::{
-    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RwLockOps, ThreadOps,
-    UncheckedCell,
+    AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RaceCell, RwLockOps,
+    ThreadOps, UncheckedCell, Unwatched,
 };
 
 /// The shuttle backend. Every atomic is sequentially consistent and `fence` is a no-op, so it
 /// finds interleaving bugs but never a missing barrier; its types panic outside a shuttle run.
+/// Every access to shared memory is a scheduling point: atomics and locks by shuttle's own
+/// types, plain accesses by [`Backend::plain_access`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shuttle;
 
@@ -21,7 +23,8 @@ impl Backend for Shuttle {
     type AtomicBool = shuttle::sync::atomic::AtomicBool;
     type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
     type RwLock = shuttle::sync::RwLock<()>;
-    type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type Cell<T: Send + 'static> = ShuttleCell<T>;
+    type Lifetime<Tag: Copy + Send + 'static> = Unwatched;
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
     type Thread = shuttle::thread::Thread;
 
@@ -37,14 +40,15 @@ impl Backend for Shuttle {
         shuttle::thread::yield_now();
     }
 
-    fn fence(order: Ordering) {
-        shuttle::sync::atomic::fence(order);
+    fn plain_access() {
+        // The scheduling point shuttle's atomics make before each operation: the scheduler
+        // may run another task here (and PCT may place a priority change here), without the
+        // "let others go first" of a yield.
+        shuttle_engine::runtime::thread::switch();
     }
 
-    fn plain_access_point() {
-        // shuttle's own scheduling point (what its primitives call before each operation):
-        // unlike `yield_now`, it does not tell the scheduler the thread is spinning.
-        shuttle_engine::runtime::thread::switch();
+    fn fence(order: Ordering) {
+        shuttle::sync::atomic::fence(order);
     }
 
     fn current() -> Self::Thread {
@@ -72,6 +76,25 @@ impl Shuttle {
                 std::panic::resume_unwind(payload)
             }
         }
+    }
+}
+
+/// A plain cell under shuttle: every access is a scheduling point ([`Backend::plain_access`]),
+/// then an unchecked access (shuttle has no race detector).
+#[derive(Debug)]
+pub struct ShuttleCell<T>(UncheckedCell<T>);
+
+impl<T: Send + 'static> RaceCell<T> for ShuttleCell<T> {
+    fn new(v: T) -> Self {
+        ShuttleCell(UncheckedCell::new(v))
+    }
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        Shuttle::plain_access();
+        self.0.with(f)
+    }
+    fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        Shuttle::plain_access();
+        self.0.with_mut(f)
     }
 }
 

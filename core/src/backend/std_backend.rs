@@ -2,7 +2,7 @@
 
 use super::{
     lock_std, AtomicBoolOps, AtomicUsizeOps, Backend, JoinOps, MutexOps, Ordering, RwLockOps,
-    ThreadOps, UncheckedCell,
+    ThreadOps, UncheckedCell, Unwatched,
 };
 use std::sync::atomic;
 
@@ -23,6 +23,7 @@ impl Backend for Std {
     type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
     type RwLock = std::sync::RwLock<()>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type Lifetime<Tag: Copy + Send + 'static> = Unwatched;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
     type Thread = std::thread::Thread;
 
@@ -37,6 +38,8 @@ impl Backend for Std {
     fn yield_now() {
         std::thread::yield_now();
     }
+
+    fn plain_access() {}
 
     fn fence(order: Ordering) {
         atomic::fence(order);

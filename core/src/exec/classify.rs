@@ -30,6 +30,7 @@ impl Execution {
                     thread: String::new(),
                     step: None,
                     message: message.lines().next().unwrap_or("").to_string(),
+                    cause: None,
                 }
             }
         };
@@ -52,20 +53,12 @@ impl Execution {
         .iter()
         .any(|p| message.contains(p));
         if deadlock {
-            if let Some(at) = deadlock_site(&log) {
-                let why = match &log.events[at].op {
-                    Op::WaitStart { what } => format!("the wait for {what} can never finish"),
-                    _ => format!(
-                        "{} waits for a grace period while it holds an SRCU read-side section",
-                        log.names.thread(log.events[at].thread)
-                    ),
-                };
-                return log.violation_at(
-                    at,
-                    ViolationKind::Deadlock,
-                    None,
-                    format!("{why} ({first_line})"),
-                );
+            let d = super::deadlock::explain(&log, &st.acquiring);
+            let message = format!("{} ({first_line})", d.message);
+            if let Some(at) = d.at {
+                let mut v = log.violation_at(at, ViolationKind::Deadlock, None, message);
+                v.cause = d.cause;
+                return v;
             }
             return Violation {
                 kind: ViolationKind::Deadlock,
@@ -74,7 +67,8 @@ impl Execution {
                 site: String::new(),
                 thread: String::new(),
                 step: None,
-                message: first_line,
+                message,
+                cause: d.cause,
             };
         }
         Violation {
@@ -89,101 +83,121 @@ impl Execution {
                 .to_string(),
             step: st.events.len().checked_sub(1),
             message: first_line,
+            cause: None,
         }
     }
 }
 
-/// The place to blame for a deadlock:
-/// 1. a thread inside `synchronize_srcu` or `srcu_barrier` while it holds an SRCU read-side
-///    section (it waits for itself, whether in the wait loop or blocked behind the grace
-///    period another thread runs for it);
-/// 2. else, among the waits still open, the earliest.
-fn deadlock_site(log: &Log<'_>) -> Option<usize> {
-    let mut waits: Vec<usize> = Vec::new();
-    let mut gps: Vec<usize> = Vec::new();
-    let mut sections: Vec<usize> = Vec::new();
-    for (i, e) in log.events.iter().enumerate() {
-        match e.op {
-            Op::WaitStart { .. } => waits.push(i),
-            Op::WaitDone { start } => waits.retain(|&s| s != start),
-            Op::SynchronizeSrcu | Op::SrcuBarrier => gps.push(i),
-            Op::SynchronizeSrcuDone { start } | Op::SrcuBarrierDone { start } => {
-                gps.retain(|&s| s != start)
-            }
-            Op::SrcuReadLock { .. } => sections.push(i),
-            Op::SrcuReadUnlock { section, .. } => sections.retain(|&s| s != section),
-            _ => {}
-        }
-    }
-    let holds_section = |at: &usize| {
-        sections
-            .iter()
-            .any(|&s| log.events[s].thread == log.events[*at].thread)
-    };
-    gps.iter()
-        .copied()
-        .find(holds_section)
-        .or(waits.first().copied())
-}
-
-/// Locates a loom causality violation. loom reports it at the later of the two accesses:
-/// either an access in progress (the [`PendingAccess`] marker: the free or the initialisation
-/// came earlier but is not ordered before it), or a free, recorded as the last event (an
-/// earlier access is not ordered before it).
+/// Locates a loom causality violation from the marker of the operation loom checked when it
+/// failed:
+/// - an access in progress (the free or the initialisation came earlier but is not ordered
+///   before it): the access is the culprit;
+/// - a free in progress, checked against one thread's accesses: that thread's latest access
+///   (the one loom's check flagged; see [`crate::backend::LifetimeOps`]) is the culprit,
+///   whether its event was already recorded or it was stopped before.
 fn classify_race(log: &Log<'_>, loom_message: &str) -> Option<Violation> {
-    if let Some((thread, function, site, a)) = PENDING.with(Cell::get) {
-        let name = log.names.object(a.obj).to_string();
-        let freed_at = log
-            .events
-            .iter()
-            .position(|e| e.op == Op::Free { obj: a.obj });
-        let verb = if a.write { "store to" } else { "load of" };
-        let (kind, message) = match freed_at {
-            Some(f) => (
-                ViolationKind::UseAfterFree,
-                format!(
-                    "{verb} {name}->{} is not ordered after its free at step {f} ({})",
-                    a.field,
-                    log.cite(f)
-                ),
-            ),
-            None => (
-                ViolationKind::DataRace,
-                format!(
-                    "{verb} {name}->{} is not ordered after the object's initialisation or an \
-                     earlier write ({loom_message})",
-                    a.field
-                ),
-            ),
-        };
-        return Some(Violation {
-            kind,
-            object: Some(name),
-            function: function.to_string(),
-            site: site.to_string(),
-            thread: log.names.thread(thread).to_string(),
-            step: None,
-            message,
-        });
+    match MARKER.with(Cell::get)? {
+        Marker::Access(a) => Some(access_second(log, a, loom_message)),
+        Marker::Free { obj, step, culprit } => Some(free_second(log, obj, step, culprit)),
     }
-    let last = log.events.len().checked_sub(1)?;
-    let Op::Free { obj } = log.events[last].op else {
-        return None;
-    };
-    let name = log.names.object(obj).to_string();
-    // The free came second: blame the latest access by another thread, which the free does
-    // not follow in happens-before order.
-    let thread = log.events[last].thread;
-    let victim = log.events[..last]
+}
+
+/// The access came second: it is not ordered after the free (or the initialisation).
+fn access_second(log: &Log<'_>, a: AccessTag, loom_message: &str) -> Violation {
+    let name = log.names.object(a.access.obj).to_string();
+    let freed_at = log
+        .events
         .iter()
-        .rposition(|e| e.thread != thread && matches!(e.op, Op::Access { obj: o, .. } if o == obj));
-    let at = victim.unwrap_or(last);
-    let msg = format!(
-        "{name} is freed at step {last} ({}) but the access at step {at} is not ordered before \
-         the free ({loom_message})",
-        log.cite(last)
-    );
-    Some(log.violation_at(at, ViolationKind::UseAfterFree, Some(obj), msg))
+        .position(|e| e.op == Op::Free { obj: a.access.obj });
+    let verb = a.access.verb();
+    let (kind, message) = match freed_at {
+        Some(f) => (
+            ViolationKind::UseAfterFree,
+            format!(
+                "{verb} {name}->{} is not ordered after its free at step {f} ({})",
+                a.access.field,
+                log.cite(f)
+            ),
+        ),
+        None => (
+            ViolationKind::DataRace,
+            format!(
+                "{verb} {name}->{} is not ordered after the object's initialisation or an \
+                 earlier write ({loom_message})",
+                a.access.field
+            ),
+        ),
+    };
+    Violation {
+        kind,
+        object: Some(name),
+        function: a.function.to_string(),
+        site: a.site.to_string(),
+        thread: log.names.thread(a.thread).to_string(),
+        step: None,
+        message,
+        cause: freed_at.map(|f| log.free_cause(f)),
+    }
+}
+
+/// The free came second: `culprit`, an earlier access, is not ordered before it.
+fn free_second(log: &Log<'_>, obj: ObjId, free: usize, culprit: Option<AccessTag>) -> Violation {
+    let name = log.names.object(obj).to_string();
+    let recorded = log
+        .events
+        .get(free)
+        .is_some_and(|e| e.op == Op::Free { obj });
+    let cause = recorded.then(|| log.free_cause(free));
+    let freed = if recorded {
+        format!("its free at step {free} ({})", log.cite(free))
+    } else {
+        "its free".to_string()
+    };
+    let Some(a) = culprit else {
+        // Every thread's accesses passed their own checks: loom's last check failed without
+        // naming an access. Report the free itself.
+        return Violation {
+            kind: ViolationKind::UseAfterFree,
+            object: Some(name.clone()),
+            function: cause.as_ref().map_or(String::new(), |c| c.function.clone()),
+            site: cause.as_ref().map_or(String::new(), |c| c.site.clone()),
+            thread: cause.as_ref().map_or(String::new(), |c| c.thread.clone()),
+            step: recorded.then_some(free),
+            message: format!(
+                "an access to {name} is not ordered before {freed} (loom did not say which)"
+            ),
+            cause,
+        };
+    };
+    // The culprit's event, if recorded, is its thread's first event from `since` on.
+    let at = log
+        .events
+        .iter()
+        .enumerate()
+        .skip(a.since)
+        .find(|(_, e)| e.thread == a.thread)
+        .filter(|(_, e)| matches!(e.op, Op::Access { obj: o, .. } if o == obj))
+        .map(|(i, _)| i);
+    let when = match at {
+        Some(i) => format!("at step {i}"),
+        None => "(stopped before it completed)".to_string(),
+    };
+    Violation {
+        kind: ViolationKind::UseAfterFree,
+        object: Some(name.clone()),
+        function: a.function.to_string(),
+        site: a.site.to_string(),
+        thread: log.names.thread(a.thread).to_string(),
+        step: at,
+        message: format!(
+            "{} {name}->{} {when} is not ordered before {freed}: nothing orders {}'s access \
+             before the free",
+            a.access.verb(),
+            a.access.field,
+            log.names.thread(a.thread)
+        ),
+        cause,
+    }
 }
 
 /// An access to a kernel object in progress: set just before loom's race check of the
@@ -198,16 +212,53 @@ pub struct PendingAccess {
     pub write: bool,
 }
 
-/// The pending access and who makes it: (thread, function, site, access).
-pub(super) type Pending = (ThreadId, &'static str, &'static str, PendingAccess);
+impl PendingAccess {
+    fn verb(&self) -> &'static str {
+        if self.write {
+            "store to"
+        } else {
+            "load of"
+        }
+    }
+}
 
-/// Marks (or clears) the access in progress on this OS thread.
-pub(super) fn set_pending(pending: Option<Pending>) {
-    PENDING.with(|p| p.set(pending));
+/// An access and who makes it, where: what a report blames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessTag {
+    /// The thread making it.
+    pub(crate) thread: ThreadId,
+    /// The kernel entry point it is made in.
+    pub(crate) function: &'static str,
+    /// The innermost frame.
+    pub(crate) site: &'static str,
+    /// The access.
+    pub(crate) access: PendingAccess,
+    /// The trace length when it was checked: its event, once recorded, is the thread's first
+    /// from here on.
+    pub(crate) since: usize,
+}
+
+/// The operation whose race check is running on this OS thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Marker {
+    /// An access, checked against the frees and writes before it.
+    Access(AccessTag),
+    /// A free (recorded at event `step`), checked against `culprit`'s thread's accesses, or
+    /// (`None`) against every access.
+    Free {
+        obj: ObjId,
+        step: usize,
+        culprit: Option<AccessTag>,
+    },
+}
+
+/// Sets (or clears) the marker of the operation being checked on this OS thread.
+pub(super) fn set_marker(marker: Option<Marker>) {
+    MARKER.with(|p| p.set(marker));
 }
 
 thread_local! {
     // Per OS thread: loom and shuttle run every model thread on the OS thread that started
     // the check, and nothing can switch threads between setting this and loom's check.
-    static PENDING: Cell<Option<Pending>> = const { Cell::new(None) };
+    static MARKER: Cell<Option<Marker>> = const { Cell::new(None) };
 }

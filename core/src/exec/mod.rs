@@ -4,9 +4,12 @@
 //! - `task`: [`Task`], the kernel's `current`;
 //! - `classify`: a checker's own failure report turned into a located violation.
 
+mod cause;
 mod classify;
+mod deadlock;
 mod task;
 
+pub(crate) use classify::AccessTag;
 pub use classify::PendingAccess;
 pub use task::{Frame, Task};
 
@@ -57,6 +60,7 @@ impl Log<'_> {
             thread: self.names.thread(e.thread).to_string(),
             step: Some(at),
             message,
+            cause: None,
         }
     }
 
@@ -82,6 +86,8 @@ struct State {
     names: Names,
     oracles: Vec<Box<dyn Oracle>>,
     violation: Option<Violation>,
+    /// Threads blocked acquiring a lock now (see [`Task::acquiring`]).
+    acquiring: Vec<deadlock::Acquiring>,
 }
 
 /// The instrumentation of one execution: trace, oracles and the first violation. It holds only
@@ -129,6 +135,7 @@ impl Execution {
                 },
                 oracles,
                 violation: None,
+                acquiring: Vec::new(),
             }),
             aborted: AtomicBool::new(false),
         })
@@ -228,6 +235,16 @@ impl Execution {
         let mut st = self.state();
         self.aborted.store(true, Ordering::Relaxed);
         st.violation.get_or_insert(v).clone()
+    }
+
+    /// Marks thread `a.thread` as blocked acquiring a lock (`Some`), or as no longer blocked.
+    pub(crate) fn set_acquiring(&self, thread: ThreadId, a: Option<deadlock::Acquiring>) {
+        if !self.traced {
+            return;
+        }
+        let mut st = self.state();
+        st.acquiring.retain(|x| x.thread != thread);
+        st.acquiring.extend(a);
     }
 
     /// The number of events recorded.

@@ -1,6 +1,7 @@
 //! [`Task`]: the kernel's `current` in the model.
 
-use super::classify::{set_pending, PendingAccess};
+use super::classify::{set_marker, AccessTag, Marker, PendingAccess};
+use super::deadlock::Acquiring;
 use super::{Execution, Log, ViolationPanic};
 use crate::backend::Backend;
 use crate::trace::{Event, ObjId, Op, ThreadId};
@@ -82,30 +83,76 @@ impl Task {
         Frame(self)
     }
 
-    fn place(&self) -> (&'static str, &'static str) {
+    /// (function, site, caller): the innermost API frame (else the outermost frame), the
+    /// innermost frame, and the frame just outside `function`.
+    fn place(&self) -> (&'static str, &'static str, &'static str) {
         let frames = self.frames.borrow();
-        let api = frames.iter().rev().find(|f| f.1).or(frames.first());
-        (api.map_or("", |f| f.0), frames.last().map_or("", |f| f.0))
+        let api = frames
+            .iter()
+            .rposition(|f| f.1)
+            .or((!frames.is_empty()).then_some(0));
+        let function = api.map_or("", |i| frames[i].0);
+        let caller = api
+            .and_then(|i| i.checked_sub(1))
+            .map_or("", |i| frames[i].0);
+        (function, frames.last().map_or("", |f| f.0), caller)
     }
 
     /// Records an operation of this thread; see [`Execution::record`].
     pub fn record(&self, op: Op) -> usize {
-        let (function, site) = self.place();
+        let (function, site, caller) = self.place();
         self.exec.record(Event {
             thread: self.id,
             function,
             site,
+            caller,
             op,
         })
     }
 
     /// Marks (or clears) the access this thread is about to make (see [`PendingAccess`]).
     pub fn pending_access(&self, access: Option<PendingAccess>) {
-        let pending = access.map(|a| {
-            let (function, site) = self.place();
-            (self.id, function, site, a)
-        });
-        set_pending(pending);
+        set_marker(access.map(|a| Marker::Access(self.tag(a, 0))));
+    }
+
+    /// Names the access `a` this thread makes now, for a report that blames it later (its
+    /// event, once recorded, is this thread's first from the current trace length on).
+    pub(crate) fn access_tag(&self, a: PendingAccess) -> AccessTag {
+        self.tag(a, self.exec.len())
+    }
+
+    fn tag(&self, access: PendingAccess, since: usize) -> AccessTag {
+        let (function, site, _) = self.place();
+        AccessTag {
+            thread: self.id,
+            function,
+            site,
+            access,
+            since,
+        }
+    }
+
+    /// Runs `acquire`, which takes the lock `lock` embedded in `obj` and may block: while it
+    /// runs, a deadlock report names this thread as waiting for that lock.
+    pub fn acquiring<R>(&self, obj: ObjId, lock: &'static str, acquire: impl FnOnce() -> R) -> R {
+        let (function, site, _) = self.place();
+        let a = Acquiring {
+            thread: self.id,
+            obj,
+            lock,
+            function,
+            site,
+        };
+        self.exec.set_acquiring(self.id, Some(a));
+        let r = acquire();
+        self.exec.set_acquiring(self.id, None);
+        r
+    }
+
+    /// Marks (or clears) the free this thread is making: the object, the free's event, and
+    /// the access the race detector is checking it against (`None`: every access).
+    pub(crate) fn freeing(&self, free: Option<(ObjId, usize, Option<AccessTag>)>) {
+        set_marker(free.map(|(obj, step, culprit)| Marker::Free { obj, step, culprit }));
     }
 
     /// Spawns a named thread of the model on `cpu`. Its task is created in the parent so that

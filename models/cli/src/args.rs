@@ -124,6 +124,12 @@ pub enum Command {
         #[arg(long, requires = "out")]
         force: bool,
     },
+    /// Evidence that verdicts can be trusted: no false alarm in many shuttle seeds on every
+    /// scenario expected safe, or (`--seeded`) every must-fail scenario found by every checker
+    /// that can see it, with executions to the first failure.
+    ///
+    /// Deterministic and partitionable: split the work with --seeds and the filters.
+    Soak(SoakArgs),
     /// Writes the documentation's result tables from campaign (and bench) JSON, or checks
     /// that the committed ones are up to date.
     #[command(after_help = EXIT_STATUS)]
@@ -140,6 +146,40 @@ pub enum Command {
     /// stdout (the parent's side of `fuzz`).
     #[command(name = "__fuzz", hide = true)]
     FuzzChild(FuzzArgs),
+}
+
+/// `soak`'s arguments.
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Seeded bugs: every must-fail scenario × kernel × checker that can see it.
+    #[arg(long)]
+    pub seeded: bool,
+    /// The shuttle seeds, FROM..TO (TO excluded); default 1..10001 (false alarms) or 1..101
+    /// (seeded bugs).
+    #[arg(long, value_name = "FROM..TO", value_parser = crate::soak::parse_seeds)]
+    pub seeds: Option<std::ops::Range<u64>>,
+    /// False alarms: shuttle executions per seed (PCT's first execution of a run is its
+    /// oldest-task-first calibration, so 2 gives one PCT schedule per seed).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1_000_000), conflicts_with = "seeded")]
+    pub iterations: u64,
+    /// Only this scenario (repeat for several; default: all).
+    #[arg(long, value_name = "ID")]
+    pub scenario: Vec<String>,
+    /// Only this kernel (repeat for several; default: all).
+    #[arg(long, value_name = "VERSION")]
+    pub kernel: Vec<KernelVersion>,
+    /// Only this checker (repeat for several; default: all that apply).
+    #[arg(long)]
+    pub checker: Vec<CheckerKind>,
+    /// Combinations run at the same time (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Run in this process (the parent runs each combination so, in a child of its own).
+    #[arg(long, hide = true)]
+    pub in_process: bool,
 }
 
 /// What a run of many checks shares (`campaign`, `explore-orderings`).

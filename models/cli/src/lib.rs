@@ -30,6 +30,7 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod results;
+pub mod soak;
 pub mod story;
 
 use args::{Cli, Command};
@@ -108,6 +109,21 @@ pub fn run() -> ExitCode {
             force,
         ),
         Command::Docs(args) => docs::run(args),
+        Command::Soak(args) => soak::run(
+            &soak::Plan {
+                seeded: args.seeded,
+                seeds: args
+                    .seeds
+                    .unwrap_or_else(|| soak::default_seeds(args.seeded)),
+                iterations: usize::try_from(args.iterations).unwrap_or(usize::MAX),
+                scenarios: args.scenario,
+                kernels: args.kernel,
+                checkers: args.checker,
+                in_process: args.in_process,
+            },
+            args.jobs,
+            args.json,
+        ),
         Command::Child { plan } => child::serve(&plan)
             .map(|()| ExitCode::SUCCESS)
             .map_err(Failure::Usage),

@@ -109,6 +109,13 @@ pub fn run(json: bool) -> Result<ExitCode, Failure> {
     if entries.is_empty() {
         s.push_str("The catalogue is empty.\n");
     }
+    s.push_str("What each checker cannot see (its \"safe\" says nothing about these):\n");
+    for checker in CheckerKind::ALL {
+        s.push_str(&format!("  {checker}:\n"));
+        for spot in checker.blind_spots() {
+            s.push_str(&format!("    - {spot}\n"));
+        }
+    }
     print(&s)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -73,21 +73,22 @@ impl Report {
 }
 
 /// The trace as columns: the setup before the other threads start folded, the violating step
-/// marked, then the steps that explain it (the window, cause and effect). Empty when there is
+/// and its cause marked, then the steps that explain it (the window, cause and effect). Empty when there is
 /// no trace.
 pub fn trace_text(trace: &[TraceEvent], v: &Violation) -> String {
     if trace.is_empty() {
         return String::new();
     }
     let story = Story::of(trace, Some(v));
-    let note = format!("{} here", v.kind);
-    let mark = v.step.map(|step| (step, note.as_str()));
+    // The violating step and its cause (the free, the lock's holder): see
+    // [`Violation::trace_marks`].
+    let marks = v.trace_marks();
     let shown = &trace[story.setup.len..];
     let mut s = String::from("\n  trace (one column per thread):\n");
     if let Some(setup) = &story.setup.summary {
         s.push_str(&format!("    {setup}\n"));
     }
-    for line in render_columns(shown, mark).lines() {
+    for line in render_columns(shown, &marks).lines() {
         s.push_str(&format!("    {}\n", line.trim_end()));
     }
     for line in story.explanation() {
@@ -102,7 +103,7 @@ pub fn columns(title: &str, trace: &[TraceEvent]) -> String {
         return String::new();
     }
     let mut s = format!("\n  {title}:\n");
-    for line in render_columns(trace, None).lines() {
+    for line in render_columns(trace, &[]).lines() {
         s.push_str(&format!("    {}\n", line.trim_end()));
     }
     s

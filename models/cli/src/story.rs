@@ -163,14 +163,18 @@ impl Story {
     }
 }
 
-/// The step of the free the violation is about: the last free of its object before the
-/// violating step, else (loom: an access not ordered before a later free) the first one.
+/// The step of the free the violation is about: the one its cause names (the oracle's and
+/// loom's own account), else the last free of its object before the violating step, else
+/// (loom: an access not ordered before a later free) the first one.
 fn free_of(trace: &[TraceEvent], v: &Violation) -> Option<usize> {
     if !matches!(
         v.kind,
         ViolationKind::UseAfterFree | ViolationKind::DoubleFree
     ) {
         return None;
+    }
+    if let Some(step) = v.cause.as_ref().and_then(|c| c.step) {
+        return Some(step);
     }
     let object = v.object.as_deref()?;
     let frees = || {
@@ -355,6 +359,7 @@ mod tests {
             thread: thread.to_string(),
             function: function.to_string(),
             site: String::new(),
+            caller: String::new(),
             op,
         }
     }
@@ -434,6 +439,7 @@ mod tests {
             thread: "E".to_string(),
             step: Some(14),
             message: String::new(),
+            cause: None,
         };
         (t, v)
     }

@@ -340,6 +340,22 @@ fn no_flip_kernels() -> usize {
 }
 
 #[test]
+fn list_says_what_each_checker_cannot_see() {
+    let human = stdout(&run(&["list"]));
+    let (_, spots) = human
+        .split_once("What each checker cannot see")
+        .expect("a section on what the checkers cannot see");
+    for (checker, spot) in [
+        ("loom:", "load buffering"),
+        ("shuttle-random:", "weak memory"),
+        ("shuttle-pct:", "unordered accesses: no race detector"),
+    ] {
+        let (_, rest) = spots.split_once(checker).expect(checker);
+        assert!(rest.contains(spot), "{checker} {spot}: {spots}");
+    }
+}
+
+#[test]
 fn campaign_prints_budgets_matrix_and_summary_and_only_unexpected_details() {
     let o = run(&["campaign", "--scenario", "srcu-no-flip", "--jobs", "2"]);
     let out = stdout(&o);
@@ -527,4 +543,62 @@ fn bad_input_is_one_line_and_exit_2() {
             "--preemption-bound",
         );
     }
+}
+
+#[test]
+fn soak_reports_no_false_alarm_on_a_safe_scenario() {
+    let o = run(&[
+        "soak",
+        "--seeds",
+        "1..4",
+        "--scenario",
+        "S2",
+        "--kernel",
+        "v3.17",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let rows = json(&o)["false_alarms"].as_array().unwrap().clone();
+    let checkers: Vec<&str> = rows
+        .iter()
+        .map(|r| r["checker"].as_str().unwrap())
+        .collect();
+    assert_eq!(checkers, ["shuttle-random", "shuttle-pct"]);
+    for r in &rows {
+        assert_eq!(r["seeds"], "1..4");
+        assert_eq!(r["executions"], 6, "3 seeds of 2 executions: {r}");
+        assert_eq!(r["violations"], 0, "{r}");
+    }
+}
+
+#[test]
+fn soak_seeded_finds_a_planted_bug_with_every_checker() {
+    let o = run(&[
+        "soak",
+        "--seeded",
+        "--seeds",
+        "1..3",
+        "--scenario",
+        "mem-use-after-free",
+        "--kernel",
+        "v3.17",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let rows = json(&o)["seeded"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 3, "loom, shuttle-random, shuttle-pct: {rows:?}");
+    for r in &rows {
+        let runs = if r["checker"] == "loom" { 1 } else { 2 };
+        assert_eq!(r["runs"], runs, "{r}");
+        assert_eq!(r["found"], runs, "{r}");
+        assert_eq!(r["other"], 0, "{r}");
+        assert_eq!(r["executions"], serde_json::json!([1, 1, 1]), "{r}");
+    }
+}
+
+#[test]
+fn soak_refuses_an_empty_seed_range() {
+    let o = run(&["soak", "--seeds", "5..5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is empty"));
 }

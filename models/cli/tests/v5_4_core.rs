@@ -71,7 +71,7 @@ fn v5_4_registration_gives_a_user_that_a_put_drops() {
     let trace: Vec<String> = exec.events().iter().map(|e| e.text()).collect();
     for wanted in [
         "kmalloc mmu_notifier_mm; INIT_HLIST_HEAD, spin_lock_init",
-        "down_write(rmap locks)",
+        "down_write(mm->rmap locks)",
         "registered notifier A: users = 1",
         "notifier A: users = 0",
         "unlinked notifier A",

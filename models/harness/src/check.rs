@@ -39,6 +39,42 @@ impl CheckerKind {
             CheckerKind::ShuttlePct => "shuttle-pct",
         }
     }
+
+    /// What this checker cannot see, however long it runs: its "safe" says nothing about
+    /// these. (Every checker also inherits the model's own simplifications.)
+    pub fn blind_spots(self) -> &'static [&'static str] {
+        const SHUTTLE: [&str; 4] = [
+            "weak memory: every access is sequentially consistent and fence is a no-op, so a \
+             missing barrier or a reordering never shows",
+            "unordered accesses: no race detector; an access merely not ordered with a free \
+             (earlier in the schedule) or with an initialisation is invisible",
+            "interleavings inside one step: each atomic, lock and plain access to shared \
+             memory (KObj::access, KObj::touch, Backend::Cell) is a scheduling point, but a \
+             read-modify-write is one step, and the harness's bookkeeping (trace, oracles) none",
+            "completeness: a sampled search; safe means none of the runs failed",
+        ];
+        match self {
+            CheckerKind::Loom => &[
+                "load buffering (a load reading a store that comes later in program order): \
+                 never explored",
+                "SeqCst loads and stores are treated as AcqRel (the model writes smp_mb() as \
+                 fence(SeqCst), which loom models, and never uses SeqCst accesses)",
+                "bugs that need more preemptions than the bound, when a bound is given",
+                "values older than an atomic's last 7 stores; models with more than 5 threads \
+                 (main included)",
+                "interleavings loom's exploration may collapse (loom#392): every loom pass is \
+                 cross-checked by shuttle",
+            ],
+            CheckerKind::ShuttleRandom => &SHUTTLE,
+            CheckerKind::ShuttlePct => &[
+                SHUTTLE[0],
+                SHUTTLE[1],
+                SHUTTLE[2],
+                "completeness: a sampled search; PCT depth d finds with known probability only \
+                 bugs that need at most d-1 well-placed priority changes",
+            ],
+        }
+    }
 }
 
 impl fmt::Display for CheckerKind {

@@ -12,7 +12,7 @@
 //!
 //! What it costs: one branch per primitive operation, and primitives one word larger, against
 //! a checker's own bookkeeping of hundreds of instructions per operation (measured by the
-//! `front_door_overhead` example; the harness's README section gives the figures).
+//! `front_door_overhead` example; docs/library.md gives the figures).
 //!
 //! Real threads are not among the choices: [`Backend::REAL_THREADS`] and
 //! [`Backend::SPIN_LIMIT`] are compile-time constants that differ between std and the
@@ -20,7 +20,8 @@
 //! threads through the generic path ([`crate::runner::stress_std`]).
 
 use notifier_core::backend::{
-    AtomicBoolOps, AtomicUsizeOps, JoinOps, MutexOps, Ordering, RaceCell, RwLockOps, ThreadOps,
+    AtomicBoolOps, AtomicUsizeOps, JoinOps, LifetimeOps, MutexOps, Ordering, RaceCell, RwLockOps,
+    ThreadOps,
 };
 use notifier_core::{Backend, Loom, Shuttle};
 use std::cell::Cell;
@@ -112,6 +113,8 @@ impl Backend for Dyn {
     type RwLock = Either<<Loom as Backend>::RwLock, <Shuttle as Backend>::RwLock>;
     type Cell<T: Send + 'static> =
         Either<<Loom as Backend>::Cell<T>, <Shuttle as Backend>::Cell<T>>;
+    type Lifetime<Tag: Copy + Send + 'static> =
+        Either<<Loom as Backend>::Lifetime<Tag>, <Shuttle as Backend>::Lifetime<Tag>>;
     type JoinHandle<T: Send + 'static> =
         Either<<Loom as Backend>::JoinHandle<T>, <Shuttle as Backend>::JoinHandle<T>>;
     type Thread = Either<<Loom as Backend>::Thread, <Shuttle as Backend>::Thread>;
@@ -141,10 +144,10 @@ impl Backend for Dyn {
         }
     }
 
-    fn plain_access_point() {
+    fn plain_access() {
         match active() {
-            Active::Loom => Loom::plain_access_point(),
-            Active::Shuttle => Shuttle::plain_access_point(),
+            Active::Loom => Loom::plain_access(),
+            Active::Shuttle => Shuttle::plain_access(),
         }
     }
 
@@ -278,6 +281,18 @@ impl<L: RwLockOps, S: RwLockOps> RwLockOps for Either<L, S> {
             Either::Loom(l) => Either::Loom(l.write()),
             Either::Shuttle(l) => Either::Shuttle(l.write()),
         }
+    }
+}
+
+impl<Tag: Copy, L: LifetimeOps<Tag>, S: LifetimeOps<Tag>> LifetimeOps<Tag> for Either<L, S> {
+    fn new() -> Self {
+        make(L::new, S::new)
+    }
+    fn access(&self, thread: usize, tag: impl FnOnce() -> Tag) {
+        forward!(self, l => l.access(thread, tag))
+    }
+    fn free(&self, checking: impl FnMut(Option<Tag>)) {
+        forward!(self, l => l.free(checking))
     }
 }
 

@@ -156,35 +156,61 @@ impl fmt::Display for Bound {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notifier_core::violation::Cause;
     use notifier_core::{Op, ViolationKind};
 
     /// What a child sends its parent comes back exactly, floats included. Without serde_json's
     /// `float_roundtrip`, about one `Duration::as_secs_f64` in 18 came back different (the
     /// second below, 2.7778914820000002 s, came back as 2.777891482), and a test comparing a
-    /// child's outcome with the one it printed failed on some runs.
+    /// child's outcome with the one it printed failed on some runs. The cause, an event's
+    /// caller and the sleeping-lock events come back too.
     #[test]
     fn an_outcome_round_trips_exactly_through_json() {
-        let trace = vec![TraceEvent {
-            step: 0,
-            thread: "E".to_string(),
-            function: "__mmu_notifier_release".to_string(),
-            site: "hlist_del_init_rcu".to_string(),
-            op: Op::Access {
-                obj: "notifier A".to_string(),
-                field: "hlist.pprev".to_string(),
-                write: true,
+        let trace = vec![
+            TraceEvent {
+                step: 0,
+                thread: "U".to_string(),
+                function: "mmdrop".to_string(),
+                site: "mmdrop".to_string(),
+                caller: "mmu_notifier_unregister".to_string(),
+                op: Op::LockAcquired {
+                    obj: "driver".to_string(),
+                    lock: "lock".to_string(),
+                    call: "mutex_lock".to_string(),
+                },
             },
-        }];
+            TraceEvent {
+                step: 1,
+                thread: "E".to_string(),
+                function: "__mmu_notifier_release".to_string(),
+                site: "hlist_del_init_rcu".to_string(),
+                caller: String::new(),
+                op: Op::Access {
+                    obj: "notifier A".to_string(),
+                    field: "hlist.pprev".to_string(),
+                    write: true,
+                },
+            },
+        ];
         let violation = Violation {
             kind: ViolationKind::UseAfterFree,
             object: Some("notifier A".to_string()),
             function: "__mmu_notifier_release".to_string(),
             site: "hlist_del_init_rcu".to_string(),
             thread: "E".to_string(),
-            step: Some(0),
+            step: Some(1),
             message: "an access to a freed object".to_string(),
+            cause: Some(Cause {
+                what: "kfree notifier A".to_string(),
+                thread: "G".to_string(),
+                function: "mmdrop".to_string(),
+                caller: "mmu_notifier_unregister".to_string(),
+                site: "mmdrop".to_string(),
+                step: Some(0),
+                detail: String::new(),
+            }),
         };
-        let replay: CheckerReplay = "loom/pb=3/exec=7/use-after-free@0/in=__mmu_notifier_release/at=hlist_del_init_rcu/of=notifier+A"
+        let replay: CheckerReplay = "loom/pb=3/exec=7/use-after-free@1/in=__mmu_notifier_release/at=hlist_del_init_rcu/of=notifier+A"
             .parse()
             .unwrap();
         let timed = |secs, nanos| std::time::Duration::new(secs, nanos).as_secs_f64();

@@ -316,13 +316,13 @@ impl fmt::Display for Report {
         };
         if !o.trace.is_empty() {
             writeln!(f, "  trace (one column per thread):")?;
-            let note = o.violation.as_ref().map(|v| format!("{} here", v.kind));
-            let mark = o
+            let marks: Vec<(usize, String)> = o
                 .violation
                 .as_ref()
-                .and_then(|v| v.step)
-                .zip(note.as_deref());
-            for line in render_columns(&o.trace, mark).lines() {
+                .and_then(|v| Some((v.step?, format!("{} here", v.kind))))
+                .into_iter()
+                .collect();
+            for line in render_columns(&o.trace, &marks).lines() {
                 writeln!(f, "    {}", line.trim_end())?;
             }
         }

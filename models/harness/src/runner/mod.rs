@@ -89,8 +89,9 @@ pub fn replay_in_process<M: Model>(model: Arc<M>, replay: &CheckerReplay) -> Out
     run_in_process(model, &Run::Replay(replay.clone()), &RunOptions::default())
 }
 
-/// Runs `run` (a check or a replay) of `model` in this process (hidden: the catalogue's child
-/// processes and `bench` use it, with their [`RunOptions`]).
+/// Runs `run` (a check or a replay) of `model` in this process, with `options` (hidden: the
+/// engine's; the catalogue's child processes and `bench` reach it through
+/// [`crate::Checkable`], and the distinct-trace tests with their [`RunOptions`]).
 ///
 /// # Panics
 /// If `run` is a check whose spec the checkers cannot run (see [`CheckSpec::validate`]).

@@ -191,6 +191,7 @@ impl Probe {
                 thread: String::new(),
                 step: None,
                 message: format!("it failed before any execution: {}", message(payload)),
+                cause: None,
             },
         };
         let observed = if violation.kind == ViolationKind::Deadlock {

@@ -1,0 +1,539 @@
+//! `soak`: the evidence that verdicts can be trusted, as two tables.
+//!
+//! - **False alarms** (default): every scenario × kernel that a shuttle checker is expected to
+//!   find safe (blind checks excluded: a checker that cannot see a bug is not expected to be
+//!   quiet by proof) is run with many seeds, each seed its own shuttle run of a few executions
+//!   (`--iterations`, default 2: PCT spends the first execution of a run calibrating its step
+//!   count with an oldest-task-first schedule, so a run needs two executions to contain one PCT
+//!   schedule). Every violation is a false alarm, printed with its replay command.
+//! - **Seeded bugs** (`--seeded`): every scenario × kernel × checker expected to fail (and not
+//!   blind) is checked with its campaign budget; loom once (in a child process: a loom
+//!   failure may abort its process), shuttle once per seed. A row says how many runs found the
+//!   expected violation and how many executions it took.
+//!
+//! Both are deterministic (fixed seeds, loom's deterministic exploration) and partitionable:
+//! `--seeds FROM..TO` and the scenario, kernel and checker filters split the work between
+//! machines or processes, and the tables of the parts add up. Each combination runs in a child
+//! process of its own (`soak --in-process` for one combination), so that shuttle's reports of
+//! the failures it finds stay out of the output.
+
+use crate::output::print;
+use crate::report::Expected;
+use crate::{current_exe, pool, Failure, MISMATCH, SUCCESS};
+use notifier_catalog::child::check_in_child;
+use notifier_catalog::expectation::Expectation;
+use notifier_catalog::registry::{self, default_spec};
+use notifier_catalog::scenarios::catalog;
+use notifier_catalog::ReplayToken;
+use notifier_core::KernelVersion;
+use notifier_harness::runner::{Crash, RunOptions};
+use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Outcome, Run, Target, Verdict};
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+/// What to soak.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Seeded bugs instead of false alarms.
+    pub seeded: bool,
+    /// The shuttle seeds.
+    pub seeds: Range<u64>,
+    /// shuttle executions per seed (false alarms).
+    pub iterations: usize,
+    /// Only these scenarios (all when empty).
+    pub scenarios: Vec<String>,
+    /// Only these kernels (all when empty).
+    pub kernels: Vec<KernelVersion>,
+    /// Only these checkers (all when empty).
+    pub checkers: Vec<CheckerKind>,
+    /// Run in this process (one combination, from the parent's child process).
+    pub in_process: bool,
+}
+
+/// The default seeds: 10,000 for false alarms, 100 for seeded bugs.
+pub fn default_seeds(seeded: bool) -> Range<u64> {
+    if seeded {
+        1..101
+    } else {
+        1..10_001
+    }
+}
+
+/// Parses `FROM..TO` (TO excluded), a non-empty range of seeds.
+pub fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
+    let bad = || format!("--seeds '{s}': expected FROM..TO, e.g. 1..10001 (TO excluded)");
+    let (a, b) = s.split_once("..").ok_or_else(bad)?;
+    let (a, b): (u64, u64) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a >= b {
+        return Err(format!("--seeds '{s}' is empty (FROM must be below TO)"));
+    }
+    Ok(a..b)
+}
+
+/// One scenario × kernel × checker to soak.
+#[derive(Debug, Clone)]
+struct Combo {
+    scenario: &'static str,
+    kernel: KernelVersion,
+    checker: CheckerKind,
+    spec: CheckSpec,
+    expect: Expectation,
+}
+
+/// A combination the checker is blind to, with the reason.
+type Blind = (Combo, &'static str);
+
+/// Every combination the plan selects: the safe ones (false alarms) or the must-fail ones
+/// (seeded bugs); blind ones are returned apart, with their reasons.
+fn combos(plan: &Plan) -> Result<(Vec<Combo>, Vec<Blind>), String> {
+    for id in &plan.scenarios {
+        registry::in_catalog(id)?;
+    }
+    let mut chosen = Vec::new();
+    let mut blind = Vec::new();
+    for s in catalog()
+        .into_iter()
+        .filter(|s| plan.scenarios.is_empty() || plan.scenarios.iter().any(|id| id == s.id))
+    {
+        for &kernel in s.kernels {
+            if !plan.kernels.is_empty() && !plan.kernels.contains(&kernel) {
+                continue;
+            }
+            for checker in CheckerKind::ALL {
+                let shuttle = checker != CheckerKind::Loom;
+                let wanted = plan.checkers.is_empty() || plan.checkers.contains(&checker);
+                if !wanted || (!plan.seeded && !shuttle) {
+                    continue;
+                }
+                let expect = (s.expect)(kernel, checker);
+                let combo = Combo {
+                    scenario: s.id,
+                    kernel,
+                    checker,
+                    spec: default_spec(&s, kernel, checker),
+                    expect: expect.clone(),
+                };
+                match (expect.blind, expect.verdict == Verdict::Safe, plan.seeded) {
+                    (Some(reason), _, _) => blind.push((combo, reason)),
+                    (None, true, false) | (None, false, true) => chosen.push(combo),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok((chosen, blind))
+}
+
+/// One row of the false-alarm table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct QuietRow {
+    scenario: String,
+    kernel: KernelVersion,
+    checker: CheckerKind,
+    /// The seeds run, `FROM..TO`.
+    seeds: String,
+    /// Executions per seed.
+    iterations: usize,
+    /// PCT's depth (0 for shuttle-random).
+    pct_depth: usize,
+    executions: u64,
+    violations: u64,
+    /// The first false alarm: its seed, violation and replay command.
+    first: Option<String>,
+    seconds: f64,
+}
+
+/// One row of the seeded-bug table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SeededRow {
+    scenario: String,
+    kernel: KernelVersion,
+    checker: CheckerKind,
+    /// The expectation, in words.
+    expected: String,
+    /// Runs (1 for loom, one per seed for shuttle).
+    runs: u64,
+    /// Runs that found the expected violation (its kind and place).
+    found: u64,
+    /// Runs that failed otherwise (another kind or place): each is a finding.
+    other: u64,
+    /// Executions to the first failure over the finding runs: median, p90, max.
+    executions: Option<[u64; 3]>,
+    /// The bound of one run.
+    bound: String,
+    seconds: f64,
+}
+
+/// A blind combination, listed but not run.
+#[derive(Debug, Clone, Serialize)]
+struct BlindRow {
+    scenario: &'static str,
+    kernel: KernelVersion,
+    checker: CheckerKind,
+    reason: &'static str,
+}
+
+/// Runs the plan; exit status 0 iff the evidence holds (no false alarm; every seeded bug found
+/// by some run, and every failure the expected one).
+pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Failure> {
+    let (chosen, blind) = combos(plan)?;
+    if chosen.is_empty() {
+        return Err("no scenario, kernel and checker matches the filters".into());
+    }
+    let parallel = pool::parallelism(jobs);
+    let blind: Vec<BlindRow> = blind
+        .into_iter()
+        .map(|(c, reason)| BlindRow {
+            scenario: c.scenario,
+            kernel: c.kernel,
+            checker: c.checker,
+            reason,
+        })
+        .collect();
+    let start = Instant::now();
+    let exe = current_exe()?;
+    let label = |c: &Combo| format!("{} {} {}", c.scenario, c.kernel, c.checker);
+    let progress = pool::Progress::detect(json, pool::DEFAULT_INTERVAL_SECONDS);
+    if plan.seeded {
+        let rows: Vec<SeededRow> = if plan.in_process {
+            chosen
+                .iter()
+                .map(|c| seeded(&exe, c, plan.seeds.clone()))
+                .collect()
+        } else {
+            let failed = |r: &Result<Vec<SeededRow>, String>| {
+                r.as_ref().map_or(true, |rows| {
+                    rows.iter().any(|r| r.found == 0 || r.other > 0)
+                })
+            };
+            pool::map(&chosen, parallel, progress, label, failed, |c| {
+                in_child(&exe, plan, c)
+            })
+            .into_iter()
+            .collect::<Result<Vec<Vec<SeededRow>>, String>>()?
+            .concat()
+        };
+        let ok = rows.iter().all(|r| r.found > 0 && r.other == 0);
+        if json {
+            print_json(&serde_json::json!({ "seeded": rows, "blind": blind }))?;
+        } else {
+            print(&seeded_table(&rows, &blind, start.elapsed().as_secs_f64()))?;
+        }
+        Ok(exit(ok))
+    } else {
+        let rows: Vec<QuietRow> = if plan.in_process {
+            chosen
+                .iter()
+                .map(|c| quiet(c, plan.seeds.clone(), plan.iterations))
+                .collect()
+        } else {
+            let failed = |r: &Result<Vec<QuietRow>, String>| {
+                r.as_ref()
+                    .map_or(true, |rows| rows.iter().any(|r| r.violations > 0))
+            };
+            pool::map(&chosen, parallel, progress, label, failed, |c| {
+                in_child(&exe, plan, c)
+            })
+            .into_iter()
+            .collect::<Result<Vec<Vec<QuietRow>>, String>>()?
+            .concat()
+        };
+        let ok = rows.iter().all(|r| r.violations == 0);
+        if json {
+            print_json(&serde_json::json!({ "false_alarms": rows, "blind": blind }))?;
+        } else {
+            print(&quiet_table(&rows, &blind, start.elapsed().as_secs_f64()))?;
+        }
+        Ok(exit(ok))
+    }
+}
+
+/// Runs combination `c` of `plan` in a child process (`soak --in-process`), and reads back
+/// its rows.
+fn in_child<R: for<'de> Deserialize<'de>>(
+    exe: &Path,
+    plan: &Plan,
+    c: &Combo,
+) -> Result<Vec<R>, String> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("soak")
+        .arg("--in-process")
+        .arg("--json")
+        .args([
+            "--seeds",
+            &format!("{}..{}", plan.seeds.start, plan.seeds.end),
+        ])
+        .args(["--scenario", c.scenario])
+        .args(["--kernel", c.kernel.as_str()])
+        .args(["--checker", c.checker.as_str()]);
+    if plan.seeded {
+        cmd.arg("--seeded");
+    } else {
+        cmd.args(["--iterations", &plan.iterations.to_string()]);
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let key = if plan.seeded {
+        "seeded"
+    } else {
+        "false_alarms"
+    };
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "soak of {} {} {}: the child ({}) printed no result: {e}",
+            c.scenario, c.kernel, c.checker, out.status
+        )
+    })?;
+    serde_json::from_value(value[key].clone()).map_err(|e| e.to_string())
+}
+
+/// Prints `value` as one line of JSON.
+fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
+    print(&format!("{value}\n"))
+}
+
+/// 0 if the evidence holds, else 1.
+fn exit(ok: bool) -> ExitCode {
+    ExitCode::from(if ok { SUCCESS } else { MISMATCH })
+}
+
+/// A safe combination, one shuttle run of `iterations` executions per seed, in this process.
+fn quiet(c: &Combo, seeds: Range<u64>, iterations: usize) -> QuietRow {
+    let start = Instant::now();
+    let mut executions = 0;
+    let mut violations = 0;
+    let mut first = None;
+    for seed in seeds.clone() {
+        let spec = CheckSpec {
+            seed,
+            iterations,
+            ..c.spec.clone()
+        };
+        let o = check(c, spec);
+        executions += o.executions;
+        if o.observed != Verdict::Safe {
+            violations += 1;
+            first.get_or_insert_with(|| describe_failure(c, seed, &o));
+        }
+    }
+    QuietRow {
+        scenario: c.scenario.to_string(),
+        kernel: c.kernel,
+        checker: c.checker,
+        seeds: format!("{}..{}", seeds.start, seeds.end),
+        iterations,
+        pct_depth: if c.checker == CheckerKind::ShuttlePct {
+            c.spec.pct_depth
+        } else {
+            0
+        },
+        executions,
+        violations,
+        first,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+fn describe_failure(c: &Combo, seed: u64, o: &Outcome) -> String {
+    let what = o
+        .violation
+        .as_ref()
+        .map_or_else(|| o.observed.to_string(), ToString::to_string);
+    match &o.replay {
+        Some(r) => {
+            let target = Target::Catalogue(c.scenario.to_string());
+            let token = ReplayToken::new(&target, c.kernel, r.clone());
+            format!("seed {seed}: {what}; replay: {}", token.command(&target))
+        }
+        None => format!("seed {seed}: {what}"),
+    }
+}
+
+/// Checks combination `c` with `spec` in this process.
+fn check(c: &Combo, spec: CheckSpec) -> Outcome {
+    let target = Target::Catalogue(c.scenario.to_string());
+    match registry::model(&target, &KernelPlan::version(c.kernel)) {
+        Ok(model) => model.run(&Run::Check(spec), &RunOptions::default()),
+        Err(e) => unreachable!("a catalogue combination: {e}"),
+    }
+}
+
+/// A must-fail combination: loom once in a child, shuttle once per seed in this process.
+fn seeded(exe: &Path, c: &Combo, seeds: Range<u64>) -> SeededRow {
+    let start = Instant::now();
+    let outcomes: Vec<Result<Outcome, Crash>> = if c.checker == CheckerKind::Loom {
+        vec![check_in_child(exe, c.scenario, c.kernel, &c.spec)]
+    } else {
+        seeds
+            .map(|seed| {
+                let spec = CheckSpec {
+                    seed,
+                    ..c.spec.clone()
+                };
+                Ok(check(c, spec))
+            })
+            .collect()
+    };
+    let found: Vec<u64> = outcomes
+        .iter()
+        .flatten()
+        .filter(|o| o.observed != Verdict::Safe && c.expect.matches(o))
+        .map(|o| o.executions)
+        .collect();
+    // A crashed check (its process died without a verdict) counts as another failure.
+    let other = outcomes
+        .iter()
+        .filter(|r| {
+            r.as_ref().map_or(true, |o| {
+                o.observed != Verdict::Safe && !c.expect.matches(o)
+            })
+        })
+        .count();
+    SeededRow {
+        scenario: c.scenario.to_string(),
+        kernel: c.kernel,
+        checker: c.checker,
+        expected: Expected::from(&c.expect).to_string(),
+        runs: outcomes.len() as u64,
+        found: found.len() as u64,
+        other: other as u64,
+        executions: quantiles(found),
+        bound: match c.checker {
+            CheckerKind::Loom => Bound::of(&c.spec).to_string(),
+            CheckerKind::ShuttleRandom => format!("{} iterations", c.spec.iterations),
+            CheckerKind::ShuttlePct => format!(
+                "{} iterations, PCT depth {}",
+                c.spec.iterations, c.spec.pct_depth
+            ),
+        },
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// Median, 90th percentile and maximum (nearest rank), if any.
+fn quantiles(mut v: Vec<u64>) -> Option<[u64; 3]> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let rank = |p: usize| v[(v.len() * p).div_ceil(100).max(1) - 1];
+    Some([rank(50), rank(90), v[v.len() - 1]])
+}
+
+fn quiet_table(rows: &[QuietRow], blind: &[BlindRow], seconds: f64) -> String {
+    let mut s =
+        String::from("False alarms: shuttle on every scenario expected safe, one run per seed\n\n");
+    s.push_str(&format!(
+        "{:<22} {:<6} {:<15} {:>13} {:>10} {:>12} {:>10} {:>9}\n",
+        "scenario",
+        "kernel",
+        "checker",
+        "seeds",
+        "exec/seed",
+        "executions",
+        "violations",
+        "seconds"
+    ));
+    for r in rows {
+        let checker = if r.pct_depth > 0 {
+            format!("{} d{}", r.checker, r.pct_depth)
+        } else {
+            r.checker.to_string()
+        };
+        s.push_str(&format!(
+            "{:<22} {:<6} {:<15} {:>13} {:>10} {:>12} {:>10} {:>9.1}\n",
+            r.scenario,
+            r.kernel.to_string(),
+            checker,
+            r.seeds,
+            r.iterations,
+            r.executions,
+            r.violations,
+            r.seconds
+        ));
+    }
+    for r in rows.iter().filter(|r| r.violations > 0) {
+        if let Some(f) = &r.first {
+            s.push_str(&format!(
+                "\nFALSE ALARM {} {} {}: {f}\n",
+                r.scenario, r.kernel, r.checker
+            ));
+        }
+    }
+    let executions: u64 = rows.iter().map(|r| r.executions).sum();
+    let violations: u64 = rows.iter().map(|r| r.violations).sum();
+    s.push_str(&format!(
+        "\n{} combinations, {executions} executions, {violations} violations, {seconds:.1} s \
+         wall clock.\n",
+        rows.len()
+    ));
+    s.push_str(&blind_lines(blind));
+    s
+}
+
+fn seeded_table(rows: &[SeededRow], blind: &[BlindRow], seconds: f64) -> String {
+    let mut s = String::from(
+        "Seeded bugs: every must-fail scenario with every checker that can see it\n\n",
+    );
+    s.push_str(&format!(
+        "{:<22} {:<6} {:<15} {:>9} {:>22} {:<38} {}\n",
+        "scenario", "kernel", "checker", "found", "executions to failure", "bound", "expected"
+    ));
+    for r in rows {
+        let found = format!("{}/{}", r.found, r.runs);
+        let execs = match r.executions {
+            Some([m, p, x]) if r.runs > 1 => format!("{m} / {p} / {x}"),
+            Some([m, _, _]) => m.to_string(),
+            None => "-".to_string(),
+        };
+        s.push_str(&format!(
+            "{:<22} {:<6} {:<15} {:>9} {:>22} {:<38} {}\n",
+            r.scenario,
+            r.kernel.to_string(),
+            r.checker.to_string(),
+            found,
+            execs,
+            r.bound,
+            r.expected
+        ));
+    }
+    s.push_str(
+        "\nexecutions to failure: loom's count; for shuttle median / p90 / max over the seeds \
+         that found it (each seed one run of the campaign budget).\n",
+    );
+    for r in rows.iter().filter(|r| r.other > 0 || r.found == 0) {
+        s.push_str(&format!(
+            "NOT AS EXPECTED {} {} {}: found by {} of {} runs, {} other failures\n",
+            r.scenario, r.kernel, r.checker, r.found, r.runs, r.other
+        ));
+    }
+    s.push_str(&format!(
+        "{} combinations, {seconds:.1} s wall clock.\n",
+        rows.len()
+    ));
+    s.push_str(&blind_lines(blind));
+    s
+}
+
+fn blind_lines(blind: &[BlindRow]) -> String {
+    if blind.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\nNot run (the checker is blind to the bug, see `list`):\n");
+    for b in blind {
+        s.push_str(&format!(
+            "  {} {} {}: {}\n",
+            b.scenario, b.kernel, b.checker, b.reason
+        ));
+    }
+    s
+}
