@@ -108,6 +108,13 @@ fn three_threads_safe(_: KernelVersion, _: CheckerKind) -> Budget {
     }
 }
 
+/// Why shuttle-random misses S3's use-after-free on v3.17 within its budget.
+const S3_RANDOM: &str =
+    "blind within this budget: the walker must take srcu_read_lock after the grace period's \
+     flip and stay on A until the callback has freed it, through every step of the faithful \
+     classic SRCU's grace period and callback processing. Measured: 0 in 20,000 runs (seed 1; \
+     the earlier SRCU model: found at run 9,237); shuttle-pct and loom find it";
+
 /// The notifier scenarios.
 pub fn catalog() -> Vec<Scenario> {
     let mut all = v3_catalog();
@@ -221,8 +228,10 @@ fn v3_catalog() -> Vec<Scenario> {
                 ),
                 // The walker must take srcu_read_lock after the grace period's flip, stand on A
                 // while exit unlinks it, and touch A after the callback frees it. Since plain
-                // accesses are shuttle scheduling points, random scheduling finds it too (seed
-                // 1: at execution 9,237 of its 20,000).
+                // accesses are shuttle scheduling points, random scheduling found it on the
+                // earlier SRCU model (seed 1: at execution 9,237 of its 20,000); on the faithful
+                // classic SRCU, whose grace period has more steps, it does not.
+                (_, CheckerKind::ShuttleRandom) => Expectation::blind(S3_RANDOM),
                 (_, _) => uaf(WALKER, None, Some("notifier A")),
             },
             budget: three_threads,
