@@ -129,7 +129,9 @@ fn random_generation_rediscovers_hazard_a_on_v3_16() {
 /// seed the two-thread case fails first at another site of the same bug and is rejected; the
 /// minimal case keeps a `mmu_notifier_synchronize` thread (size 7). The size-5 shape does
 /// reach this key (`check --kernel v3.16 --checker shuttle-random --iterations 1000` of it
-/// fails here with seeds 3 and 4, at another site with seeds 1, 2 and 5).
+/// fails here with seeds 3 and 4, at another site with seeds 1, 2 and 5). On the faithful
+/// classic SRCU (issue 10) this run's first failure of the bug is at the walk's own access to
+/// the notifier (site `__mmu_notifier_invalidate_range_start`), no longer the driver's.
 #[test]
 fn random_generation_rediscovers_the_hmm_use_after_free() {
     let r = v3_16_run();
@@ -139,15 +141,15 @@ fn random_generation_rediscovers_the_hmm_use_after_free() {
         r,
         ViolationKind::UseAfterFree,
         "__mmu_notifier_invalidate_range_start",
-        "invalidate_range_start",
+        "__mmu_notifier_invalidate_range_start",
     );
     figures("hmm use-after-free", f);
     assert!(f.minimal_size < f.original_size, "{}", f.minimal.render());
-    assert!(
-        f.minimal_size <= example("S6.toml").size() + 2,
-        "{}",
-        f.minimal.render()
-    );
+    // On the faithful classic SRCU (issue 10) this seed's first failure at this key is found
+    // in a size-14 case and shrinks only to 12 (measured): the smaller cases fail first at
+    // another site of the same bug and are rejected. The bound records that figure; shrinking
+    // to S6's size (5) + 2, as on the earlier SRCU model, is not reached here.
+    assert!(f.minimal_size <= 12, "{}", f.minimal.render());
     let verbs: Vec<&str> = f
         .minimal
         .threads
@@ -192,7 +194,7 @@ fn correct_drivers_show_only_the_v5_4_core_defects_within_the_same_budget() {
             keys,
             [
                 "contract in __oom_reap_task_mm (__oom_reap_task_mm)",
-                "contract in process_srcu (mmu_notifier_free_rcu)",
+                "contract in srcu_invoke_callbacks (mmu_notifier_free_rcu)",
             ],
             "{kernel}"
         );
@@ -226,7 +228,7 @@ fn correct_drivers_show_only_the_v5_4_core_defects_within_the_same_budget() {
         let promise = found(
             &r,
             ViolationKind::Contract,
-            "process_srcu",
+            "srcu_invoke_callbacks",
             "mmu_notifier_free_rcu",
         );
         figures("v5.4 mmu_notifier_synchronize", promise);
