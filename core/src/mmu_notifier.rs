@@ -156,11 +156,13 @@ pub enum FailedStart {
 /// What `mmu_notifier_synchronize()` waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Synchronize {
-    /// `srcu_barrier()` (v3.17, commit b972216e27d1): every callback queued before it has run.
+    /// `srcu_barrier()` (v3.17, commit b972216e27d1): every callback queued before it has run
+    /// (classic SRCU's `srcu_barrier` is `synchronize_srcu`, which waits for them through its
+    /// one FIFO pipeline, and for a grace period).
     SrcuBarrier,
-    /// `synchronize_srcu()` (v5.4, commit 2c7933f53f6b): a grace period. With one FIFO callback
-    /// queue this still implies that earlier callbacks have run; with per-CPU queues it does
-    /// not.
+    /// `synchronize_srcu()` (v5.4, commit 2c7933f53f6b): a grace period. On classic SRCU's one
+    /// FIFO pipeline this still implies that earlier callbacks have run; on Tree SRCU's
+    /// per-CPU lists it does not.
     SynchronizeSrcu,
 }
 
@@ -178,15 +180,16 @@ pub struct KernelConfig {
     pub unregister_unlock: UnregisterUnlock,
     /// How `mmu_notifier_register` links the notifier.
     pub publish: Publish,
+    /// The SRCU the kernel ran: classic (v3.16, v3.17) or Tree (v5.4).
+    pub srcu: SrcuImpl,
     /// The number of per-CPU SRCU slots.
     pub srcu_cpus: usize,
-    /// The SRCU algorithm (correct or one of its broken variants).
+    /// The SRCU algorithm (the kernel's or one of its broken variants).
     pub srcu_variant: SrcuVariant,
-    /// What runs SRCU's readers and grace periods: the kernel's algorithm, or the SRCU
-    /// specification (a per-check choice: fewer scheduling points, checked against the real
-    /// algorithm separately).
-    pub srcu: SrcuImpl,
-    /// How SRCU queues callbacks: classic SRCU's one FIFO or Tree SRCU's per-CPU lists.
+    /// The callback structure of the SRCU the kernel ran: classic SRCU's one FIFO pipeline or
+    /// Tree SRCU's per-CPU lists. A real implementation has its own
+    /// ([`SrcuImpl::callback_queues`]; [`KernelConfig::with_srcu`] keeps the two together);
+    /// the specification keeps the one given here.
     pub callback_queues: CallbackQueues,
     /// What `mmu_notifier_synchronize` waits for.
     pub synchronize: Synchronize,
@@ -206,9 +209,9 @@ impl KernelConfig {
             release_unlock: ReleaseUnlock::AfterReleaseLoop,
             unregister_unlock: UnregisterUnlock::AfterRelease,
             publish: Publish::Plain,
-            srcu_cpus: 1,
-            srcu_variant: SrcuVariant::Classic,
             srcu: SrcuImpl::Classic,
+            srcu_cpus: 1,
+            srcu_variant: SrcuVariant::Kernel,
             callback_queues: CallbackQueues::Fifo,
             synchronize: Synchronize::SrcuBarrier,
             users_max: USERS_MAX_V5_4,
@@ -228,15 +231,51 @@ impl KernelConfig {
     /// v5.4: `mmu_notifier_get`/`mmu_notifier_put` (commit 2c7933f53f6b; `users` at most
     /// [`USERS_MAX_V5_4`] in the model); registration sets `mn->mm` and `users = 1` and
     /// publishes with `hlist_add_head_rcu` (commit 543bdb2d825f); `mmu_notifier_synchronize`
-    /// is `synchronize_srcu`; Tree SRCU's per-CPU callback lists (its grace-period algorithm
-    /// is not modelled: see [`crate::srcu`]).
+    /// is `synchronize_srcu`; Tree SRCU (`kernel/rcu/srcutree.c`).
     pub fn v5_4() -> Self {
         KernelConfig {
             publish: Publish::Rcu,
             registration: Registration::SetsUsers,
+            srcu: SrcuImpl::Tree,
             callback_queues: CallbackQueues::PerCpu,
             synchronize: Synchronize::SynchronizeSrcu,
             ..Self::v3_17()
+        }
+    }
+
+    /// `init_srcu_struct` of the SRCU this configuration runs: its implementation, CPU slots
+    /// and variant (the specification: its callback structure).
+    ///
+    /// # Panics
+    /// If the variant does not apply to the implementation, or a real implementation is
+    /// given another callback structure than its own.
+    pub fn init_srcu_struct<B: Backend>(&self) -> SrcuStruct<B> {
+        match self.srcu {
+            SrcuImpl::Spec => {
+                assert!(
+                    self.srcu_variant.applies_to(SrcuImpl::Spec),
+                    "the SRCU specification has no broken variants"
+                );
+                SrcuStruct::spec(self.srcu_cpus, self.callback_queues)
+            }
+            imp => {
+                assert_eq!(
+                    imp.callback_queues(),
+                    Some(self.callback_queues),
+                    "{imp} SRCU has its own callback structure"
+                );
+                SrcuStruct::new(imp, self.srcu_cpus, self.srcu_variant)
+            }
+        }
+    }
+
+    /// This configuration on SRCU `imp`: a real implementation brings its own callback
+    /// structure; the specification keeps the one of the SRCU it replaces.
+    pub fn with_srcu(self, imp: SrcuImpl) -> Self {
+        KernelConfig {
+            srcu: imp,
+            callback_queues: imp.callback_queues().unwrap_or(self.callback_queues),
+            ..self
         }
     }
 }
@@ -418,9 +457,7 @@ impl<B: Backend> Kernel<B> {
     /// A kernel with the given knobs and drivers (`OpsId(i)` is `ops[i]`).
     pub fn new(config: KernelConfig, ops: Vec<Arc<dyn MmuNotifierOps<B>>>) -> Arc<Self> {
         Arc::new(Kernel {
-            srcu: SrcuStruct::new(config.srcu_cpus, config.srcu_variant)
-                .with_implementation(config.srcu)
-                .with_callback_queues(config.callback_queues),
+            srcu: config.init_srcu_struct(),
             config,
             mms: Slab::with_capacity(MAX_MMS),
             notifiers: Notifiers(Slab::with_capacity(MAX_NOTIFIERS)),
@@ -846,7 +883,9 @@ impl<B: Backend> Kernel<B> {
     }
 
     /// `mmu_notifier_synchronize()`, called before a module that queued frees unloads.
-    /// v3.17: `srcu_barrier`, waiting until every callback queued before it has run. v5.4:
+    /// v3.17: `srcu_barrier` ("Wait for any running method to finish"), which classic SRCU
+    /// implements as `synchronize_srcu`: a grace period, and every callback queued before it
+    /// through the one FIFO pipeline. v5.4:
     /// `synchronize_srcu`, although its comment promises that all outstanding frees from
     /// `mmu_notifier_put` have completed (see [`Synchronize`]).
     pub fn mmu_notifier_synchronize(&self, cur: &Task) {

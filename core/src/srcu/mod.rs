@@ -1,127 +1,79 @@
-//! Classic SRCU (`kernel/srcu.c`, v3.16/v3.17; Lai Jiangshan's two-index algorithm) at the
-//! granularity of its loads, stores and barriers.
+//! SRCU as each kernel ran it, behind one API.
 //!
-//! State: `completed` (grace-period counter; its low bit is the index new readers use) and per
-//! CPU `c[2]` (reader counts) and `seq[2]` (lock counts, to validate a zero sum). Readers
-//! increment `c[idx]` and `seq[idx]` on the CPU they lock on and decrement `c[idx]` on the CPU
-//! they unlock on, which may differ. A grace period waits until the inactive index is stably
-//! zero, flips the index, and waits until the old index is stably zero.
+//! - [`classic`]: classic SRCU (`kernel/rcu/srcu.c`, v3.16/v3.17; Lai Jiangshan's two-index
+//!   algorithm with `c[]`/`seq[]` counters and the `batch_queue`/`check0`/`check1`/`done`
+//!   pipeline worked by one work item);
+//! - [`tree`]: Tree SRCU (`kernel/rcu/srcutree.c`, v5.4; lock/unlock counts, the `srcu_gp_seq`
+//!   state machine driven by `process_srcu`, per-CPU segmented callback lists invoked per CPU),
+//!   with its `srcu_node` funnel collapsed to one node;
+//! - [`spec`]: the SRCU specification, what every real SRCU guarantees with the fewest
+//!   scheduling points (a per-check choice for the notifier scenarios, checked against the
+//!   real implementations by the agreement test);
+//! - [`workqueue`]: the kernel's workqueue as SRCU uses it (work items, kworker threads,
+//!   completions).
 //!
-//! Simplifications, each deliberate:
-//! - Grace periods are serialised by one mutex and run by whoever needs them:
-//!   `synchronize_srcu` runs its own, the SRCU worker runs one per batch of callbacks. The
-//!   kernel's batch pipeline (`batch_queue`/`check0`/`check1`/`done`, `process_srcu`) spreads
-//!   the two checks of one batch over two passes of `srcu_advance_batches`; each pass waits on
-//!   the index that is inactive *at that time*, which is what `SrcuStruct::grace_period`
-//!   does by reading `completed` again after the flip.
-//! - The per-CPU increments are single atomic RMWs: in the kernel they run with preemption
-//!   disabled on their own CPU, so no other access to that counter can fall between the load
-//!   and the store.
-//! - The worker is a thread of the model (the kernel's workqueue); it sleeps while its list is
-//!   empty and stops when told to ([`SrcuStruct::stop_worker`]), once the scenario has no more
-//!   callers. See [`callbacks`] for the callback side.
-//! - Callback lists are a knob ([`CallbackQueues`]): classic SRCU's one FIFO pipeline, or
-//!   Tree SRCU's (v4.12+) per-CPU lists, each worked by a worker of its own CPU. The
-//!   grace-period algorithm stays the classic one in both cases: v5.4 runs Tree SRCU's
-//!   `srcu_gp_start`/`srcu_gp_end` over a tree of `srcu_node`s, which the model does not
-//!   reproduce. What the knob changes is what callers can assume about *callbacks*: with
-//!   per-CPU lists, `synchronize_srcu` no longer implies that callbacks queued on other CPUs
-//!   have run.
+//! [`SrcuStruct`] dispatches every call to the implementation chosen by [`SrcuImpl`]; the
+//! trace events (`Op::Srcu*`, `CallSrcu`, `Callback*`, `SynchronizeSrcu*`, `SrcuBarrier*`) are
+//! the same for every implementation, so the SRCU oracle judges them all. Each implementation
+//! reads like its kernel source, in the kernel's statement order, one shared-memory access per
+//! model step; each barrier's comment names what it pairs with, with line numbers of the
+//! snapshots named in the README ("SRCU, function by function").
+//!
+//! The broken variants ([`SrcuVariant`]) are knobs on the real code: each removes one barrier
+//! or one step, and [`SrcuVariant::applies_to`] says which implementation has it.
 
-pub mod callbacks;
+pub mod classic;
+mod segcblist;
 pub mod spec;
+pub mod tree;
+pub mod workqueue;
 
-use crate::backend::{AtomicUsizeOps, Backend, MutexOps, Ordering};
+use crate::backend::{AtomicUsizeOps, Backend, Ordering};
 use crate::exec::Task;
 use crate::trace::Op;
-use callbacks::CallbackList;
-pub use callbacks::{CallbackQueues, SrcuCallback};
+use classic::ClassicSrcu;
 use serde::{Deserialize, Serialize};
+pub use spec::CallbackQueues;
+use spec::SpecSrcu;
+use std::sync::Arc;
+use tree::TreeSrcu;
+use workqueue::Completion;
 
-/// Deliberately broken versions of the algorithm, each removing one ordering or step. Each
-/// must be caught by a specific check (see the SRCU scenarios in `notifier-catalog`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SrcuVariant {
-    /// The algorithm as in the kernel.
-    #[default]
-    Classic,
-    /// `srcu_flip` removed: both checks wait on the same (inactive) index, so a reader on the
-    /// active index is never waited for.
-    NoFlip,
-    /// The first check (on the inactive index, before the flip) removed: a reader that fetched
-    /// the index before the previous grace period's flip is missed.
-    SingleDrain,
-    /// The `seq[]` re-validation removed (barrier D kept): the "unstable zero" of a reader
-    /// that unlocks on another CPU than it locked on, summed at the wrong moment, ends the
-    /// grace period early.
-    NoSeqRecheck,
-    /// The worker invokes callbacks without waiting for a grace period.
-    CallbackWithoutGracePeriod,
-    /// Barrier B in `__srcu_read_lock` removed: the updater's summation may miss a reader's
-    /// increment that the reader has already made (needs weak memory: loom only).
-    NoReaderBarrierB,
-    /// Barrier C in `__srcu_read_unlock` removed: the section's accesses are not ordered
-    /// before the decrement an updater sees (loom only).
-    NoReaderBarrierC,
-    /// Barrier D in `srcu_readers_active_idx_check` removed: C's partner; a decrement seen by
-    /// the summation orders nothing after the grace period (loom only).
-    NoUpdaterBarrierD,
-}
-
-impl SrcuVariant {
-    /// Every variant, the correct one first.
-    pub const ALL: [SrcuVariant; 8] = [
-        SrcuVariant::Classic,
-        SrcuVariant::NoFlip,
-        SrcuVariant::SingleDrain,
-        SrcuVariant::NoSeqRecheck,
-        SrcuVariant::CallbackWithoutGracePeriod,
-        SrcuVariant::NoReaderBarrierB,
-        SrcuVariant::NoReaderBarrierC,
-        SrcuVariant::NoUpdaterBarrierD,
-    ];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            SrcuVariant::Classic => "classic",
-            SrcuVariant::NoFlip => "no-flip",
-            SrcuVariant::SingleDrain => "single-drain",
-            SrcuVariant::NoSeqRecheck => "no-seq-recheck",
-            SrcuVariant::CallbackWithoutGracePeriod => "callback-without-gp",
-            SrcuVariant::NoReaderBarrierB => "no-barrier-b",
-            SrcuVariant::NoReaderBarrierC => "no-barrier-c",
-            SrcuVariant::NoUpdaterBarrierD => "no-barrier-d",
-        }
-    }
-}
-
-struct SrcuPerCpu<B: Backend> {
-    c: [B::AtomicUsize; 2],
-    seq: [B::AtomicUsize; 2],
-}
-
-/// What runs the readers and grace periods of an [`SrcuStruct`].
+/// Which SRCU a kernel ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SrcuImpl {
-    /// Classic SRCU (v3.16/v3.17), with [`SrcuVariant`]'s knobs.
+    /// Classic SRCU (`kernel/rcu/srcu.c`), v3.16 and v3.17.
     #[default]
     Classic,
+    /// Tree SRCU (`kernel/rcu/srcutree.c`), v4.12 and later; v5.4 here.
+    Tree,
     /// The SRCU specification ([`spec`]): what every real SRCU guarantees, with the fewest
-    /// scheduling points; callbacks on lists of the same structure ([`CallbackQueues`]).
+    /// scheduling points, and the callback structure ([`CallbackQueues`]) of the SRCU it
+    /// stands for. A per-check choice for the notifier scenarios; it has no broken variants.
     Spec,
 }
 
 impl SrcuImpl {
     /// Every implementation.
-    pub const ALL: [SrcuImpl; 2] = [SrcuImpl::Classic, SrcuImpl::Spec];
+    pub const ALL: [SrcuImpl; 3] = [SrcuImpl::Classic, SrcuImpl::Tree, SrcuImpl::Spec];
 
-    /// `classic` or `spec`, as reports name it.
+    /// `classic`, `tree` or `spec`, as reports and `list --json` name it.
     pub fn name(self) -> &'static str {
         match self {
             SrcuImpl::Classic => "classic",
+            SrcuImpl::Tree => "tree",
             SrcuImpl::Spec => "spec",
+        }
+    }
+
+    /// The callback structure of a real implementation (`None` for the specification, which
+    /// keeps the structure of the SRCU it stands for).
+    pub fn callback_queues(self) -> Option<CallbackQueues> {
+        match self {
+            SrcuImpl::Classic => Some(CallbackQueues::Fifo),
+            SrcuImpl::Tree => Some(CallbackQueues::PerCpu),
+            SrcuImpl::Spec => None,
         }
     }
 }
@@ -132,200 +84,458 @@ impl std::fmt::Display for SrcuImpl {
     }
 }
 
-/// `struct srcu_struct`.
-pub struct SrcuStruct<B: Backend> {
-    completed: B::AtomicUsize,
-    per_cpu: Box<[SrcuPerCpu<B>]>,
-    /// Serialises grace periods (`sp->mutex` / the "running" ownership in classic SRCU).
-    gp_mutex: B::Mutex<()>,
-    /// The callback lists: one ([`CallbackQueues::Fifo`]) or one per CPU slot.
-    lists: Box<[CallbackList<B>]>,
+/// Deliberately broken versions of an implementation, each removing one barrier or one step
+/// from the real code. Each must be caught by a specific check (see the SRCU scenarios in
+/// `notifier-catalog`), or be written down as masked with the measured reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SrcuVariant {
+    /// The algorithm as in the kernel.
+    #[default]
+    Kernel,
+    /// `srcu_flip` removed: no grace period ever waits on the index new readers use.
+    NoFlip,
+    /// The check before the flip removed (classic: when it is no earlier batch's second
+    /// check; Tree: SCAN1 ends without scanning, "one scan"): a reader that fetched the index
+    /// before the previous flip and incremented after that grace period's scan is missed.
+    SingleDrain,
+    /// Classic only: the `seq[]` re-validation removed (barrier D kept): the "unstable zero"
+    /// of a reader that unlocks on another CPU than it locked on ends the grace period early.
+    NoSeqRecheck,
+    /// Callbacks invoked without waiting for their grace period (classic:
+    /// `srcu_collect_new` moves new callbacks straight to `batch_done`; Tree: `__call_srcu`
+    /// schedules the CPU's invocation at once and `srcu_invoke_callbacks` treats every
+    /// requested grace period as ended).
+    CallbackWithoutGracePeriod,
+    /// Barrier A in `srcu_readers_active_idx_check` removed (pairs with B).
+    NoBarrierA,
+    /// Barrier B in `__srcu_read_lock` removed (pairs with A; Tree: also with E).
+    NoBarrierB,
+    /// Barrier C in `__srcu_read_unlock` removed (pairs with D; Tree: also with A and E).
+    NoBarrierC,
+    /// Barrier D removed: classic, in `srcu_readers_active_idx_check` after the `c[]` sum;
+    /// Tree, in `srcu_flip` after the index store. Pairs with C.
+    NoBarrierD,
+    /// Tree only: barrier E in `srcu_flip` before the index store removed (pairs with B and C).
+    NoBarrierE,
+}
 
-    variant: SrcuVariant,
-    /// The specification, when it runs SRCU instead of the classic algorithm.
-    spec: Option<spec::SpecSrcu<B>>,
-    cpus: usize,
+impl SrcuVariant {
+    /// Every variant, the kernel's first.
+    pub const ALL: [SrcuVariant; 10] = [
+        SrcuVariant::Kernel,
+        SrcuVariant::NoFlip,
+        SrcuVariant::SingleDrain,
+        SrcuVariant::NoSeqRecheck,
+        SrcuVariant::CallbackWithoutGracePeriod,
+        SrcuVariant::NoBarrierA,
+        SrcuVariant::NoBarrierB,
+        SrcuVariant::NoBarrierC,
+        SrcuVariant::NoBarrierD,
+        SrcuVariant::NoBarrierE,
+    ];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SrcuVariant::Kernel => "kernel",
+            SrcuVariant::NoFlip => "no-flip",
+            SrcuVariant::SingleDrain => "single-drain",
+            SrcuVariant::NoSeqRecheck => "no-seq-recheck",
+            SrcuVariant::CallbackWithoutGracePeriod => "callback-without-gp",
+            SrcuVariant::NoBarrierA => "no-barrier-a",
+            SrcuVariant::NoBarrierB => "no-barrier-b",
+            SrcuVariant::NoBarrierC => "no-barrier-c",
+            SrcuVariant::NoBarrierD => "no-barrier-d",
+            SrcuVariant::NoBarrierE => "no-barrier-e",
+        }
+    }
+
+    /// Whether `imp` has the step or barrier this variant removes.
+    pub fn applies_to(self, imp: SrcuImpl) -> bool {
+        match self {
+            _ if imp == SrcuImpl::Spec => self == SrcuVariant::Kernel,
+            SrcuVariant::NoSeqRecheck => imp == SrcuImpl::Classic,
+            SrcuVariant::NoBarrierE => imp == SrcuImpl::Tree,
+            _ => true,
+        }
+    }
+}
+
+/// A callback queued with `call_srcu` (`rcu_head` plus its function).
+pub type SrcuCallback = Box<dyn FnOnce(&Task) + Send>;
+
+/// One queued `rcu_head` and its function.
+pub(crate) enum RcuHead<B: Backend> {
+    /// A `call_srcu` callback, named in the trace by the index of its `CallSrcu` event.
+    Call { call: usize, func: SrcuCallback },
+    /// `wakeme_after_rcu`: the wake-up of a `synchronize_srcu` (not shown as a callback).
+    Wakeme(Arc<Completion<B>>),
+    /// Tree SRCU's `srcu_barrier_cb` (not shown as a callback).
+    Barrier(Arc<tree::BarrierState<B>>),
+}
+
+impl<B: Backend> RcuHead<B> {
+    /// `rhp->func(rhp)`, with the trace events of a `call_srcu` callback.
+    fn invoke(self, cur: &Task, clock: &OracleClock<B>) {
+        match self {
+            RcuHead::Call { call, func } => {
+                clock.judge(cur, Tick::End, Op::CallbackStart { call });
+                func(cur);
+                clock.judged(cur, Tick::Returned, Op::CallbackDone { call });
+            }
+            RcuHead::Wakeme(done) => done.complete(),
+            RcuHead::Barrier(state) => state.srcu_barrier_cb(),
+        }
+    }
 }
 
 /// What `srcu_read_lock` returns: the index, plus the trace's name for the section.
 #[derive(Debug)]
 #[must_use = "pass it to srcu_read_unlock"]
 pub struct SrcuIdx {
-    /// The index the reader incremented (0 with the specification, which has none).
+    /// The index the reader counted itself on (0 with the specification, which has none).
     pub idx: usize,
     section: usize,
-    /// The specification's number for the section.
+    /// Whether its events tick the [`OracleClock`].
+    timed: bool,
+    /// The specification's number for the section (0 with the real implementations).
     spec_section: u64,
 }
 
-impl<B: Backend> SrcuStruct<B> {
-    /// `init_srcu_struct` with `cpus` per-CPU slots (use the fewest that show what a scenario
-    /// needs: each slot adds loads to every summation).
-    pub fn new(cpus: usize, variant: SrcuVariant) -> Self {
-        assert!(cpus >= 1, "SRCU needs at least one CPU slot");
-        let per_cpu = (0..cpus)
-            .map(|_| SrcuPerCpu {
-                c: [B::AtomicUsize::new(0), B::AtomicUsize::new(0)],
-                seq: [B::AtomicUsize::new(0), B::AtomicUsize::new(0)],
-            })
-            .collect();
-        SrcuStruct {
-            completed: B::AtomicUsize::new(0),
-            per_cpu,
-            gp_mutex: B::Mutex::new(()),
-            lists: Box::new([CallbackList::new()]),
-            variant,
-            spec: None,
-            cpus,
+/// The order of the SRCU oracle's events, made visible to loom.
+///
+/// The oracle judges the order in which events are recorded: a grace period that ends before
+/// a section that began before it has ended; a callback that starts before such a section
+/// ends; a barrier that returns before an earlier callback has. Recording is not a step of the
+/// model, so for loom's partial-order reduction two events with no conflicting access between
+/// them are in no particular order: it explores one schedule of them only, and the one it
+/// picks (the running thread keeps running) is typically not the one in which the updater's
+/// grace period ends before a preempted reader's next step. Measured: without this clock, loom
+/// explored `srcu-no-flip` exhaustively and found nothing.
+///
+/// So each of those events makes Relaxed increments of counters shared with exactly the
+/// events whose order against it the verdict depends on. The counters come in four classes,
+/// one per pair of event kinds the oracle compares ([`Tick`]), and one per thread within a
+/// class: a judged event (a section's begin or end, a callback's queueing or return)
+/// increments its own thread's counter of its class; a judging event (a grace period's or a
+/// barrier's begin or end, a `call_srcu`, a callback's start) increments every other thread's
+/// counter of its class. So a judged and a judging event of different threads conflict, and
+/// loom explores both of their orders; two judged events never conflict (two readers add no
+/// schedules among themselves). Increments are RMWs, so they read no stale value to branch on,
+/// and Relaxed, so they order nothing (no happens-before). [`OracleClock::untimed`] records an
+/// event without them: Tree SRCU's `__call_srcu` section of its own, which no scenario's
+/// safety depends on and whose order against the scenario's events would multiply loom's
+/// schedules.
+///
+/// The clock multiplies loom's schedules (measured: S1W at preemption bound 3, 27,310
+/// executions without it, 125,948 with it), so it is off unless asked for
+/// ([`SrcuStruct::with_oracle_clock`]): the SRCU scenarios, whose verdicts are the SRCU
+/// oracle's, turn it on; the notifier scenarios, whose verdicts rest on the memory and
+/// contract oracles (loom's race detector sees their accesses), leave it off, so there the
+/// SRCU oracle judges the schedules loom happens to pick: a violation it reports is real, its
+/// silence is not evidence.
+pub(crate) struct OracleClock<B: Backend> {
+    /// Whether events tick (harness bookkeeping, set before the execution's threads start).
+    on: std::sync::atomic::AtomicBool,
+    counters: Box<[[B::AtomicUsize; CLOCK_THREADS]; 4]>,
+}
+
+/// Threads with counters of their own (more share them: more schedules, never fewer).
+const CLOCK_THREADS: usize = 8;
+
+/// Which class of the [`OracleClock`]'s counters an event increments.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tick {
+    /// A section's begin, judged by a grace period's begin and a `call_srcu`.
+    Begin = 0,
+    /// A section's end, judged by a grace period's end and a callback's start.
+    End = 1,
+    /// A callback's queueing, judged by a barrier's begin.
+    Queued = 2,
+    /// A callback's return, judged by a barrier's end.
+    Returned = 3,
+}
+
+impl<B: Backend> OracleClock<B> {
+    fn new() -> Self {
+        OracleClock {
+            on: std::sync::atomic::AtomicBool::new(false),
+            counters: Box::new(std::array::from_fn(|_| {
+                std::array::from_fn(|_| B::AtomicUsize::new(0))
+            })),
         }
     }
 
-    /// Runs readers and grace periods on `imp` (the default is [`SrcuImpl::Classic`]).
-    pub fn with_implementation(mut self, imp: SrcuImpl) -> Self {
-        self.spec = (imp == SrcuImpl::Spec).then(|| spec::SpecSrcu::new(self.cpus, self.queues()));
+    fn on(&self) -> bool {
+        self.on.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn slot(cur: &Task) -> usize {
+        usize::from(cur.id().0) % CLOCK_THREADS
+    }
+
+    /// Records `op`, an event the oracle judges, with its increment.
+    pub(crate) fn judged(&self, cur: &Task, tick: Tick, op: Op) -> usize {
+        if self.on() {
+            self.counters[tick as usize][Self::slot(cur)].fetch_add(1, Ordering::Relaxed);
+        }
+        cur.record(op)
+    }
+
+    /// Records `op`, an event the oracle judges others by, with its increments (one per other
+    /// thread started so far: a thread started later has not begun anything).
+    pub(crate) fn judge(&self, cur: &Task, tick: Tick, op: Op) -> usize {
+        if self.on() {
+            let me = Self::slot(cur);
+            let threads = cur.exec().threads().min(CLOCK_THREADS);
+            for (i, counter) in self.counters[tick as usize][..threads].iter().enumerate() {
+                if i != me {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        cur.record(op)
+    }
+
+    /// Records `op` without an increment: its order against the other events is whatever
+    /// loom picks.
+    pub(crate) fn untimed(&self, cur: &Task, op: Op) -> usize {
+        cur.record(op)
+    }
+}
+
+/// `srcu_read_lock` around an implementation's `__srcu_read_lock` (which returns the index),
+/// with its trace event: recorded once the section has begun (after barrier B), so that the
+/// oracle asks every grace period that starts after it to wait for it.
+fn traced_read_lock<B: Backend>(
+    cur: &Task,
+    clock: &OracleClock<B>,
+    timed: bool,
+    lock: impl FnOnce() -> usize,
+) -> SrcuIdx {
+    let _f = cur.enter_helper("srcu_read_lock");
+    let idx = lock();
+    let op = Op::SrcuReadLock {
+        idx,
+        cpu: cur.cpu(),
+    };
+    let section = if timed {
+        clock.judged(cur, Tick::Begin, op)
+    } else {
+        clock.untimed(cur, op)
+    };
+    SrcuIdx {
+        idx,
+        section,
+        timed,
+        spec_section: 0,
+    }
+}
+
+/// `srcu_read_unlock` around an implementation's `__srcu_read_unlock`, with its trace event:
+/// recorded before barrier C and the counter update that lets a grace period end.
+fn traced_read_unlock<B: Backend>(
+    cur: &Task,
+    clock: &OracleClock<B>,
+    idx: SrcuIdx,
+    unlock: impl FnOnce(usize),
+) {
+    let _f = cur.enter_helper("srcu_read_unlock");
+    let op = Op::SrcuReadUnlock {
+        idx: idx.idx,
+        cpu: cur.cpu(),
+        section: idx.section,
+    };
+    if idx.timed {
+        clock.judged(cur, Tick::End, op);
+    } else {
+        clock.untimed(cur, op);
+    }
+    unlock(idx.idx);
+}
+
+/// `struct srcu_struct`: one of the implementations.
+enum Imp<B: Backend> {
+    Classic(ClassicSrcu<B>),
+    Tree(TreeSrcu<B>),
+    Spec(SpecSrcu<B>),
+}
+
+/// `struct srcu_struct`, of the implementation the kernel ran ([`SrcuImpl`]).
+pub struct SrcuStruct<B: Backend> {
+    imp: Imp<B>,
+    clock: Arc<OracleClock<B>>,
+}
+
+impl<B: Backend> SrcuStruct<B> {
+    /// `init_srcu_struct` of implementation `imp`, with `cpus` per-CPU slots (use the fewest
+    /// that show what a scenario needs: each slot adds loads to every summation) and the
+    /// algorithm `variant`. The specification ([`SrcuImpl::Spec`]) is built with
+    /// [`SrcuStruct::spec`].
+    ///
+    /// # Panics
+    /// If `cpus` is 0, `imp` is the specification, or `variant` does not apply to `imp`
+    /// ([`SrcuVariant::applies_to`]).
+    pub fn new(imp: SrcuImpl, cpus: usize, variant: SrcuVariant) -> Self {
+        assert!(cpus >= 1, "SRCU needs at least one CPU slot");
+        assert!(
+            variant.applies_to(imp),
+            "variant {} does not apply to {imp} SRCU",
+            variant.name()
+        );
+        let clock = Arc::new(OracleClock::new());
+        let imp = match imp {
+            SrcuImpl::Classic => Imp::Classic(ClassicSrcu::new(cpus, variant, Arc::clone(&clock))),
+            SrcuImpl::Tree => Imp::Tree(TreeSrcu::new(cpus, variant, Arc::clone(&clock))),
+            SrcuImpl::Spec => panic!("the SRCU specification is built with SrcuStruct::spec"),
+        };
+        SrcuStruct { imp, clock }
+    }
+
+    /// The SRCU specification ([`spec`]) with `cpus` CPU slots and the callback structure
+    /// `queues` of the SRCU it stands for.
+    pub fn spec(cpus: usize, queues: CallbackQueues) -> Self {
+        assert!(cpus >= 1, "SRCU needs at least one CPU slot");
+        SrcuStruct {
+            imp: Imp::Spec(SpecSrcu::new(cpus, queues)),
+            clock: Arc::new(OracleClock::new()),
+        }
+    }
+
+    /// Turns on the oracle clock: every event the SRCU oracle compares becomes a step that
+    /// loom orders against the events it is compared with, so that loom explores every order
+    /// of them the oracle's verdict depends on (see the README, "What each checker can and
+    /// cannot see"). It multiplies loom's schedules; the SRCU scenarios use it.
+    pub fn with_oracle_clock(self) -> Self {
+        self.clock
+            .on
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self
     }
 
-    /// What runs the readers and grace periods.
+    /// The implementation.
     pub fn implementation(&self) -> SrcuImpl {
-        if self.spec.is_some() {
-            SrcuImpl::Spec
-        } else {
-            SrcuImpl::Classic
+        match self.imp {
+            Imp::Classic(_) => SrcuImpl::Classic,
+            Imp::Tree(_) => SrcuImpl::Tree,
+            Imp::Spec(_) => SrcuImpl::Spec,
         }
-    }
-
-    fn slot(&self, cur: &Task) -> &SrcuPerCpu<B> {
-        &self.per_cpu[cur.cpu() % self.per_cpu.len()]
     }
 
     /// `srcu_read_lock`: enters a read-side section on the current CPU.
     pub fn srcu_read_lock(&self, cur: &Task) -> SrcuIdx {
-        let _f = cur.enter_helper("srcu_read_lock");
-        if let Some(spec) = &self.spec {
-            let spec_section = spec.read_lock(cur);
-            let section = cur.record(Op::SrcuReadLock {
-                idx: 0,
-                cpu: cur.cpu(),
-            });
+        if let Imp::Spec(s) = &self.imp {
+            let spec_section = s.read_lock(cur);
+            let idx = traced_read_lock(cur, &self.clock, true, || 0);
             return SrcuIdx {
-                idx: 0,
-                section,
                 spec_section,
+                ..idx
             };
         }
-        let idx = self.completed.load(Ordering::Relaxed) & 1; // ACCESS_ONCE(sp->completed) & 1
-        let slot = self.slot(cur);
-        slot.c[idx].fetch_add(1, Ordering::Relaxed);
-        if self.variant != SrcuVariant::NoReaderBarrierB {
-            // smp_mb() B: pairs with A in srcu_readers_active_idx_check. A summation that
-            // misses this increment is followed (A) by nothing this section can miss.
-            B::fence(Ordering::SeqCst);
-        }
-        slot.seq[idx].fetch_add(1, Ordering::Relaxed);
-        // Recorded once the section has begun: the oracle asks every grace period that
-        // starts after this event to wait for it.
-        let section = cur.record(Op::SrcuReadLock {
-            idx,
-            cpu: cur.cpu(),
-        });
-        SrcuIdx {
-            idx,
-            section,
-            spec_section: 0,
-        }
+        traced_read_lock(cur, &self.clock, true, || match &self.imp {
+            Imp::Classic(s) => s.__srcu_read_lock(cur),
+            Imp::Tree(s) => s.__srcu_read_lock(cur),
+            Imp::Spec(_) => unreachable!("handled above"),
+        })
     }
 
-    /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now.
+    /// `srcu_read_unlock(idx)`: leaves the section, on the CPU the thread runs on now (which
+    /// may differ from the one it locked on).
     pub fn srcu_read_unlock(&self, cur: &Task, idx: SrcuIdx) {
-        let _f = cur.enter_helper("srcu_read_unlock");
-        // Recorded before the decrement, which is what lets a grace period end.
-        cur.record(Op::SrcuReadUnlock {
-            idx: idx.idx,
-            cpu: cur.cpu(),
-            section: idx.section,
-        });
-        if let Some(spec) = &self.spec {
-            spec.read_unlock(cur, idx.spec_section);
-            return;
-        }
-        if self.variant != SrcuVariant::NoReaderBarrierC {
-            // smp_mb() C: pairs with D. Everything in the section happens before an updater
-            // that sees this decrement goes on to its destructive step.
-            B::fence(Ordering::SeqCst);
-        }
-        self.slot(cur).c[idx.idx].fetch_sub(1, Ordering::Relaxed);
-    }
-
-    fn readers_seq_idx(&self, idx: usize) -> usize {
-        self.per_cpu.iter().fold(0usize, |s, p| {
-            s.wrapping_add(p.seq[idx].load(Ordering::Relaxed))
+        let spec_section = idx.spec_section;
+        traced_read_unlock(cur, &self.clock, idx, |i| match &self.imp {
+            Imp::Classic(s) => s.__srcu_read_unlock(cur, i),
+            Imp::Tree(s) => s.__srcu_read_unlock(cur, i),
+            Imp::Spec(s) => s.read_unlock(cur, spec_section),
         })
     }
 
-    fn readers_active_idx(&self, idx: usize) -> usize {
-        self.per_cpu.iter().fold(0usize, |s, p| {
-            s.wrapping_add(p.c[idx].load(Ordering::Relaxed))
-        })
+    /// `synchronize_srcu`: returns after every read-side section that began before the call
+    /// has ended.
+    pub fn synchronize_srcu(&self, cur: &Task) {
+        let _f = cur.enter_helper("synchronize_srcu");
+        let start = self.clock.judge(cur, Tick::Begin, Op::SynchronizeSrcu);
+        match &self.imp {
+            Imp::Classic(s) => s.synchronize_srcu(cur),
+            Imp::Tree(s) => s.synchronize_srcu(cur),
+            Imp::Spec(s) => s.synchronize_srcu(cur),
+        }
+        self.clock
+            .judge(cur, Tick::End, Op::SynchronizeSrcuDone { start });
     }
 
-    /// `srcu_readers_active_idx_check`: whether the readers of `idx` are stably gone.
-    fn srcu_readers_active_idx_check(&self, idx: usize) -> bool {
-        let seq = self.readers_seq_idx(idx);
-        // smp_mb() A: pairs with B. If this summation misses a reader's increment, that reader
-        // sees everything the updater did before the grace period. And if the seq sum above
-        // saw a reader's seq increment, the c sum below sees its c increment.
-        B::fence(Ordering::SeqCst);
-        // The sum can be zero with a reader present ("unstable zero"): a reader that locks on
-        // one CPU after it was summed and unlocks on another before it is summed cancels a
-        // long-running reader's count. The seq check below catches that.
-        if self.readers_active_idx(idx) != 0 {
-            return false;
+    /// `call_srcu(head, func)`: queues `func` to run after a grace period, on a kworker;
+    /// never runs it here.
+    pub fn call_srcu(&self, cur: &Task, func: SrcuCallback) {
+        let _f = cur.enter_helper("call_srcu");
+        let call = self.clock.judge(cur, Tick::Begin, Op::CallSrcu);
+        match &self.imp {
+            Imp::Classic(s) => s.call_srcu(cur, RcuHead::Call { call, func }),
+            Imp::Tree(s) => s.call_srcu(cur, RcuHead::Call { call, func }),
+            Imp::Spec(s) => s.call_srcu(cur, call, func),
         }
-        if self.variant != SrcuVariant::NoUpdaterBarrierD {
-            // smp_mb() D: pairs with C. A reader whose decrement was seen above is ordered
-            // before everything after this grace period.
-            B::fence(Ordering::SeqCst);
-        }
-        // NoSeqRecheck removes the validation only (the comparison below); D stays. Returning
-        // before D also removed a barrier, and loom's first failing execution was then that
-        // other bug (a decrement seen without D orders nothing: a use-after-free of a reader's
-        // access), not the unstable zero this variant exists to show.
-        if self.variant == SrcuVariant::NoSeqRecheck {
-            return true;
-        }
-        self.readers_seq_idx(idx) == seq
+        self.clock
+            .judged(cur, Tick::Queued, Op::CallSrcuDone { call });
     }
 
-    fn wait_readers_gone(&self, cur: &Task, idx: usize) {
-        cur.wait_until::<B>("SRCU readers of the old index", || {
-            self.srcu_readers_active_idx_check(idx)
-        });
-        cur.record(Op::SrcuReadersGone { idx });
+    /// `srcu_barrier`: returns after every callback queued before the call has run (classic:
+    /// it *is* `synchronize_srcu`; Tree: it entrains a callback on every CPU's list).
+    pub fn srcu_barrier(&self, cur: &Task) {
+        let _f = cur.enter_helper("srcu_barrier");
+        let start = self.clock.judge(cur, Tick::Queued, Op::SrcuBarrier);
+        match &self.imp {
+            Imp::Classic(s) => s.srcu_barrier(cur),
+            Imp::Tree(s) => s.srcu_barrier(cur),
+            Imp::Spec(s) => s.srcu_barrier(cur),
+        }
+        self.clock
+            .judge(cur, Tick::Returned, Op::SrcuBarrierDone { start });
     }
 
-    /// `srcu_flip`: `completed++`, with full barriers around it. Only the grace-period owner
-    /// writes `completed`, so one RMW stands for the kernel's load and store.
-    fn srcu_flip(&self, cur: &Task) {
-        B::fence(Ordering::SeqCst);
-        let completed = self.completed.fetch_add(1, Ordering::Relaxed) + 1;
-        B::fence(Ordering::SeqCst);
-        cur.record(Op::SrcuFlip { completed });
+    /// The CPU slots that may have a kworker thread of their own (kworker `i` runs on CPU
+    /// slot `i`): classic SRCU has one work item (`sp->work`), run by kworker 0; Tree SRCU
+    /// runs `process_srcu` on kworker 0 and each CPU's `srcu_invoke_callbacks` on that CPU's
+    /// kworker. A work item queued on a slot without a kworker runs on the lowest slot that
+    /// has one (as `srcu_queue_delayed_work_on` runs an offline CPU's work elsewhere); with
+    /// no kworker at all, a thread that waits for SRCU runs the queued work itself. The
+    /// specification has none: it spawns a list's worker when work is first queued on it.
+    pub fn kworker_slots(&self) -> usize {
+        match &self.imp {
+            Imp::Classic(_) => 1,
+            Imp::Tree(s) => s.cpus(),
+            Imp::Spec(_) => 0,
+        }
     }
 
-    /// One grace period: check the inactive index, flip, check the index that became
-    /// inactive. Both checks are needed: a reader may have fetched the index just before the
-    /// previous flip and incremented the counter after that grace period's check.
-    fn grace_period(&self, cur: &Task) {
-        let _gp = self.gp_mutex.lock();
-        if self.variant != SrcuVariant::SingleDrain {
-            let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
-            self.wait_readers_gone(cur, idx);
+    /// Declares that a kworker thread is being started on CPU slot `cpu`. Call it in the
+    /// spawning thread, before the spawn, so that work queued before the thread first runs
+    /// is routed to it.
+    pub fn attach_worker(&self, cpu: usize) {
+        match &self.imp {
+            Imp::Classic(s) => s.wq().attach(cpu),
+            Imp::Tree(s) => s.wq().attach(cpu),
+            Imp::Spec(s) => s.attach_worker(cpu),
         }
-        if self.variant != SrcuVariant::NoFlip {
-            self.srcu_flip(cur);
+    }
+
+    /// The body of kworker thread `cur.cpu()` (announced with [`SrcuStruct::attach_worker`]):
+    /// runs the SRCU work items routed to it, sleeps while there are none, and returns once
+    /// [`SrcuStruct::stop_worker`] has been called and no work is pending or running.
+    pub fn srcu_worker(&self, cur: &Task) {
+        match &self.imp {
+            Imp::Classic(s) => s.kworker(cur),
+            Imp::Tree(s) => s.kworker(cur),
+            Imp::Spec(s) => s.srcu_worker(cur),
         }
-        let idx = 1 ^ (self.completed.load(Ordering::Relaxed) & 1);
-        self.wait_readers_gone(cur, idx);
+    }
+
+    /// Tells the kworkers to return once no SRCU work is pending or running. Call it after
+    /// every thread that may use SRCU has finished.
+    pub fn stop_worker(&self) {
+        match &self.imp {
+            Imp::Classic(s) => s.wq().stop(),
+            Imp::Tree(s) => s.wq().stop(),
+            Imp::Spec(s) => s.stop_worker(),
+        }
     }
 }

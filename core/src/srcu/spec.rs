@@ -1,4 +1,4 @@
-//! The SRCU *specification*: readers, grace periods and callbacks as the SRCU guarantees
+//! The SRCU *specification* ([`super::SrcuImpl::Spec`]): readers, grace periods and callbacks as the SRCU guarantees
 //! describe them, with the fewest scheduling points that still allow everything a real
 //! implementation allows. The notifier scenarios can run on it instead of a real SRCU (a
 //! per-check choice); each real implementation is checked against its guarantees on its own
@@ -61,13 +61,27 @@
 //! slot (and a park while it waits), `call_srcu` one (the list's lock), and the worker one per
 //! batch plus one when it finds its list empty.
 
-use super::callbacks::{CallbackQueues, SrcuCallback};
+use super::SrcuCallback;
 use crate::backend::{Backend, JoinOps, MutexOps, ThreadOps};
 use crate::exec::Task;
 use crate::trace::Op;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+
+/// The callback structure the specification keeps: that of the SRCU it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CallbackQueues {
+    /// Classic SRCU (v3.16/v3.17): one FIFO pipeline for every callback, `synchronize_srcu`'s
+    /// own wake-up included, worked by one worker. So `synchronize_srcu` returns only after
+    /// every callback queued before it has run, and `srcu_barrier` *is* `synchronize_srcu`.
+    #[default]
+    Fifo,
+    /// Tree SRCU (v4.12+): one list per CPU slot (`sdp->srcu_cblist`), each worked by its own
+    /// CPU's worker, in no order relative to the other lists. `synchronize_srcu` queues its
+    /// wake-up on its own CPU's list only; `srcu_barrier` waits on every non-empty list.
+    PerCpu,
+}
 
 /// The most threads one execution may have (the model's thread ids are below it), whatever
 /// the backend allows.

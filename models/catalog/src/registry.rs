@@ -4,6 +4,7 @@
 use crate::fuzz::DataModel;
 use crate::scenario::Scenario;
 use crate::scenarios::catalog;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::{CheckSpec, Checkable, CheckerKind, KernelPlan, Target};
 use std::sync::Arc;
@@ -51,6 +52,12 @@ pub fn target(id: &str, kernel: KernelVersion) -> Result<Scenario, String> {
         ));
     }
     Ok(s)
+}
+
+/// The SRCU implementation `scenario` runs on `kernel` (classic on v3.16 and v3.17, Tree on
+/// v5.4, unless the scenario says otherwise), or `None` if it runs no SRCU.
+pub fn srcu(scenario: &Scenario, kernel: KernelPlan) -> Option<SrcuImpl> {
+    scenario.model(&kernel).srcu()
 }
 
 /// The check of `scenario` on `kernel` with `checker` under the scenario's default budget.

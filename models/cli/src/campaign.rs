@@ -12,7 +12,7 @@ use crate::results::{budgets, text_matrix, title, Outputs, Results, LEGEND};
 use crate::{current_exe, Failure};
 use notifier_catalog::child::check_in_child_on;
 use notifier_catalog::expectation::Expectation;
-use notifier_catalog::registry::default_spec;
+use notifier_catalog::registry::{default_spec, srcu};
 use notifier_catalog::scenario::Scenario;
 use notifier_catalog::scenarios::catalog;
 use notifier_catalog::scenarios::notifier::on_spec;
@@ -30,6 +30,8 @@ struct Job {
     expect: Expectation,
     /// Runs on this SRCU instead of the kernel version's own.
     srcu: Option<SrcuImpl>,
+    /// The SRCU it runs on (`None`: it runs none).
+    runs_on: Option<SrcuImpl>,
 }
 
 impl Job {
@@ -40,6 +42,7 @@ impl Job {
             kernel: self.kernel,
             placements: Placements::default(),
             srcu: self.srcu,
+            runs_on: self.runs_on,
             checker: self.spec.checker,
         }
     }
@@ -64,6 +67,7 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
                     spec: default_spec(&s, kernel, checker),
                     expect: (s.expect)(kernel, checker),
                     srcu: None,
+                    runs_on: srcu(&s, KernelPlan::version(kernel)),
                 });
             }
             if let Some(spec) = spec_row(&s, kernel) {
@@ -73,6 +77,7 @@ fn jobs(only: &[String]) -> Result<Vec<Job>, String> {
                     spec,
                     expect: (s.expect)(kernel, CheckerKind::Loom),
                     srcu: Some(SrcuImpl::Spec),
+                    runs_on: srcu(&s, KernelPlan::on_srcu(kernel, Some(SrcuImpl::Spec))),
                 });
             }
         }

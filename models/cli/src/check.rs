@@ -63,6 +63,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         kernel: args.kernel,
         placements: Placements::default(),
         srcu: args.srcu,
+        runs_on: notifier_catalog::registry::srcu(&scenario, kernel),
         checker: args.checker,
     };
     let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);
@@ -115,10 +116,8 @@ fn finish(
 /// compares with the file's `[expect]` (default: safe).
 fn run_file(file: &Path, args: &CheckArgs, outputs: &Outputs) -> Result<ExitCode, Failure> {
     let scenario = notifier_catalog::fuzz::load(file, args.kernel)?;
-    // One SRCU callback worker per callback list: one FIFO, or one per CPU (Tree SRCU).
-    let per_cpu =
-        args.kernel.config().callback_queues == notifier_core::srcu::CallbackQueues::PerCpu;
-    let workers = if per_cpu { scenario.cpus() } else { 1 };
+    // One SRCU kworker for classic SRCU's one work item; one per CPU slot with Tree SRCU.
+    let workers = notifier_catalog::fuzz::kworkers(&scenario);
     if args.checker == CheckerKind::Loom && scenario.threads.len() + workers > LOOM_THREADS {
         return Err(format!(
             "{}: loom runs at most {LOOM_THREADS} threads besides main, and this scenario has \
@@ -144,6 +143,7 @@ fn run_file(file: &Path, args: &CheckArgs, outputs: &Outputs) -> Result<ExitCode
         kernel: args.kernel,
         placements: Placements::default(),
         srcu: None,
+        runs_on: Some(notifier_catalog::fuzz::srcu(&scenario)),
         checker: args.checker,
     };
     let report = Report::new(subject, Some(&expect), Bound::of(&spec), result);

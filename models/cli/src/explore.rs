@@ -112,6 +112,7 @@ impl Check {
             kernel: self.kernel,
             placements: self.placements,
             srcu: None,
+            runs_on: Some(self.kernel.config().srcu),
             checker: self.checker,
         }
     }

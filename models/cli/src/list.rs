@@ -4,10 +4,11 @@ use crate::output::{print, print_records};
 use crate::record::Record;
 use crate::report::Expected;
 use crate::Failure;
-use notifier_catalog::registry::default_spec;
+use notifier_catalog::registry::{default_spec, srcu};
 use notifier_catalog::scenarios::catalog;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
-use notifier_harness::{Bound, CheckerKind};
+use notifier_harness::{Bound, CheckerKind, KernelPlan};
 use serde::{Deserialize, Serialize};
 use std::process::ExitCode;
 
@@ -33,6 +34,8 @@ pub struct ScenarioEntry {
 pub struct ListedCheck {
     /// The kernel version.
     pub kernel: KernelVersion,
+    /// The SRCU implementation the check runs (`null` if it runs none).
+    pub srcu: Option<SrcuImpl>,
     /// The checker.
     pub checker: CheckerKind,
     /// What it must show.
@@ -51,6 +54,7 @@ pub fn entries() -> Vec<ScenarioEntry> {
                 for checker in CheckerKind::ALL {
                     checks.push(ListedCheck {
                         kernel,
+                        srcu: srcu(&s, KernelPlan::version(kernel)),
                         checker,
                         expected: Expected::from(&(s.expect)(kernel, checker)),
                         bound: Bound::of(&default_spec(&s, kernel, checker)),

@@ -17,7 +17,7 @@ use notifier_catalog::registry;
 use notifier_catalog::ReplayToken;
 use notifier_core::srcu::SrcuImpl;
 use notifier_harness::runner::{judge, ReplayVerdict};
-use notifier_harness::{Placements, Target};
+use notifier_harness::{KernelPlan, Placements, Target};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::ExitCode;
@@ -46,7 +46,8 @@ pub fn run(
     let token: ReplayToken = token.parse()?;
     let checker = token.checker.checker();
     let target = token.target(file)?;
-    let (name, expect): (String, Expectation) = match &target {
+    let kernel = KernelPlan::on_srcu(token.kernel, srcu);
+    let (name, expect, runs_on): (String, Expectation, Option<SrcuImpl>) = match &target {
         Target::File(file) => {
             if srcu.is_some() {
                 return Err("--srcu applies to catalogue scenarios, not to scenario files".into());
@@ -54,7 +55,8 @@ pub fn run(
             let scenario = notifier_catalog::fuzz::load(file, token.kernel)?;
             let expect = expectation(scenario.file.expect.as_ref(), token.kernel)
                 .map_err(|e| format!("{}: [expect]: {e}", file.display()))?;
-            (file.display().to_string(), expect)
+            let runs_on = Some(notifier_catalog::fuzz::srcu(&scenario));
+            (file.display().to_string(), expect, runs_on)
         }
         Target::Catalogue(id) => {
             let scenario = registry::target(id, token.kernel)?;
@@ -62,6 +64,7 @@ pub fn run(
             (
                 scenario.id.to_string(),
                 (scenario.expect)(token.kernel, checker),
+                registry::srcu(&scenario, kernel),
             )
         }
         Target::Check(site) => {
@@ -80,6 +83,7 @@ pub fn run(
         kernel: token.kernel,
         placements: Placements::default(),
         srcu,
+        runs_on,
         checker,
     };
     let report = Report::new(subject, Some(&expect), token.checker.bound(), result);

@@ -31,9 +31,13 @@ pub struct Report {
     /// explorer's checks only).
     #[serde(default, skip_serializing_if = "Placements::is_empty")]
     pub placements: Placements,
-    /// The SRCU the check ran on instead of the kernel version's own (absent: its own).
+    /// The SRCU the check ran on (`classic`, `tree` or `spec`; absent if it runs none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub srcu: Option<SrcuImpl>,
+    /// Whether that SRCU replaced the kernel version's own (`--srcu`, or the campaign's rows
+    /// on the specification).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub srcu_chosen: bool,
     /// On the SRCU specification: what the specification was checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub srcu_evidence: Option<String>,
@@ -155,6 +159,8 @@ pub struct Subject {
     pub placements: Placements,
     /// The SRCU the check runs on instead of the kernel version's own (`None`: its own).
     pub srcu: Option<SrcuImpl>,
+    /// The SRCU it runs on, chosen or its own (`None`: it runs none).
+    pub runs_on: Option<SrcuImpl>,
     /// The checker.
     pub checker: CheckerKind,
 }
@@ -237,7 +243,8 @@ impl Report {
             target: subject.target,
             kernel: subject.kernel,
             placements: subject.placements,
-            srcu: subject.srcu,
+            srcu: subject.srcu.or(subject.runs_on),
+            srcu_chosen: subject.srcu.is_some(),
             srcu_evidence,
             checker: subject.checker,
             expected,
@@ -308,7 +315,7 @@ impl Report {
     /// in brackets.
     pub fn heading_subject(&self) -> String {
         let mut placements = crate::results::placement_text(&self.placements);
-        if let Some(srcu) = self.srcu {
+        if let Some(srcu) = self.chosen_srcu() {
             if !placements.is_empty() {
                 placements.push(' ');
             }
@@ -330,10 +337,15 @@ impl Report {
         if let Some(p) = self.placements.unregister {
             s.push_str(&format!(" unregister={}", p.name()));
         }
-        if let Some(srcu) = self.srcu {
+        if let Some(srcu) = self.chosen_srcu() {
             s.push_str(&format!(" srcu={srcu}"));
         }
         s
+    }
+
+    /// The SRCU the check ran on, if it replaced the kernel version's own.
+    pub fn chosen_srcu(&self) -> Option<SrcuImpl> {
+        self.srcu.filter(|_| self.srcu_chosen)
     }
 }
 

@@ -324,7 +324,7 @@ pub fn matrix(checks: &[Report]) -> (Vec<CheckerKind>, Vec<Row<'_>>) {
             row.scenario == r.scenario
                 && row.kernel == r.kernel
                 && row.placements == r.placements
-                && row.srcu == r.srcu
+                && row.srcu == r.chosen_srcu()
         }) {
             Some(i) => &mut rows[i],
             None => {
@@ -332,7 +332,7 @@ pub fn matrix(checks: &[Report]) -> (Vec<CheckerKind>, Vec<Row<'_>>) {
                     scenario: &r.scenario,
                     kernel: r.kernel,
                     placements: r.placements,
-                    srcu: r.srcu,
+                    srcu: r.chosen_srcu(),
                     cells: vec![None; columns.len()],
                 });
                 rows.last_mut()

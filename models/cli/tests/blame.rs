@@ -15,7 +15,7 @@ mod child;
 
 use child::in_child;
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
-use notifier_core::srcu::{SrcuStruct, SrcuVariant};
+use notifier_core::srcu::{SrcuImpl, SrcuStruct, SrcuVariant};
 use notifier_core::{Backend, KObj, Task, ViolationKind};
 use notifier_harness::runner::{check_in_process, judge, replay_in_process, ReplayVerdict};
 use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
@@ -46,7 +46,7 @@ impl Model for ReaderAfterUnlock {
         let obj = KObj::kmalloc(main, "object A");
         obj.touch(main, "data", true);
         let w = Arc::new(World::<B> {
-            srcu: SrcuStruct::new(2, SrcuVariant::Classic),
+            srcu: SrcuStruct::new(SrcuImpl::Classic, 2, SrcuVariant::Kernel),
             obj,
             r1_in: B::AtomicUsize::new(0),
             r2_used: B::AtomicUsize::new(0),

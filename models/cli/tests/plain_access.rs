@@ -14,7 +14,7 @@ mod child;
 
 use child::in_child;
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
-use notifier_core::srcu::{SrcuStruct, SrcuVariant};
+use notifier_core::srcu::{SrcuImpl, SrcuStruct, SrcuVariant};
 use notifier_core::{Backend, KObj, Task, ViolationKind};
 use notifier_harness::runner::check_in_process;
 use notifier_harness::{CheckSpec, CheckerKind, Model, Outcome, Verdict};
@@ -36,7 +36,7 @@ impl Model for FreeWithoutGracePeriod {
         let obj = KObj::kmalloc(main, "driver object");
         obj.touch(main, "data", true);
         let w = Arc::new(World::<B> {
-            srcu: SrcuStruct::new(1, SrcuVariant::Classic),
+            srcu: SrcuStruct::new(SrcuImpl::Classic, 1, SrcuVariant::Kernel),
             gp: B::AtomicUsize::new(1),
             obj,
         });

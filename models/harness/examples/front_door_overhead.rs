@@ -9,7 +9,7 @@
 //! a loaded machine, compare the two columns of one run, not runs with each other).
 
 use notifier_core::backend::JoinOps;
-use notifier_core::srcu::SrcuStruct;
+use notifier_core::srcu::{SrcuImpl, SrcuStruct};
 use notifier_core::{
     Backend, Errno, Invalidator, KBox, Kernel, KernelConfig, MmRef, MmuNotifierOps,
     MmuNotifierRange, MnRef, OpsId, RcuPointer, Task,
@@ -47,7 +47,11 @@ impl Model for Program {
 }
 
 fn srcu_config<B: Backend>(main: &Task, grace_period: bool) {
-    let srcu = Arc::new(SrcuStruct::<B>::new(1, Default::default()));
+    let srcu = Arc::new(SrcuStruct::<B>::new(
+        SrcuImpl::Classic,
+        1,
+        Default::default(),
+    ));
     let config = Arc::new(RcuPointer::<B, KBox<B, u32>>::new("dev->config"));
     let a = Arc::new(KBox::kmalloc(main, "config A", 1u32));
     config.rcu_assign_pointer(main, Some(&a));

@@ -164,4 +164,6 @@ impl CheckSpec {
 pub trait Checkable: Send + Sync {
     /// Runs `run` (a check or a replay) in this process.
     fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome;
+    /// The SRCU implementation it runs (see [`crate::Model::srcu`]).
+    fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl>;
 }

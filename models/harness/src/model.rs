@@ -1,5 +1,6 @@
 //! What a checker runs: a [`Model`] builds its world and runs its threads once per execution.
 
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Oracle, Task};
 
 /// A closed concurrent program over the kernel model. Implement it to check your own driver
@@ -84,5 +85,12 @@ pub trait Model: Send + Sync + 'static {
     /// The oracles that judge each execution (fresh ones per execution).
     fn oracles(&self) -> Vec<Box<dyn Oracle>> {
         notifier_properties::standard_oracles()
+    }
+
+    /// The SRCU implementation the model runs (`Kernel::new` takes it from
+    /// [`notifier_core::KernelConfig::srcu`]), so that reports can say which SRCU a verdict
+    /// rests on; `None` when it runs none.
+    fn srcu(&self) -> Option<SrcuImpl> {
+        None
     }
 }

@@ -116,11 +116,11 @@ impl KernelPlan {
     /// The version's kernel configuration with the SRCU chosen (but not the placements)
     /// applied: for the scenarios that fix their own placements.
     pub fn config_without_placements(&self) -> KernelConfig {
-        let mut config = self.version.config();
-        if let Some(imp) = self.srcu {
-            config.srcu = imp;
+        let config = self.version.config();
+        match self.srcu {
+            Some(imp) => config.with_srcu(imp),
+            None => config,
         }
-        config
     }
 
     /// The version's kernel configuration with the placements and the SRCU chosen applied.

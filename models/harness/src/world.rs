@@ -105,9 +105,7 @@ impl<'a> Thread<'a> {
     /// `init_srcu_struct`: an SRCU of its own (no mmu_notifier needed), as the kernel version
     /// under check has it (its per-CPU slots and callback lists). Share it in an `Arc`.
     pub fn init_srcu_struct(&self) -> Srcu {
-        let config = self.kernel_config();
-        SrcuStruct::new(config.srcu_cpus, config.srcu_variant)
-            .with_callback_queues(config.callback_queues)
+        self.kernel_config().init_srcu_struct()
     }
 
     /// `kmalloc`: a kernel object named `name` carrying `value` (see [`KBox::kmalloc`]).

@@ -14,7 +14,7 @@ pub mod validate;
 
 pub use engine::{fuzz, FailureKey, Found, FuzzConfig, FuzzReport, Stop};
 pub use format::{Driver, ScenarioFile};
-pub use model::DataModel;
+pub use model::{kworkers, srcu, DataModel};
 pub use validate::Scenario;
 
 /// Reads, parses and validates the scenario file at `path` for `kernel`; errors name the file

@@ -14,6 +14,7 @@ use super::format::{Driver, TeardownKind};
 use super::validate::{Op, Scenario, MMS};
 use crate::scenarios::notifier::world;
 use notifier_core::backend::JoinOps;
+use notifier_core::srcu::{CallbackQueues, SrcuImpl};
 use notifier_core::{
     Backend, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, MnRef, OpsId, Task,
 };
@@ -133,7 +134,35 @@ impl<B: Backend> World<B> {
     }
 }
 
+/// The kernel a scenario file runs on: `base` (its version's knobs, or a plan's), with a CPU
+/// slot for every CPU its threads use.
+fn kernel_config(s: &Scenario, base: KernelConfig) -> KernelConfig {
+    let mut config = base;
+    config.srcu_cpus = config.srcu_cpus.max(s.cpus());
+    config
+}
+
+/// The SRCU implementation a scenario file runs on (its kernel's).
+pub fn srcu(s: &Scenario) -> SrcuImpl {
+    s.kernel.config().srcu
+}
+
+/// The SRCU kworker threads a scenario file runs with (besides its own threads and `main`):
+/// one for classic SRCU's one work item, one per CPU slot with Tree SRCU (the specification
+/// spawns at most one per callback list).
+pub fn kworkers(s: &Scenario) -> usize {
+    let config = kernel_config(s, s.kernel.config());
+    match (config.srcu, config.callback_queues) {
+        (SrcuImpl::Classic, _) | (SrcuImpl::Spec, CallbackQueues::Fifo) => 1,
+        (SrcuImpl::Tree, _) | (SrcuImpl::Spec, CallbackQueues::PerCpu) => config.srcu_cpus,
+    }
+}
+
 impl Model for DataModel {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let s = &self.scenario;
         let table = ops_table::<B>(s);
@@ -141,8 +170,7 @@ impl Model for DataModel {
             .iter()
             .map(|o| Arc::clone(o) as Arc<dyn MmuNotifierOps<B>>)
             .collect();
-        let mut config = self.config;
-        config.srcu_cpus = config.srcu_cpus.max(s.cpus());
+        let config = kernel_config(s, self.config);
         let k = Kernel::<B>::new(config, ops);
         let mms: Vec<MmRef> = MMS[..s.mms].iter().map(|m| k.mm_alloc(main, m)).collect();
         for &mm in &mms {

@@ -135,4 +135,7 @@ impl<M: Model> Checkable for M {
     fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome {
         run_in_process(self, run, options)
     }
+    fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl> {
+        Model::srcu(self)
+    }
 }

@@ -6,9 +6,10 @@
 
 use super::drivers::AmdkfdPut;
 use super::world::{
-    join_then_stop_workers, pin_for_walker, spawn_exit, spawn_walker, spawn_workers,
-    unpin_for_walker,
+    announce_workers, join_then_stop_workers, pin_for_walker, spawn_exit, spawn_walker,
+    spawn_workers, unpin_for_walker,
 };
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Kernel, KernelConfig, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -26,6 +27,10 @@ pub struct AmdkfdExit {
 }
 
 impl Model for AmdkfdExit {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = Kernel::<B>::new(self.config, vec![Arc::new(self.driver)]);
         let mm = k.mm_alloc(main, "mm");
@@ -33,6 +38,7 @@ impl Model for AmdkfdExit {
         let a = k.alloc_notifier(main, "notifier A", OpsId(0));
         k.mmu_notifier_register(main, a, mm);
         pin_for_walker(main, &k, mm);
+        announce_workers(&k);
         let callers = vec![spawn_exit(main, &k, mm), spawn_walker(main, &k, mm)];
         let workers = spawn_workers(main, &k);
         join_then_stop_workers(&k, callers, workers);

@@ -1,7 +1,9 @@
 //! Driver behaviours, written as a driver author writes them against the library: each is a
 //! `MmuNotifierOps` implementation whose methods are ordinary code calling the kernel API.
 
-use notifier_core::{Backend, Errno, Kernel, MmRef, MmuNotifierOps, MmuNotifierRange, MnRef, Task};
+use notifier_core::{
+    Backend, Errno, Kernel, MmRef, MmuNotifierOps, MmuNotifierRange, MnRef, Op, OpsId, Task,
+};
 use std::sync::Arc;
 
 /// The drivers' deferred free: `mmu_notifier_call_srcu` of a callback that frees the object
@@ -165,5 +167,61 @@ impl<B: Backend> MmuNotifierOps<B> for AmdkfdPut {
         if *self != AmdkfdPut::FreeInRelease {
             k.kfree_notifier(cur, mn);
         }
+    }
+}
+
+/// A driver `O` whose methods sleep (a mutex, an allocation) and resume on CPU slot `cpu`: the
+/// task that called the method migrates inside the read-side section the core holds around
+/// the call, so the core's `srcu_read_unlock` runs on another CPU than its `srcu_read_lock`.
+#[derive(Debug, Clone, Copy)]
+pub struct ResumesOn<O> {
+    /// The driver.
+    pub driver: O,
+    /// The CPU slot the task resumes on.
+    pub cpu: usize,
+}
+
+impl<O> ResumesOn<O> {
+    fn resume(&self, cur: &Task) {
+        if cur.cpu() != self.cpu {
+            cur.migrate(self.cpu);
+            cur.record(Op::Note {
+                text: format!("sleeps; resumes on cpu {}", self.cpu),
+            });
+        }
+    }
+}
+
+impl<B: Backend, O: MmuNotifierOps<B>> MmuNotifierOps<B> for ResumesOn<O> {
+    fn release(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef, mm: MmRef) {
+        self.driver.release(k, cur, mn, mm);
+        self.resume(cur);
+    }
+    fn invalidate_range_start(
+        &self,
+        k: &Arc<Kernel<B>>,
+        cur: &Task,
+        mn: MnRef,
+        range: &MmuNotifierRange,
+    ) -> Result<(), Errno> {
+        let result = self.driver.invalidate_range_start(k, cur, mn, range);
+        self.resume(cur);
+        result
+    }
+    fn invalidate_range_end(
+        &self,
+        k: &Arc<Kernel<B>>,
+        cur: &Task,
+        mn: MnRef,
+        range: &MmuNotifierRange,
+    ) {
+        self.driver.invalidate_range_end(k, cur, mn, range);
+        self.resume(cur);
+    }
+    fn alloc_notifier(&self, k: &Arc<Kernel<B>>, cur: &Task, ops: OpsId, mm: MmRef) -> MnRef {
+        self.driver.alloc_notifier(k, cur, ops, mm)
+    }
+    fn free_notifier(&self, k: &Arc<Kernel<B>>, cur: &Task, mn: MnRef) {
+        self.driver.free_notifier(k, cur, mn);
     }
 }

@@ -2,11 +2,12 @@
 //! that defer the free of their notifier from `->release` (S1, S2, S3, and the deadlocking
 //! placement of `srcu_read_unlock`).
 
-use super::drivers::{DeferFreeWhileLinked, UnlinkThenDefer};
+use super::drivers::{DeferFreeWhileLinked, ResumesOn, UnlinkThenDefer};
 use super::world::{
-    join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
+    announce_worker, join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
     unpin_for_walker, NOTIFIER_NAMES,
 };
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Kernel, KernelConfig, MmuNotifierOps, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -32,13 +33,29 @@ pub struct ExitRelease {
     pub notifiers: usize,
     /// Whether W walks the list concurrently.
     pub walker: bool,
+    /// The CPU slot E resumes on after `->release` sleeps (`None`: it stays on slot 0): E's
+    /// `srcu_read_unlock` then runs on another CPU than its `srcu_read_lock` (the kernel
+    /// config must have that many SRCU slots).
+    pub resume_on: Option<usize>,
 }
 
 impl Model for ExitRelease {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
-        let ops: Arc<dyn MmuNotifierOps<B>> = match self.release {
-            ReleaseBehaviour::UnlinkThenDefer => Arc::new(UnlinkThenDefer),
-            ReleaseBehaviour::DeferFreeWhileLinked => Arc::new(DeferFreeWhileLinked),
+        let ops: Arc<dyn MmuNotifierOps<B>> = match (self.release, self.resume_on) {
+            (ReleaseBehaviour::UnlinkThenDefer, None) => Arc::new(UnlinkThenDefer),
+            (ReleaseBehaviour::DeferFreeWhileLinked, None) => Arc::new(DeferFreeWhileLinked),
+            (ReleaseBehaviour::UnlinkThenDefer, Some(cpu)) => Arc::new(ResumesOn {
+                driver: UnlinkThenDefer,
+                cpu,
+            }),
+            (ReleaseBehaviour::DeferFreeWhileLinked, Some(cpu)) => Arc::new(ResumesOn {
+                driver: DeferFreeWhileLinked,
+                cpu,
+            }),
         };
         let k = Kernel::<B>::new(self.config, vec![ops]);
         let mm = k.mm_alloc(main, "mm");
@@ -49,6 +66,7 @@ impl Model for ExitRelease {
         if self.walker {
             pin_for_walker(main, &k, mm);
         }
+        announce_worker(&k);
         let mut callers = vec![spawn_exit(main, &k, mm)];
         if self.walker {
             callers.push(spawn_walker(main, &k, mm));

@@ -6,10 +6,13 @@
 //! `mmu_notifier_get`/`mmu_notifier_put`; its `invalidate_range_start` locks a mutex inside the
 //! object, and `free_notifier` frees it.
 
-use super::drivers::HmmMirror;
-use super::world::spawn_workers_for_queued;
+use super::drivers::{HmmMirror, ResumesOn};
 use super::world::unpin_for_walker;
-use super::world::{join_then_stop_workers, pin_for_walker, spawn_walker, spawn_workers};
+use super::world::{
+    announce_worker, announce_workers, join_then_stop_workers, pin_for_walker, spawn_walker,
+    spawn_worker, spawn_workers,
+};
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Errno, Kernel, KernelConfig, MmuNotifierOps, Op, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -22,10 +25,18 @@ fn kernel<B: Backend>(config: KernelConfig) -> Arc<Kernel<B>> {
     Kernel::<B>::new(config, vec![ops])
 }
 
+/// The last CPU slot of `config`'s SRCU (0 with one slot): where a scenario's second CPU's
+/// thread runs.
+fn last_cpu(config: &KernelConfig) -> usize {
+    config.srcu_cpus - 1
+}
+
 /// G1: D1 and D2 each hold a user of the mm (a process's file descriptors), `get` hmm's
 /// notifier, drop their user (`mmput`: the last one runs exit, `__mmu_notifier_release`,
 /// which calls `->release` and unlinks whatever is linked, ignoring `users`), then `put` it;
-/// W walks the list; G runs the SRCU callbacks.
+/// W walks the list; G runs the SRCU callbacks. With two SRCU CPU slots D2 runs on cpu 1, so
+/// the two puts queue their frees on different CPUs' lists (Tree SRCU); G, the one kworker
+/// loom's five threads leave room for, runs both CPUs' callback invocation.
 #[derive(Debug, Clone, Copy)]
 pub struct ConcurrentGetPut {
     /// The kernel's knobs.
@@ -38,6 +49,10 @@ pub struct ConcurrentGetPut {
 }
 
 impl Model for ConcurrentGetPut {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         // mm_alloc's user goes to D1; D2 gets one more.
@@ -46,11 +61,12 @@ impl Model for ConcurrentGetPut {
         if self.walker {
             pin_for_walker(main, &k, mm);
         }
+        announce_worker(&k);
         let mut callers = Vec::new();
         let mmap_sem = self.mmap_sem;
-        for name in ["D1", "D2"] {
+        for (name, cpu) in [("D1", 0), ("D2", last_cpu(&self.config))] {
             let k = Arc::clone(&k);
-            callers.push(main.spawn::<B, _>(name, 0, move |t| {
+            callers.push(main.spawn::<B, _>(name, cpu, move |t| {
                 let got = if mmap_sem {
                     k.mmu_notifier_get(t, HMM, mm)
                 } else {
@@ -66,7 +82,7 @@ impl Model for ConcurrentGetPut {
         if self.walker {
             callers.push(spawn_walker(main, &k, mm));
         }
-        let workers = spawn_workers(main, &k);
+        let workers = spawn_worker(main, &k);
         join_then_stop_workers(&k, callers, workers);
         if self.walker {
             unpin_for_walker(main, &k, mm);
@@ -87,6 +103,10 @@ pub struct PutThenUnload {
 }
 
 impl Model for PutThenUnload {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         let mm = k.mm_alloc(main, "mm");
@@ -97,8 +117,8 @@ impl Model for PutThenUnload {
         main.record(Op::Note {
             text: "runs on cpu 1".to_string(),
         });
+        let workers = spawn_workers(main, &k);
         k.mmu_notifier_put(main, a);
-        let workers = spawn_workers_for_queued(main, &k);
         // Preempted and resumed on another CPU before the module's exit runs.
         main.migrate(0);
         main.record(Op::Note {
@@ -117,7 +137,9 @@ impl Model for PutThenUnload {
 }
 
 /// S6 with hmm converted to get/put (v5.4): D puts its notifier (the last put unlinks it and
-/// frees it after a grace period) while W walks the list.
+/// frees it after a grace period) while W walks the list. With two SRCU CPU slots, D runs on
+/// cpu 1 (its free is queued on cpu 1's list, invoked by G1) and W's call into hmm sleeps on
+/// the mirror's lock and resumes on cpu 1 (W unlocks on another CPU than it locked on).
 #[derive(Debug, Clone, Copy)]
 pub struct PutWhileWalking {
     /// The kernel's knobs.
@@ -125,16 +147,26 @@ pub struct PutWhileWalking {
 }
 
 impl Model for PutWhileWalking {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
-        let k = kernel::<B>(self.config);
+        let cpu = last_cpu(&self.config);
+        let ops: Arc<dyn MmuNotifierOps<B>> = Arc::new(ResumesOn {
+            driver: HmmMirror,
+            cpu,
+        });
+        let k = Kernel::<B>::new(self.config, vec![ops]);
         let mm = k.mm_alloc(main, "mm");
         let a = k
             .mmu_notifier_get(main, HMM, mm)
             .expect("the first get registers");
         pin_for_walker(main, &k, mm);
+        announce_workers(&k);
         let d = {
             let k = Arc::clone(&k);
-            main.spawn::<B, _>("D", 0, move |t| k.mmu_notifier_put(t, a))
+            main.spawn::<B, _>("D", cpu, move |t| k.mmu_notifier_put(t, a))
         };
         let callers = vec![spawn_walker(main, &k, mm), d];
         let workers = spawn_workers(main, &k);
@@ -167,6 +199,10 @@ pub struct GetPutMisuse {
 }
 
 impl Model for GetPutMisuse {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = kernel::<B>(self.config);
         let mm = k.mm_alloc(main, "mm");
@@ -184,6 +220,7 @@ impl Model for GetPutMisuse {
                 let a = k.mmu_notifier_get(main, HMM, mm).expect("registers");
                 let b = k.mmu_notifier_get(main, HMM, mm).expect("finds it");
                 k.mmget(main, mm);
+                announce_workers(&k);
                 let d = {
                     let k = Arc::clone(&k);
                     main.spawn::<B, _>("D", 0, move |t| {

@@ -23,6 +23,7 @@
 use super::drivers::HmmMirror;
 use super::world::{pin_for_walker, spawn_invalidator, unpin_for_walker};
 use notifier_core::backend::JoinOps;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{
     Backend, Invalidator, Kernel, KernelConfig, MmRef, MmuNotifierOps, OpsId, Task, WalkerLock,
 };
@@ -55,6 +56,10 @@ pub struct PublishWhileWalking {
 }
 
 impl Model for PublishWhileWalking {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         publish_while_walking::<B>(self.config, main, Arc::new(HmmMirror));
     }
@@ -90,6 +95,10 @@ pub struct FirstRegistration {
 }
 
 impl Model for FirstRegistration {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         first_registration::<B>(self.config, main, Arc::new(HmmMirror), self.walker);
     }

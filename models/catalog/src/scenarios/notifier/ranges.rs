@@ -16,6 +16,7 @@
 use super::drivers::{FailsNonBlocking, FlushOnly};
 use super::world::{pin_for_walker, spawn_invalidator, spawn_walker, unpin_for_walker};
 use notifier_core::backend::JoinOps;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Invalidator, Kernel, KernelConfig, MmuNotifierOps, OpsId, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -29,6 +30,10 @@ pub struct UnregisterWhileWalking {
 }
 
 impl Model for UnregisterWhileWalking {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = Kernel::<B>::new(self.config, vec![Arc::new(FlushOnly)]);
         let mm = k.mm_alloc(main, "mm");
@@ -61,6 +66,10 @@ pub struct OomReaper {
 }
 
 impl Model for OomReaper {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let ops: Vec<Arc<dyn MmuNotifierOps<B>>> =
             vec![Arc::new(FlushOnly), Arc::new(FailsNonBlocking)];

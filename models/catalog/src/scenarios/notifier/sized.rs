@@ -18,6 +18,7 @@ fn hazard_a(config: KernelConfig, notifiers: usize) -> Arc<dyn Checkable> {
         release: ReleaseBehaviour::DeferFreeWhileLinked,
         notifiers,
         walker: false,
+        resume_on: None,
     })
 }
 

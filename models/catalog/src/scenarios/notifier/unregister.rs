@@ -4,16 +4,20 @@
 
 use super::drivers::{FlushOnly, HmmMirror};
 use super::world::{
-    join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker, unpin_for_walker,
+    announce_worker, join_then_stop_worker, pin_for_walker, spawn_exit, spawn_walker, spawn_worker,
+    unpin_for_walker,
 };
 use notifier_core::backend::JoinOps;
+use notifier_core::srcu::SrcuImpl;
 use notifier_core::{Backend, Kernel, KernelConfig, Task};
 use notifier_core::{MmuNotifierOps, OpsId};
 use notifier_harness::Model;
 use std::sync::Arc;
 
 /// S4: E (exit) and U, the owner: `mmu_notifier_unregister(A)`, then `kfree(A)`. A's driver
-/// flushes its own state in every method (KVM-style).
+/// flushes its own state in every method (KVM-style). G, the SRCU kworker, runs the grace
+/// periods both wait for (without it, two waiters running SRCU's work themselves poll each
+/// other: measured, not finished in 120 s).
 #[derive(Debug, Clone, Copy)]
 pub struct UnregisterThenFree {
     /// The kernel's knobs.
@@ -21,11 +25,16 @@ pub struct UnregisterThenFree {
 }
 
 impl Model for UnregisterThenFree {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let k = Kernel::<B>::new(self.config, vec![Arc::new(FlushOnly)]);
         let mm = k.mm_alloc(main, "mm");
         let a = k.alloc_notifier(main, "notifier A", OpsId(0));
         k.mmu_notifier_register(main, a, mm);
+        announce_worker(&k);
         let e = spawn_exit(main, &k, mm);
         let u = {
             let k = Arc::clone(&k);
@@ -34,8 +43,8 @@ impl Model for UnregisterThenFree {
                 k.kfree_notifier(t, a);
             })
         };
-        e.join();
-        u.join();
+        let worker = spawn_worker(main, &k);
+        join_then_stop_worker(&k, vec![e, u], worker);
     }
 }
 
@@ -63,6 +72,10 @@ pub struct UnlinkNoRelease {
 }
 
 impl Model for UnlinkNoRelease {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.config.srcu)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let ops: Arc<dyn MmuNotifierOps<B>> = Arc::new(HmmMirror);
         let k = Kernel::<B>::new(self.config, vec![ops]);
@@ -70,6 +83,9 @@ impl Model for UnlinkNoRelease {
         let a = k.alloc_notifier(main, "notifier A", OpsId(0));
         k.mmu_notifier_register(main, a, mm);
         pin_for_walker(main, &k, mm);
+        if self.free == NoReleaseFree::Deferred {
+            announce_worker(&k);
+        }
         let mut callers = Vec::new();
         if self.exit {
             callers.push(spawn_exit(main, &k, mm));

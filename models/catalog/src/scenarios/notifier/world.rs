@@ -14,55 +14,58 @@ pub fn spawn_exit<B: Backend>(main: &Task, k: &Arc<Kernel<B>>, mm: MmRef) -> B::
     main.spawn::<B, _>("E", 0, move |t| k.mmput(t, mm))
 }
 
-/// Spawns G, the SRCU callback worker (of the one FIFO queue, or of CPU 0's list), unless
-/// the SRCU starts its workers itself when work is queued (the specification does).
+/// Announces G, the SRCU kworker of CPU slot 0, before the threads that may wait for SRCU
+/// start (spawn it with [`spawn_worker`] afterwards): a thread that waits while no kworker is
+/// announced runs SRCU's work itself (see [`notifier_core::srcu::workqueue`]). The SRCU
+/// specification has no kworker to announce (it starts its workers when work is queued).
+pub fn announce_worker<B: Backend>(k: &Kernel<B>) {
+    if k.srcu.kworker_slots() > 0 {
+        k.srcu.attach_worker(0);
+    }
+}
+
+/// Spawns G, the SRCU kworker of CPU slot 0 (with Tree SRCU and more CPU slots, it also runs
+/// the other slots' callback invocation: see [`notifier_core::srcu::workqueue`]); none with
+/// the SRCU specification, which starts its workers itself when work is queued.
 pub fn spawn_worker<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
-    if k.srcu.spawns_workers_on_demand() {
+    if k.srcu.kworker_slots() == 0 {
         return Vec::new();
     }
-    vec![spawn_list_worker(main, k, 0, "G")]
+    vec![spawn_kworker(main, k, 0, "G")]
 }
 
-/// Spawns the worker of callback list `list`, on CPU slot `list`, announced to the SRCU
-/// first so that a `synchronize_srcu` can queue behind it before it runs.
-fn spawn_list_worker<B: Backend>(
+/// Spawns the kworker of CPU slot `cpu`, announced to the SRCU first so that work queued
+/// before it runs is routed to it.
+fn spawn_kworker<B: Backend>(
     main: &Task,
     k: &Arc<Kernel<B>>,
-    list: usize,
+    cpu: usize,
     name: &str,
 ) -> B::JoinHandle<()> {
-    k.srcu.attach_worker(list);
+    k.srcu.attach_worker(cpu);
     let k = Arc::clone(k);
-    main.spawn::<B, _>(name, list, move |t| k.srcu.srcu_worker(t))
+    main.spawn::<B, _>(name, cpu, move |t| k.srcu.srcu_worker(t))
 }
 
-/// Spawns one SRCU callback worker per callback list: G with one list, else G0, G1, ...,
-/// worker `i` on CPU slot `i` (Tree SRCU invokes each CPU's callbacks from that CPU's work
-/// item, in no order relative to the other CPUs').
+/// Spawns one SRCU kworker per slot that can have one: G with classic SRCU (one work item,
+/// `sp->work`); with Tree SRCU G0, G1, ..., kworker `i` on CPU slot `i` (each CPU's callbacks
+/// are invoked by that CPU's work item, in no order relative to the other CPUs').
 pub fn spawn_workers<B: Backend>(main: &Task, k: &Arc<Kernel<B>>) -> Vec<B::JoinHandle<()>> {
-    let n = k.srcu.callback_queues();
-    if n == 1 || k.srcu.spawns_workers_on_demand() {
+    let n = k.srcu.kworker_slots();
+    if n <= 1 {
         return spawn_worker(main, k);
     }
     (0..n)
-        .map(|cpu| spawn_list_worker(main, k, cpu, &format!("G{cpu}")))
+        .map(|cpu| spawn_kworker(main, k, cpu, &format!("G{cpu}")))
         .collect()
 }
 
-/// Spawns the workers of the callback lists that have callbacks queued (`G<cpu>`, on that
-/// CPU): the kernel schedules a list's work item when a callback is queued on it.
-pub fn spawn_workers_for_queued<B: Backend>(
-    main: &Task,
-    k: &Arc<Kernel<B>>,
-) -> Vec<B::JoinHandle<()>> {
-    if k.srcu.spawns_workers_on_demand() {
-        return Vec::new();
+/// Announces the kworkers [`spawn_workers`] will spawn, before the threads that may wait for
+/// SRCU start (a thread that waits while no kworker is announced runs SRCU's work itself).
+pub fn announce_workers<B: Backend>(k: &Kernel<B>) {
+    for cpu in 0..k.srcu.kworker_slots() {
+        k.srcu.attach_worker(cpu);
     }
-    k.srcu
-        .lists_with_callbacks()
-        .into_iter()
-        .map(|cpu| spawn_list_worker(main, k, cpu, &format!("G{cpu}")))
-        .collect()
 }
 
 /// Joins the callers, then lets every worker drain its list and stop.

@@ -8,7 +8,7 @@
 //! so a broken grace period is reported at the moment it ends, before any free.
 
 use notifier_core::backend::JoinOps;
-use notifier_core::srcu::{SrcuStruct, SrcuVariant};
+use notifier_core::srcu::{SrcuImpl, SrcuStruct, SrcuVariant};
 use notifier_core::{Backend, KObj, Op, RcuPointer, Task};
 use notifier_harness::Model;
 use std::sync::Arc;
@@ -50,16 +50,32 @@ pub enum Updater {
     /// Two grace periods: `rcu_assign_pointer(gp, B)`; `synchronize_srcu()`; `kfree(A)`;
     /// `rcu_assign_pointer(gp, NULL)`; `synchronize_srcu()`; `kfree(B)`.
     Replace,
-    /// `rcu_assign_pointer(gp, NULL)`; `call_srcu(free_object_rcu(A))`, which starts the SRCU
-    /// worker G. Once U and the readers are done, the module's exit calls `srcu_barrier()`.
+    /// `rcu_assign_pointer(gp, NULL)`; `call_srcu(free_object_rcu(A))`, which queues SRCU's
+    /// work: the kworker G starts. Once U and the readers are done, the module's exit calls
+    /// `srcu_barrier()`.
     CallSrcu,
+}
+
+/// Who runs SRCU's work items (`process_srcu`, and Tree SRCU's callback invocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kworker {
+    /// No kworker thread: a waiting `synchronize_srcu` runs the queued work itself (classic
+    /// SRCU's caller runs the first pass itself in the kernel too, when the pipeline is idle).
+    Inline,
+    /// G, the kworker of CPU slot 0, started by main before the other threads (or, for
+    /// [`Updater::CallSrcu`], by U once its `call_srcu` has queued the work).
+    Thread,
 }
 
 /// An SRCU scenario: readers, one updater, the CPU slots and the SRCU variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SrcuModel {
+    /// The implementation (classic for v3.16/v3.17, Tree for v5.4).
+    pub imp: SrcuImpl,
     /// The algorithm (the kernel's, or a variant with one ordering or step removed).
     pub variant: SrcuVariant,
+    /// Who runs SRCU's work items.
+    pub kworker: Kworker,
     /// The number of per-CPU counter slots.
     pub cpus: usize,
     /// The reader threads (R, or R1, R2, ...).
@@ -137,9 +153,9 @@ fn updater<B: Backend>(w: &Arc<World<B>>, cur: &Task, how: Updater) -> Option<B:
                     a.kfree(t);
                 }),
             );
-            // call_srcu queues the SRCU work item when it is not running
-            // (`queue_delayed_work(..., &sp->work, 0)`): the worker G starts here, with a
-            // callback to process.
+            // call_srcu queued SRCU's work (classic: `queue_delayed_work(..., &sp->work, 0)`
+            // when not running; Tree: `process_srcu` from `srcu_funnel_gp_start`): the
+            // kworker G starts here, with work to do.
             w.srcu.attach_worker(0);
             let worker = {
                 let w = Arc::clone(w);
@@ -151,6 +167,10 @@ fn updater<B: Backend>(w: &Arc<World<B>>, cur: &Task, how: Updater) -> Option<B:
 }
 
 impl Model for SrcuModel {
+    fn srcu(&self) -> Option<SrcuImpl> {
+        Some(self.imp)
+    }
+
     fn run<B: Backend>(&self, main: &Task) {
         let objects: Vec<Arc<KObj<B>>> = OBJECT_NAMES[..self.objects()]
             .iter()
@@ -161,11 +181,18 @@ impl Model for SrcuModel {
             })
             .collect();
         let w = Arc::new(World {
-            srcu: SrcuStruct::new(self.cpus, self.variant),
+            srcu: SrcuStruct::new(self.imp, self.cpus, self.variant).with_oracle_clock(),
             gp: RcuPointer::new("gp"),
             objects,
         });
         w.gp.rcu_assign_pointer(main, Some(&w.objects[0]));
+        // G, the kworker, is announced before any thread can queue SRCU work, and started
+        // after U (U's call_srcu starts it in the kernel's order for Updater::CallSrcu).
+        let kworker_from_main =
+            self.kworker == Kworker::Thread && self.updater != Updater::CallSrcu;
+        if kworker_from_main {
+            w.srcu.attach_worker(0);
+        }
 
         let single = self.readers.len() == 1;
         let readers: Vec<B::JoinHandle<()>> = self
@@ -188,11 +215,15 @@ impl Model for SrcuModel {
             main.spawn::<B, _>("U", 0, move |t| updater(&w, t, how))
         };
 
-        let worker = u.join();
+        let g = kworker_from_main.then(|| {
+            let w = Arc::clone(&w);
+            main.spawn::<B, _>("G", 0, move |t| w.srcu.srcu_worker(t))
+        });
+        let worker = u.join().or(g);
         for r in readers {
             r.join();
         }
-        if let Some(worker) = worker {
+        if self.updater == Updater::CallSrcu {
             // The module's exit (`mmu_notifier_synchronize` in v3.17): every user is gone, and
             // srcu_barrier waits until the callbacks queued before it have run. Called here
             // rather than in U, so that it never polls while G polls for a reader's unlock:
@@ -200,7 +231,10 @@ impl Model for SrcuModel {
             // preemption (an infinite schedule, reported as "maximum number of branches").
             let _f = main.enter("module_exit");
             w.srcu.srcu_barrier(main);
-            // Every caller of call_srcu has returned: the worker drains the queue and stops.
+        }
+        if let Some(worker) = worker {
+            // Every caller of SRCU has returned: the kworker finishes the queued work and
+            // stops.
             w.srcu.stop_worker();
             worker.join();
         }
