@@ -548,7 +548,7 @@ mod tests {
     //! `synchronize_srcu`, `call_srcu` and `srcu_barrier`, kworkers included).
 
     use super::*;
-    use crate::backend::{JoinOps, Shuttle, Std};
+    use crate::backend::{AtomicBoolOps, JoinOps, Loom, Shuttle, Std};
     use crate::exec::Execution;
     use crate::testing::{execution, ops};
     use crate::trace::ResolvedOp;
@@ -841,6 +841,61 @@ mod tests {
     fn tree_grace_periods_wait_for_a_concurrent_reader_under_shuttle() {
         assert!(pct(SrcuImpl::Tree, false) > 0);
         assert!(pct(SrcuImpl::Tree, true) > 0);
+    }
+
+    /// loom, exhaustive: srcu-sync (R reads A through a pointer in a section on CPU 1; U:
+    /// unpublish A, synchronize_srcu, kfree(A)) on the kernel's algorithm. Every barrier of the read side and of the
+    /// updater's check is needed here (the catalogue's srcu-no-barrier-b/c/d fail on this
+    /// shape): loom's race detector reports R's read not ordered before the kfree, and the
+    /// judge a grace period that ends under R. Returns the executions explored.
+    fn loom_sync(imp: SrcuImpl) -> usize {
+        let executions = Arc::new(AtomicUsize::new(0));
+        let n = Arc::clone(&executions);
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = None;
+        builder.max_branches = 50_000;
+        builder.max_permutations = None;
+        builder.max_duration = None;
+        builder.checkpoint_file = None;
+        builder.log = false;
+        builder.check(move || {
+            n.fetch_add(1, StdOrdering::Relaxed);
+            let exec = Execution::new(Vec::new());
+            let main = exec.main_task();
+            let s = Arc::new(SrcuStruct::<Loom>::new(imp, 2, SrcuVariant::Kernel));
+            let a = Arc::new(crate::memory::KObj::<Loom>::kmalloc(&main, "A"));
+            // The pointer to A: set while A is published.
+            let gp = Arc::new(<Loom as Backend>::AtomicBool::new(true));
+            let (sr, ar, gpr) = (Arc::clone(&s), Arc::clone(&a), Arc::clone(&gp));
+            let reader = main.spawn::<Loom, _>("reader", 1, move |t| {
+                let r = sr.srcu_read_lock(t);
+                // srcu_dereference: pairs with the updater's rcu_assign_pointer.
+                if gpr.load(Ordering::Acquire) {
+                    ar.touch(t, "data", false);
+                }
+                sr.srcu_read_unlock(t, r);
+            });
+            gp.store(false, Ordering::Release); // rcu_assign_pointer(gp, NULL)
+            s.synchronize_srcu(&main);
+            a.kfree(&main);
+            JoinOps::join(reader);
+            judge(&ops(&exec));
+        });
+        executions.load(StdOrdering::Relaxed)
+    }
+
+    #[test]
+    fn classic_synchronize_srcu_orders_a_readers_section_before_the_free_under_loom() {
+        assert_eq!(
+            loom_sync(SrcuImpl::Classic),
+            2_882,
+            "executions, exhaustive"
+        );
+    }
+
+    #[test]
+    fn tree_synchronize_srcu_orders_a_readers_section_before_the_free_under_loom() {
+        assert_eq!(loom_sync(SrcuImpl::Tree), 232, "executions, exhaustive");
     }
 
     #[test]
