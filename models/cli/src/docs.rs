@@ -160,7 +160,8 @@ pub fn results_page(records: &[Record]) -> Result<String, String> {
          *N iterations* means N shuttle schedules (random, or PCT of the given depth) from the \
          given seed, and a safe verdict there means none of them failed. For a violation, the \
          executions count up to and including the first failing one. *blind* marks a checker \
-         that cannot see the property (the reason is given); it must observe safe. What each \
+         that cannot see the bug, or misses it within its budget (the reason is given, with \
+         its measurements): it must find nothing, and reads *not found*, never safe. What each \
          checker cannot see at all is listed by `notifier-check list` and in the README.\n\n",
     );
     let summaries: Vec<(&str, &str)> = catalog().iter().map(|s| (s.id, s.summary)).collect();
@@ -191,7 +192,7 @@ pub fn results_page(records: &[Record]) -> Result<String, String> {
                 }
                 o
             }
-            None => c.observed.verdict.to_string(),
+            None => c.observed_text(),
         };
         let mark = if c.matches {
             ""
