@@ -360,7 +360,23 @@ fn junit_meets_its_schema_and_a_mismatch_carries_trace_and_replay() {
         .count();
     assert_eq!(cases.len(), rows * 3, "one test case per check");
     assert!(cases.iter().all(|c| c.outcome.is_none()), "all passed");
-    assert!(cases.iter().any(|c| c.name == "v3.16 loom"));
+    // A case is named by the check's subject: kernel and checker (each kernel's own SRCU is
+    // not part of the name, as it is not part of the check's id).
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "v3.16 loom",
+            "v3.16 shuttle-random",
+            "v3.16 shuttle-pct",
+            "v3.17 loom",
+            "v3.17 shuttle-random",
+            "v3.17 shuttle-pct",
+            "v5.4 loom",
+            "v5.4 shuttle-random",
+            "v5.4 shuttle-pct",
+        ]
+    );
     assert!(
         xml.contains("replay: notifier-check replay srcu-no-flip/"),
         "the expected counterexamples' replays are in system-out"
@@ -407,6 +423,26 @@ fn junit_meets_its_schema_and_a_mismatch_carries_trace_and_replay() {
         body.contains("replay: notifier-check replay --scenario-file"),
         "{body}"
     );
+
+    // An SRCU that replaced the version's own is part of the subject, and of the case's name.
+    let spec_xml = dir.join("spec.xml");
+    let o = run(&[
+        "check",
+        "--scenario",
+        "S1",
+        "--kernel",
+        "v3.17",
+        "--checker",
+        "shuttle-pct",
+        "--srcu",
+        "spec",
+        "--junit",
+        spec_xml.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let cases = assert_junit(&std::fs::read_to_string(&spec_xml).unwrap());
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["v3.17 shuttle-pct srcu=spec"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
