@@ -55,10 +55,11 @@ fn meaning(function: &str) -> &str {
     }
 }
 
-/// What two first violations must share: kind and object (the function and site may be any
-/// the scenario's expectation accepts, where it accepts more than one: see below).
-fn compared(o: &Outcome) -> Option<(ViolationKind, Option<String>)> {
-    o.violation.as_ref().map(|v| (v.kind, v.object.clone()))
+/// What two first violations must share: their kind (the function, site and object may be
+/// any the scenario's expectation accepts, where it accepts more than one: both outcomes are
+/// matched against it below).
+fn compared(o: &Outcome) -> Option<ViolationKind> {
+    o.violation.as_ref().map(|v| v.kind)
 }
 
 /// Whether `o` matches `expected`, its violation's function compared by what it means.
