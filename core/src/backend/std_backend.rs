@@ -23,6 +23,7 @@ impl Backend for Std {
     type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
     type RwLock = std::sync::RwLock<()>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type OwnedCell<T: Send + 'static> = UncheckedCell<T>;
     type Lifetime<Tag: Copy + Send + 'static> = Unwatched;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
     type Thread = std::thread::Thread;

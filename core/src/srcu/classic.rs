@@ -9,7 +9,9 @@
 //! the processing ownership: `batch_queue` and `running` are under `queue_lock`, the other
 //! three batches belong to whoever set `running` (a `synchronize_srcu` that found it clear,
 //! or the work item `sp->work` that `call_srcu` or `srcu_reschedule` queued). The model keeps
-//! those three in a race-checked cell: under loom, two owners at once would be reported.
+//! those three in a race-checked cell: under loom, two owners at once would be reported. No
+//! other thread can touch them between two of the owner's accesses, so those accesses are no
+//! scheduling points under shuttle either ([`Backend::OwnedCell`]).
 //!
 //! Simplifications, each with the direction it errs in:
 //! - The per-CPU increments and decrements are single RMWs: the kernel runs them with
@@ -75,7 +77,8 @@ pub struct ClassicSrcu<B: Backend> {
     /// `srcu_collect_new` and `srcu_reschedule` reads it: stored under `queue_lock`, loaded
     /// without it (a plain racy read in the kernel; Relaxed here).
     batch_queue_len: B::AtomicUsize,
-    owner: B::Cell<OwnerBatches<B>>,
+    /// The processing owner's batches: no scheduling points (see [`Backend::OwnedCell`]).
+    owner: B::OwnedCell<OwnerBatches<B>>,
     wq: Workqueue<B>,
     variant: SrcuVariant,
     /// The oracle events' order, visible to loom (see [`OracleClock`]).
@@ -98,7 +101,7 @@ impl<B: Backend> ClassicSrcu<B> {
                 running: false,
             }),
             batch_queue_len: B::AtomicUsize::new(0),
-            owner: B::Cell::new(OwnerBatches {
+            owner: B::OwnedCell::new(OwnerBatches {
                 batch_check0: VecDeque::new(),
                 batch_check1: VecDeque::new(),
                 batch_done: VecDeque::new(),

@@ -227,6 +227,12 @@ pub struct SrcuIdx {
 /// safety depends on and whose order against the scenario's events would multiply loom's
 /// schedules.
 ///
+/// Under shuttle the counters are scheduling points that model no kernel access. Turning
+/// them off there was measured and rejected (docs/perf.md, "Scheduling points"): random
+/// scheduling found nothing either way, and PCT found the SRCU variants less often or later
+/// without them (their ticks sit inside the reader's section and widen the window in which a
+/// priority change preempts it). They add schedules, never remove one.
+///
 /// The clock multiplies loom's schedules (measured: S1W at preemption bound 3, 27,310
 /// executions without it, 125,948 with it), so it is off unless asked for
 /// ([`SrcuStruct::with_oracle_clock`]): the SRCU scenarios, whose verdicts are the SRCU

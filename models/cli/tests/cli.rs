@@ -370,7 +370,7 @@ fn campaign_prints_budgets_matrix_and_summary_and_only_unexpected_details() {
         // loom and shuttle-pct find the grace-period violation; shuttle-random is blind to it
         // within its budget (`notifier-check list` says why) and observes safe.
         assert_eq!(row.matches("✓ grace-period").count(), 2, "{row}");
-        assert!(row.contains("✓ safe† 10000/10000"), "{row}");
+        assert!(row.contains("✓ not found† 10000/10000"), "{row}");
     }
     let header = out.lines().find(|l| l.starts_with("scenario")).unwrap();
     for column in ["kernel", "loom", "shuttle-random", "shuttle-pct"] {
