@@ -96,7 +96,7 @@ impl Open {
 /// Explains a deadlock: every blocked thread (a lock it is acquiring, a grace period it
 /// waits for, a wait loop that never finished) with what it waits for and who holds that.
 /// Located at (in order of preference) a grace period its own thread holds up, else the
-/// earliest wait still open.
+/// earliest wait still open, else the earliest grace period still open.
 pub(super) fn explain(log: &Log<'_>, acquiring: &[Acquiring]) -> Explained {
     let open = Open::scan(log);
     let thread = |t: ThreadId| log.names.thread(t).to_string();
@@ -193,7 +193,10 @@ pub(super) fn explain(log: &Log<'_>, acquiring: &[Acquiring]) -> Explained {
         .iter()
         .copied()
         .find(holds_section)
-        .or(open.waits.first().copied());
+        .or(open.waits.first().copied())
+        // A grace period that waits without a wait loop of its own in the trace (the real
+        // SRCUs wait on a completion, which records no wait).
+        .or(open.grace_periods.first().copied());
     let located = at
         .map(|i| log.events[i].thread)
         .or(acquiring.first().map(|a| a.thread));

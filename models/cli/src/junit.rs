@@ -73,7 +73,10 @@ fn testcase(r: &Report) -> String {
     if let Some(p) = r.placements.unregister {
         name.push_str(&format!(" unregister={}", p.name()));
     }
-    if let Some(srcu) = r.srcu {
+    // Like the check's id: the SRCU only when it replaced the version's own (`srcu=spec`), so
+    // a test case keeps its name from run to run (the SRCU each check ran on is in the
+    // report's records and its "explored" line).
+    if let Some(srcu) = r.chosen_srcu() {
         name.push_str(&format!(" srcu={srcu}"));
     }
     let open = format!(

@@ -123,6 +123,8 @@ pub fn run() -> ExitCode {
             },
             args.jobs,
             args.json,
+            args.out.as_deref(),
+            args.force,
         ),
         Command::Child { plan } => child::serve(&plan)
             .map(|()| ExitCode::SUCCESS)

@@ -147,6 +147,9 @@ impl Model for PinDroppedTwice {
             let k = Arc::clone(&k);
             main.spawn::<B, _>("E", 0, move |t| k.mmput(t, mm))
         };
+        // G is the kworker of CPU slot 0: announced before it is spawned, so that the
+        // callback E queues is routed to it.
+        k.srcu.attach_worker(0);
         let g = {
             let k = Arc::clone(&k);
             main.spawn::<B, _>("G", 0, move |t| k.srcu.srcu_worker(t))

@@ -360,7 +360,23 @@ fn junit_meets_its_schema_and_a_mismatch_carries_trace_and_replay() {
         .count();
     assert_eq!(cases.len(), rows * 3, "one test case per check");
     assert!(cases.iter().all(|c| c.outcome.is_none()), "all passed");
-    assert!(cases.iter().any(|c| c.name == "v3.16 loom"));
+    // A case is named by the check's subject: kernel and checker (each kernel's own SRCU is
+    // not part of the name, as it is not part of the check's id).
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "v3.16 loom",
+            "v3.16 shuttle-random",
+            "v3.16 shuttle-pct",
+            "v3.17 loom",
+            "v3.17 shuttle-random",
+            "v3.17 shuttle-pct",
+            "v5.4 loom",
+            "v5.4 shuttle-random",
+            "v5.4 shuttle-pct",
+        ]
+    );
     assert!(
         xml.contains("replay: notifier-check replay srcu-no-flip/"),
         "the expected counterexamples' replays are in system-out"
@@ -407,6 +423,26 @@ fn junit_meets_its_schema_and_a_mismatch_carries_trace_and_replay() {
         body.contains("replay: notifier-check replay --scenario-file"),
         "{body}"
     );
+
+    // An SRCU that replaced the version's own is part of the subject, and of the case's name.
+    let spec_xml = dir.join("spec.xml");
+    let o = run(&[
+        "check",
+        "--scenario",
+        "S1",
+        "--kernel",
+        "v3.17",
+        "--checker",
+        "shuttle-pct",
+        "--srcu",
+        "spec",
+        "--junit",
+        spec_xml.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let cases = assert_junit(&std::fs::read_to_string(&spec_xml).unwrap());
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["v3.17 shuttle-pct srcu=spec"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -428,7 +464,7 @@ fn strip_expect(text: &str) -> String {
 
 /// Every kind of record every command prints reads back into its type, and writes back to
 /// the same JSON: `run`, `check`, `summary` (campaign), `placements` (explore-orderings),
-/// `scenario` (list), `replay`, `fuzz` and `bench`.
+/// `scenario` (list), `replay`, `fuzz`, `bench` and `soak`.
 #[test]
 fn every_record_kind_reads_back_into_its_type() {
     let dir = scratch("records");
@@ -474,6 +510,16 @@ fn every_record_kind_reads_back_into_its_type() {
             fuzz_out.to_str().unwrap(),
         ]),
         run(&["bench", "--quick", "--cap", "1", "--seeds", "1", "--json"]),
+        run(&[
+            "soak",
+            "--seeds",
+            "1..2",
+            "--scenario",
+            "S2",
+            "--kernel",
+            "v3.17",
+            "--json",
+        ]),
     ];
     let token = records(&outputs[0])
         .iter()
@@ -501,6 +547,7 @@ fn every_record_kind_reads_back_into_its_type() {
                 Record::Replay(_) => "replay",
                 Record::Fuzz(_) => "fuzz",
                 Record::Bench(_) => "bench",
+                Record::Soak(_) => "soak",
             };
             kinds.insert(kind);
             let again: Value = serde_json::from_str(&record.line()).unwrap();
@@ -518,6 +565,7 @@ fn every_record_kind_reads_back_into_its_type() {
             "replay",
             "run",
             "scenario",
+            "soak",
             "summary"
         ]
     );

@@ -63,6 +63,9 @@ fn v5_4_registration_gives_a_user_that_a_put_drops() {
     let a = k.alloc_notifier(&main, "notifier A", OpsId(0));
     k.mmu_notifier_register(&main, a, mm);
     k.mmu_notifier_put(&main, a);
+    // main then serves as CPU slot 0's kworker (announced first, as a spawner announces one)
+    // and runs the queued work (Tree SRCU's process_srcu, then the callbacks) to the end.
+    k.srcu.attach_worker(0);
     k.srcu.stop_worker();
     k.srcu.srcu_worker(&main);
     k.mmput(&main, mm);
