@@ -32,6 +32,7 @@ pub mod report;
 pub mod results;
 pub mod soak;
 pub mod story;
+pub mod stress;
 
 use args::{Cli, Command};
 use clap::error::ErrorKind;
@@ -119,6 +120,16 @@ pub fn run() -> ExitCode {
                 scenarios: args.scenario,
                 kernels: args.kernel,
                 checkers: args.checker,
+                in_process: args.in_process,
+            },
+            args.jobs,
+            args.json,
+        ),
+        Command::Stress(args) => stress::run(
+            &stress::Plan {
+                runs: usize::try_from(args.runs).unwrap_or(usize::MAX),
+                scenarios: args.scenario,
+                kernels: args.kernel,
                 in_process: args.in_process,
             },
             args.jobs,
