@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (README), preceded by the house checks: format, lint and the API
 # docs; followed by the README's first command (the campaign), whose JSON must regenerate the
-# committed docs/results.md, and the HTML report rendered in headless Chromium.
+# committed docs/results.md, docs/must-fail.md and the README's must-fail table; the bench's
+# tables regenerated from the committed docs/bench.json; and the HTML report rendered in
+# headless Chromium.
 # Everything it needs comes from crates.io through cargo; nothing is installed by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +20,14 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --release
 echo "== cargo test --workspace --release (the README's test command)"
 cargo test --workspace --release
 
-echo "== cargo run --release (the README's campaign) and docs/results.md regenerated from it"
+echo "== cargo run --release (the README's campaign) and the docs generated from it"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo run --release --quiet -- --out "$work/campaign.json"
 cargo run --release --quiet -- docs --campaign "$work/campaign.json" --check
+
+echo "== the bench's tables regenerated from the committed bench record"
+cargo run --release --quiet -- docs --bench docs/bench.json --check
 
 echo "== HTML report rendered in headless Chromium"
 bash ci/html_report.sh

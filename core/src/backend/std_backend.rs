@@ -87,7 +87,7 @@ fn noise() {
         s.set(x);
         x
     });
-    if r % 4 == 0 {
+    if r.is_multiple_of(4) {
         std::thread::yield_now();
     }
 }

@@ -20,8 +20,8 @@
 //!   the sums matter, and a scenario that migrates exercises both slots.
 //! - `srcu_flip`'s `completed++` is one RMW: only the processing owner writes `completed`.
 //!   Neutral.
-//! - `udelay` between the tries of `try_check_zero` is a yield: the delay lets other CPUs run.
-//!   Neutral.
+//! - `udelay` between the tries of `try_check_zero` is nothing: a busy wait, not a scheduling
+//!   point (the loop is bounded; see `try_check_zero`). Neutral.
 //! - `call_srcu`'s stores to the caller's `rcu_head` (`head->next`, `head->func`, l.393–394)
 //!   are not modelled: the callback is a closure. A `call_srcu` on freed memory is not
 //!   caught. May hide bugs (none of the catalogue's drivers reuse or free a queued head).

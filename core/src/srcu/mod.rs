@@ -496,7 +496,9 @@ impl<B: Backend> SrcuStruct<B> {
     /// slot `i`): classic SRCU has one work item (`sp->work`), run by kworker 0; Tree SRCU
     /// runs `process_srcu` on kworker 0 and each CPU's `srcu_invoke_callbacks` on that CPU's
     /// kworker. A work item queued on a slot without a kworker runs on the lowest slot that
-    /// has one (as `srcu_queue_delayed_work_on` runs an offline CPU's work elsewhere); with
+    /// has one (as `srcu_queue_delayed_work_on` runs an offline CPU's work elsewhere; this
+    /// may hide bugs: two CPUs' callback invocations the kernel may overlap then run one
+    /// after the other); with
     /// no kworker at all, a thread that waits for SRCU runs the queued work itself. The
     /// specification has none: it spawns a list's worker when work is first queued on it.
     pub fn kworker_slots(&self) -> usize {

@@ -34,7 +34,8 @@
 //!   a `call_srcu` on freed memory.
 //! - The per-CPU increments are single RMWs (`this_cpu_inc`: one instruction, or preemption
 //!   disabled). Neutral.
-//! - `udelay` between tries of `try_check_zero` is a yield. Neutral.
+//! - `udelay` between tries of `try_check_zero` is nothing: a busy wait, not a scheduling point
+//!   (the loop is bounded; see `try_check_zero`). Neutral.
 //! - `atomic_dec_and_test` in `srcu_barrier_cb` is an AcqRel RMW, weaker than the kernel's
 //!   full ordering: may raise false alarms, cannot hide one.
 //! - Work items run on kworker threads (see [`super::workqueue`]): `process_srcu` on kworker
@@ -221,8 +222,10 @@ impl<B: Backend> TreeSrcu<B> {
     }
 
     /// `spin_lock_rcu_node(sdp)` and its variants: the lock, then
-    /// `smp_mb__after_unlock_lock()`, which makes the unlock-lock pair a full barrier (an
-    /// `smp_mb()` on PowerPC; the LKMM's meaning on every architecture).
+    /// `smp_mb__after_unlock_lock()`, modelled as a full `smp_mb()`. Stronger than the
+    /// kernel (may hide bugs): the macro is empty except on PowerPC, and the LKMM makes only
+    /// an earlier UNLOCK plus this LOCK a full barrier, for the accesses before that unlock
+    /// (docs/srcu.md, Tree SRCU's barriers).
     fn lock_rcu_node<'a, T: Send + 'static>(
         m: &'a B::Mutex<T>,
     ) -> <B::Mutex<T> as MutexOps<T>>::Guard<'a> {

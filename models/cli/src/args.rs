@@ -138,7 +138,8 @@ pub enum Command {
     /// verdict asserts only that no run failed (exit status 1 if one did).
     #[command(after_help = EXIT_STATUS)]
     Stress(StressArgs),
-    /// Writes the documentation's result tables from campaign (and bench) JSON, or checks
+    /// Writes the documentation's result tables from campaign, bench and soak JSON (whole
+    /// pages, and sections between marker comments in README.md and docs/*.md), or checks
     /// that the committed ones are up to date.
     #[command(after_help = EXIT_STATUS)]
     Docs(crate::docs::DocsArgs),
@@ -182,9 +183,16 @@ pub struct SoakArgs {
     /// Combinations run at the same time (default: the number of CPUs).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
-    /// Print JSON instead of the table.
+    /// Print a JSON `soak` record instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Also write the JSON `soak` record to this file (refused if it exists, unless --force;
+    /// `notifier-check docs --soak FILE` makes the evidence tables from it).
+    #[arg(long, value_name = "FILE.json")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Run in this process (the parent runs each combination so, in a child of its own).
     #[arg(long, hide = true)]
     pub in_process: bool,

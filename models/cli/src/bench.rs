@@ -57,18 +57,33 @@ impl Sizes {
     }
 }
 
-/// The machine, as `/proc/cpuinfo` and `/proc/loadavg` name it.
+/// The machine, as `/proc/cpuinfo` and `/proc/loadavg` name it, and the compiler that built
+/// the program. The fields after `load_average` were added later: a record without them reads
+/// back with `null` there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
     /// The CPU's model name.
     pub cpu: String,
     /// Logical CPUs.
     pub logical_cpus: usize,
-    /// The load average over 1, 5 and 15 minutes when the bench began.
+    /// The load average over 1, 5 and 15 minutes when the run began.
     pub load_average: String,
+    /// The load average over 1, 5 and 15 minutes when the run ended.
+    #[serde(default)]
+    pub load_average_end: Option<String>,
+    /// `rustc --version` of the compiler that built this program.
+    #[serde(default)]
+    pub rustc: Option<String>,
+    /// When the run began: `YYYY-MM-DDTHH:MM:SS` (UTC).
+    #[serde(default)]
+    pub started: Option<String>,
 }
 
-fn machine() -> Machine {
+/// The compiler that built this program (recorded by the build script).
+pub const RUSTC_VERSION: &str = env!("NOTIFIER_CHECK_RUSTC_VERSION");
+
+/// The machine now: its CPUs, its load average (as the run's start), the compiler.
+pub fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
@@ -84,14 +99,22 @@ fn machine() -> Machine {
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     };
-    let load_average = std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_string());
+    let load_average = load_average();
     Machine {
         cpu,
         logical_cpus,
         load_average,
+        load_average_end: None,
+        rustc: Some(RUSTC_VERSION.to_string()),
+        started: Some(crate::junit::now()),
     }
+}
+
+/// The load average over 1, 5 and 15 minutes, as `/proc/loadavg` says.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// Median, 90th percentile and maximum.
@@ -230,6 +253,7 @@ pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<
     // Refused before the bench runs: a missing folder or an existing file.
     let out = OutputFile::optional("--out", out, force)?;
     let exe = current_exe()?;
+    let mut machine = machine();
     let start = std::time::Instant::now();
     let b = Bencher {
         exe,
@@ -252,8 +276,9 @@ pub fn run(sizes: Sizes, json: bool, out: Option<&Path>, force: bool) -> Result<
     rows.extend(b.growth());
     rows.extend(b.distance());
     b.bar.finish_and_clear();
+    machine.load_average_end = Some(load_average());
     let bench = Bench {
-        machine: machine(),
+        machine,
         sizes,
         rows,
         seconds: start.elapsed().as_secs_f64(),
@@ -703,12 +728,15 @@ impl Bencher {
 fn human(b: &Bench) -> String {
     let m = &b.machine;
     let mut s = format!(
-        "Machine: {}, {} logical CPUs (/proc/cpuinfo); load average {} at the end.\n\
+        "Machine: {}, {} logical CPUs (/proc/cpuinfo); load average {} at the start, {} at \
+         the end; built by {}.\n\
          Each check in its own child process, one at a time, capped at {} s; shuttle series \
          over {} seeds of up to {} iterations. Times are the checker's own.\n\n",
         m.cpu,
         m.logical_cpus,
         m.load_average,
+        m.load_average_end.as_deref().unwrap_or("unknown"),
+        m.rustc.as_deref().unwrap_or("an unrecorded rustc"),
         b.sizes.cap_seconds,
         b.sizes.seeds,
         b.sizes.iterations

@@ -124,6 +124,8 @@ pub fn run() -> ExitCode {
             },
             args.jobs,
             args.json,
+            args.out.as_deref(),
+            args.force,
         ),
         Command::Stress(args) => stress::run(
             &stress::Plan {

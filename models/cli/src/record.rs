@@ -15,6 +15,7 @@
 //! | `replay` | `replay` | replay: the token, the verdict (reproduced, not reproduced, diverged) and the check |
 //! | `fuzz` | `fuzz`, `merge` | fuzzing run: cases, executions, distinct failures, saved files |
 //! | `bench` | `bench` | bench run: the machine and the measurements |
+//! | `soak` | `soak` | soak run: the evidence (false alarms or seeded bugs), its seeds, the machine, the rows and the blind combinations |
 //!
 //! Bounds are tagged objects (`{"kind": "exhaustive"}`, `{"kind": "preemption", "value": 3}`,
 //! `{"kind": "iterations", "value": 2000, "seed": 1, "pct_depth": 3}`); traces are lists of
@@ -27,6 +28,7 @@ use crate::list::ScenarioEntry;
 use crate::partition::Partition;
 use crate::replay::ReplayRecord;
 use crate::report::Report;
+use crate::soak::SoakRecord;
 use serde::{Deserialize, Serialize};
 
 /// The version of the JSON records' shapes.
@@ -62,6 +64,8 @@ pub enum Record {
     Fuzz(Box<FuzzRecord>),
     /// One bench run.
     Bench(Box<Bench>),
+    /// One soak run.
+    Soak(Box<SoakRecord>),
 }
 
 /// Which command a run's records come from.

@@ -11,13 +11,19 @@
 //!   failure may abort its process), shuttle once per seed. A row says how many runs found the
 //!   expected violation and how many executions it took.
 //!
+//! `--json` prints, and `--out FILE` writes, one `soak` record ([`SoakRecord`]), from which
+//! `notifier-check docs --soak FILE` makes the evidence tables of `docs/evidence.md`.
+//!
 //! Both are deterministic (fixed seeds, loom's deterministic exploration) and partitionable:
 //! `--seeds FROM..TO` and the scenario, kernel and checker filters split the work between
 //! machines or processes, and the tables of the parts add up. Each combination runs in a child
 //! process of its own (`soak --in-process` for one combination), so that shuttle's reports of
 //! the failures it finds stay out of the output.
 
+use crate::bench::{load_average, machine, Machine};
+use crate::files::OutputFile;
 use crate::output::print;
+use crate::record::Record;
 use crate::report::Expected;
 use crate::{current_exe, pool, Failure, MISMATCH, SUCCESS};
 use notifier_catalog::child::check_in_child;
@@ -29,6 +35,7 @@ use notifier_core::KernelVersion;
 use notifier_harness::runner::{Crash, RunOptions};
 use notifier_harness::{Bound, CheckSpec, CheckerKind, KernelPlan, Outcome, Run, Target, Verdict};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -130,58 +137,127 @@ fn combos(plan: &Plan) -> Result<(Vec<Combo>, Vec<Blind>), String> {
     Ok((chosen, blind))
 }
 
+/// Which evidence a soak run gathers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// Many shuttle seeds on every scenario expected safe: every violation is a false alarm.
+    FalseAlarms,
+    /// Every must-fail combination with every checker that can see it (`--seeded`).
+    SeededBugs,
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Evidence::FalseAlarms => "false-alarms",
+            Evidence::SeededBugs => "seeded-bugs",
+        })
+    }
+}
+
+/// A whole soak run: the `soak` record of the JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SoakRecord {
+    /// What was soaked.
+    pub evidence: Evidence,
+    /// The shuttle seeds (`end` excluded).
+    pub seeds: Range<u64>,
+    /// False alarms: shuttle executions per seed (`null` for seeded bugs, which run each
+    /// check's campaign budget).
+    pub iterations: Option<usize>,
+    /// Combinations run at the same time.
+    pub jobs: usize,
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// The false-alarm rows (empty for seeded bugs).
+    pub false_alarms: Vec<QuietRow>,
+    /// The seeded-bug rows (empty for false alarms).
+    pub seeded: Vec<SeededRow>,
+    /// The combinations not run because their checker is blind to the bug.
+    pub blind: Vec<BlindRow>,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
 /// One row of the false-alarm table.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct QuietRow {
-    scenario: String,
-    kernel: KernelVersion,
-    checker: CheckerKind,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietRow {
+    /// The scenario.
+    pub scenario: String,
+    /// The kernel.
+    pub kernel: KernelVersion,
+    /// The shuttle checker.
+    pub checker: CheckerKind,
     /// The seeds run, `FROM..TO`.
-    seeds: String,
+    pub seeds: String,
     /// Executions per seed.
-    iterations: usize,
+    pub iterations: usize,
     /// PCT's depth (0 for shuttle-random).
-    pct_depth: usize,
-    executions: u64,
-    violations: u64,
+    pub pct_depth: usize,
+    /// Executions run over all seeds.
+    pub executions: u64,
+    /// Seeds whose run reported a violation (each a false alarm).
+    pub violations: u64,
     /// The first false alarm: its seed, violation and replay command.
-    first: Option<String>,
-    seconds: f64,
+    pub first: Option<String>,
+    /// Wall-clock seconds of the row.
+    pub seconds: f64,
 }
 
 /// One row of the seeded-bug table.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SeededRow {
-    scenario: String,
-    kernel: KernelVersion,
-    checker: CheckerKind,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeededRow {
+    /// The scenario.
+    pub scenario: String,
+    /// The kernel.
+    pub kernel: KernelVersion,
+    /// The checker.
+    pub checker: CheckerKind,
     /// The expectation, in words.
-    expected: String,
+    pub expected: String,
     /// Runs (1 for loom, one per seed for shuttle).
-    runs: u64,
+    pub runs: u64,
     /// Runs that found the expected violation (its kind and place).
-    found: u64,
+    pub found: u64,
     /// Runs that failed otherwise (another kind or place): each is a finding.
-    other: u64,
+    pub other: u64,
     /// Executions to the first failure over the finding runs: median, p90, max.
-    executions: Option<[u64; 3]>,
+    pub executions: Option<[u64; 3]>,
     /// The bound of one run.
-    bound: String,
-    seconds: f64,
+    pub bound: String,
+    /// Wall-clock seconds of the row.
+    pub seconds: f64,
 }
 
 /// A blind combination, listed but not run.
-#[derive(Debug, Clone, Serialize)]
-struct BlindRow {
-    scenario: &'static str,
-    kernel: KernelVersion,
-    checker: CheckerKind,
-    reason: &'static str,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlindRow {
+    /// The scenario.
+    pub scenario: String,
+    /// The kernel.
+    pub kernel: KernelVersion,
+    /// The checker.
+    pub checker: CheckerKind,
+    /// Why the checker cannot see the bug.
+    pub reason: String,
 }
 
 /// Runs the plan; exit status 0 iff the evidence holds (no false alarm; every seeded bug found
 /// by some run, and every failure the expected one).
-pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Failure> {
+pub fn run(
+    plan: &Plan,
+    jobs: Option<u16>,
+    json: bool,
+    out: Option<&Path>,
+    force: bool,
+) -> Result<ExitCode, Failure> {
+    // Refused before the soak runs: a missing folder or an existing file.
+    let out = OutputFile::optional("--out", out, force)?;
     let (chosen, blind) = combos(plan)?;
     if chosen.is_empty() {
         return Err("no scenario, kernel and checker matches the filters".into());
@@ -190,12 +266,27 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Failu
     let blind: Vec<BlindRow> = blind
         .into_iter()
         .map(|(c, reason)| BlindRow {
-            scenario: c.scenario,
+            scenario: c.scenario.to_string(),
             kernel: c.kernel,
             checker: c.checker,
-            reason,
+            reason: reason.to_string(),
         })
         .collect();
+    let mut record = SoakRecord {
+        evidence: if plan.seeded {
+            Evidence::SeededBugs
+        } else {
+            Evidence::FalseAlarms
+        },
+        seeds: plan.seeds.clone(),
+        iterations: (!plan.seeded).then_some(plan.iterations),
+        jobs: if plan.in_process { 1 } else { parallel },
+        machine: machine(),
+        false_alarms: Vec::new(),
+        seeded: Vec::new(),
+        blind,
+        seconds: 0.0,
+    };
     let start = Instant::now();
     let exe = current_exe()?;
     let label = |c: &Combo| format!("{} {} {}", c.scenario, c.kernel, c.checker);
@@ -220,11 +311,8 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Failu
             .concat()
         };
         let ok = rows.iter().all(|r| r.found > 0 && r.other == 0);
-        if json {
-            print_json(&serde_json::json!({ "seeded": rows, "blind": blind }))?;
-        } else {
-            print(&seeded_table(&rows, &blind, start.elapsed().as_secs_f64()))?;
-        }
+        record.seeded = rows;
+        finish(record, start, json, out.as_ref())?;
         Ok(exit(ok))
     } else {
         let rows: Vec<QuietRow> = if plan.in_process {
@@ -245,13 +333,36 @@ pub fn run(plan: &Plan, jobs: Option<u16>, json: bool) -> Result<ExitCode, Failu
             .concat()
         };
         let ok = rows.iter().all(|r| r.violations == 0);
-        if json {
-            print_json(&serde_json::json!({ "false_alarms": rows, "blind": blind }))?;
-        } else {
-            print(&quiet_table(&rows, &blind, start.elapsed().as_secs_f64()))?;
-        }
+        record.false_alarms = rows;
+        finish(record, start, json, out.as_ref())?;
         Ok(exit(ok))
     }
+}
+
+/// Completes `record` (its time, the load average at its end), writes it to `out`, and
+/// prints it: as JSON, or as the table of its evidence.
+fn finish(
+    mut record: SoakRecord,
+    start: Instant,
+    json: bool,
+    out: Option<&OutputFile>,
+) -> Result<(), Failure> {
+    record.seconds = start.elapsed().as_secs_f64();
+    record.machine.load_average_end = Some(load_average());
+    let text = match (json, record.evidence) {
+        (true, _) => String::new(),
+        (false, Evidence::SeededBugs) => {
+            seeded_table(&record.seeded, &record.blind, record.seconds)
+        }
+        (false, Evidence::FalseAlarms) => {
+            quiet_table(&record.false_alarms, &record.blind, record.seconds)
+        }
+    };
+    let line = Record::Soak(Box::new(record)).line();
+    if let Some(file) = out {
+        file.write(&line)?;
+    }
+    print(if json { &line } else { &text })
 }
 
 /// Runs combination `c` of `plan` in a child process (`soak --in-process`), and reads back
@@ -287,6 +398,7 @@ fn in_child<R: for<'de> Deserialize<'de>>(
     } else {
         "false_alarms"
     };
+    // The child prints one `soak` record; its rows are read by key.
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
             "soak of {} {} {}: the child ({}) printed no result: {e}",
@@ -294,11 +406,6 @@ fn in_child<R: for<'de> Deserialize<'de>>(
         )
     })?;
     serde_json::from_value(value[key].clone()).map_err(|e| e.to_string())
-}
-
-/// Prints `value` as one line of JSON.
-fn print_json(value: &serde_json::Value) -> Result<(), Failure> {
-    print(&format!("{value}\n"))
 }
 
 /// 0 if the evidence holds, else 1.

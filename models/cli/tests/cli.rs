@@ -622,6 +622,77 @@ fn soak_seeded_finds_a_planted_bug_with_every_checker() {
     }
 }
 
+/// `soak --out` writes its `soak` record (refusing an existing file without --force), and
+/// `docs --soak` makes the false-alarm table from it.
+#[test]
+fn soak_out_writes_the_record_docs_makes_the_table_from() {
+    let dir = std::env::temp_dir().join(format!("notifier-check-soak-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    let out = dir.join("soak.json");
+    let out = out.to_str().unwrap();
+    let soak = |extra: &[&str]| {
+        let mut args = vec![
+            "soak",
+            "--seeds",
+            "1..3",
+            "--scenario",
+            "S2",
+            "--kernel",
+            "v3.17",
+            "--out",
+            out,
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    let o = soak(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = soak(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    let text = std::fs::read_to_string(out).unwrap();
+    let records = notifier_check::record::parse("soak.json", &text).unwrap();
+    let [notifier_check::record::Record::Soak(record)] = records.as_slice() else {
+        panic!("one soak record: {text}");
+    };
+    assert_eq!(record.evidence, notifier_check::soak::Evidence::FalseAlarms);
+    assert_eq!((record.seeds.start, record.seeds.end), (1, 3));
+    assert_eq!(record.false_alarms.len(), 2, "{text}");
+    assert!(record
+        .machine
+        .rustc
+        .as_deref()
+        .unwrap()
+        .starts_with("rustc "));
+    let doc = dir.join("docs/evidence.md");
+    std::fs::write(
+        &doc,
+        format!(
+            "{}\n{}\n",
+            notifier_check::docs::sections::begin("soak-false-alarms", "soak"),
+            notifier_check::docs::sections::end("soak-false-alarms")
+        ),
+    )
+    .unwrap();
+    let o = run(&["docs", "--root", dir.to_str().unwrap(), "--soak", out]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = std::fs::read_to_string(&doc).unwrap();
+    for line in [
+        "| S2 (v3.17) | shuttle-random | 1..3 | 2 | 4 | 0 |",
+        "| S2 (v3.17) | shuttle-pct (depth 3) | 1..3 | 2 | 4 | 0 |",
+        "2 scenario × kernel × checker rows, 8 executions, **0 violations**.",
+    ] {
+        assert!(page.lines().any(|l| l == line), "{line}\nnot in\n{page}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn soak_refuses_an_empty_seed_range() {
     let o = run(&["soak", "--seeds", "5..5"]);

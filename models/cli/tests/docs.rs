@@ -1,7 +1,7 @@
 //! The documentation a newcomer reads: the README stays short, every relative link in it and
-//! in `docs/` resolves, and `docs/results.md` is what `notifier-check docs` generates from the
-//! committed campaign records `docs/results.json` (CI also checks it against a fresh
-//! campaign).
+//! in `docs/` resolves, and every generated page and section is what `notifier-check docs`
+//! generates from the committed inputs: the campaign records `docs/results.json` (CI also
+//! checks them against a fresh campaign) and the bench record `docs/bench.json`.
 
 use std::path::{Path, PathBuf};
 
@@ -62,40 +62,43 @@ fn every_relative_link_in_the_readme_and_docs_resolves() {
 }
 
 #[test]
-fn the_results_page_is_generated_not_written() {
-    let page = std::fs::read_to_string(root().join("docs/results.md")).unwrap();
-    assert!(page.starts_with(notifier_check::docs::MARKER));
-    assert!(page.contains("## How this file is made"));
-    // No wall-clock time: the page must be the same on every machine.
-    assert!(
-        !page.contains(" s |") && !page.contains("seconds"),
-        "times crept in"
-    );
+fn the_results_pages_are_generated_not_written() {
+    for page in ["docs/results.md", "docs/must-fail.md"] {
+        let text = std::fs::read_to_string(root().join(page)).unwrap();
+        assert!(text.starts_with(notifier_check::docs::MARKER), "{page}");
+        assert!(text.contains("## How this file is made"), "{page}");
+        // No wall-clock time: the page must be the same on every machine.
+        assert!(
+            !text.contains(" s |") && !text.contains("seconds"),
+            "times crept into {page}"
+        );
+    }
 }
 
 #[path = "common/cli.rs"]
 mod cli;
 
-/// The committed page is exactly what `docs --check` generates from its committed input: a
-/// page edited by hand, or a generator changed without regenerating the page, fails here.
-#[test]
-fn the_committed_results_page_is_what_docs_generates_from_its_input() {
-    let input = root().join("docs/results.json");
-    let page = root().join("docs/results.md");
-    let o = cli::run(&[
-        "docs",
-        "--campaign",
-        input.to_str().unwrap(),
-        "--out",
-        page.to_str().unwrap(),
-        "--check",
-    ]);
+/// `docs --check` on the repository with `inputs`: exit status 0, or the message.
+fn committed_docs_are_current(inputs: &[&str]) {
+    let root = root();
+    let mut args = vec!["docs", "--root", root.to_str().unwrap(), "--check"];
+    args.extend(inputs);
+    let o = cli::run(&args);
     assert_eq!(
         o.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// The committed pages and the README's must-fail table are exactly what `docs --check`
+/// generates from the committed campaign records: a page edited by hand, or a generator
+/// changed without regenerating the page, fails here.
+#[test]
+fn the_committed_campaign_pages_are_what_docs_generates_from_their_input() {
+    let input = root().join("docs/results.json");
+    committed_docs_are_current(&["--campaign", input.to_str().unwrap()]);
     // The input is a whole campaign, every check as expected, and nothing in it varies by
     // machine or run.
     let text = std::fs::read_to_string(&input).unwrap();
@@ -114,6 +117,42 @@ fn the_committed_results_page_is_what_docs_generates_from_its_input() {
     assert!(summary.not_as_expected.is_empty() && summary.crashed.is_empty());
 }
 
+/// The bench's tables in docs/bench.md and docs/perf.md are what `docs` generates from the
+/// committed bench record.
+#[test]
+fn the_committed_bench_tables_are_what_docs_generates_from_their_input() {
+    let input = root().join("docs/bench.json");
+    committed_docs_are_current(&["--bench", input.to_str().unwrap()]);
+    let bench = std::fs::read_to_string(root().join("docs/bench.md")).unwrap();
+    for section in [
+        "bench-machine",
+        "bench-measurements",
+        "bench-targets",
+        "bench-distance",
+    ] {
+        assert!(
+            bench.contains(&format!("<!-- generated section {section}:")),
+            "docs/bench.md has no {section} section"
+        );
+    }
+}
+
+/// The README's must-fail table is compact: the section, markers included, takes at most 30
+/// lines of the README's 250.
+#[test]
+fn the_readmes_must_fail_table_takes_at_most_30_lines() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let sections = notifier_check::docs::sections::find(&readme).unwrap();
+    let table = sections.iter().find(|s| s.name == "must-fail").unwrap();
+    let lines = table.body.lines().count() + 2;
+    assert!(lines <= 30, "{lines} lines:\n{}", table.body);
+    assert!(
+        table.body.starts_with("| variant | kernels | loom |"),
+        "{}",
+        table.body
+    );
+}
+
 /// `docs` writes the same page from two runs of one campaign (times differ, the page does
 /// not), `--check` fails on a page that differs, a partition is refused, and a file it did
 /// not generate is never overwritten.
@@ -121,9 +160,18 @@ fn the_committed_results_page_is_what_docs_generates_from_its_input() {
 fn docs_regenerates_the_same_page_and_checks_it() {
     let dir = std::env::temp_dir().join(format!("notifier-check-docs-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    for (name, jobs) in [("a.json", "1"), ("b.json", "2")] {
+    for (root, jobs) in [("a", "1"), ("b", "2")] {
+        std::fs::create_dir_all(dir.join(root).join("docs")).unwrap();
+        std::fs::write(
+            dir.join(root).join("README.md"),
+            format!(
+                "# R\n\n{}\n{}\n",
+                notifier_check::docs::sections::begin("must-fail", "campaign"),
+                notifier_check::docs::sections::end("must-fail")
+            ),
+        )
+        .unwrap();
         let o = cli::run(&[
             "campaign",
             "--scenario",
@@ -133,44 +181,69 @@ fn docs_regenerates_the_same_page_and_checks_it() {
             "--progress-interval",
             "0",
             "--out",
-            &path(name),
+            &path(&format!("{root}.json")),
         ]);
         assert_eq!(o.status.code(), Some(0));
     }
-    let docs = |campaign: &str, out: &str, check: bool| {
-        let mut args = vec!["docs", "--campaign", campaign, "--out", out];
+    let docs = |campaign: &str, root: &str, check: bool| {
+        let mut args = vec!["docs", "--campaign", campaign, "--root", root];
         if check {
             args.push("--check");
         }
         cli::run(&args)
     };
     assert_eq!(
-        docs(&path("a.json"), &path("a.md"), false).status.code(),
+        docs(&path("a.json"), &path("a"), false).status.code(),
         Some(0)
     );
     assert_eq!(
-        docs(&path("b.json"), &path("b.md"), false).status.code(),
+        docs(&path("b.json"), &path("b"), false).status.code(),
         Some(0)
     );
-    let a = std::fs::read_to_string(path("a.md")).unwrap();
-    assert_eq!(a, std::fs::read_to_string(path("b.md")).unwrap());
+    for file in ["docs/results.md", "docs/must-fail.md", "README.md"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a").join(file)).unwrap(),
+            std::fs::read_to_string(dir.join("b").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let a = std::fs::read_to_string(path("a/docs/results.md")).unwrap();
     assert!(
         a.contains("## srcu-no-flip") && a.contains("grace-period"),
         "{a}"
     );
+    // The campaign's deterministic figures: loom's 4th execution, shuttle's 76th and 13th
+    // with seed 1.
+    let readme = std::fs::read_to_string(path("a/README.md")).unwrap();
+    assert!(
+        readme.contains("| srcu-no-flip | v3.16, v3.17 | 4 | 76 | 13 |"),
+        "{readme}"
+    );
+    let must_fail = std::fs::read_to_string(path("a/docs/must-fail.md")).unwrap();
+    assert!(
+        must_fail.contains(
+            "| srcu-no-flip | v3.16, v3.17 | loom | found at execution 4 | grace-period in \
+             `updater` (`synchronize_srcu`), thread U | unbounded, exhaustive |"
+        ),
+        "{must_fail}"
+    );
     assert_eq!(
-        docs(&path("b.json"), &path("a.md"), true).status.code(),
+        docs(&path("b.json"), &path("a"), true).status.code(),
         Some(0)
     );
-    std::fs::write(path("a.md"), a.replace("grace-period", "grace period")).unwrap();
-    let o = docs(&path("b.json"), &path("a.md"), true);
+    std::fs::write(
+        path("a/docs/results.md"),
+        a.replace("grace-period", "grace period"),
+    )
+    .unwrap();
+    let o = docs(&path("b.json"), &path("a"), true);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("differs"));
-    std::fs::write(path("mine.md"), "my notes").unwrap();
-    let o = docs(&path("a.json"), &path("mine.md"), false);
+    std::fs::write(path("a/docs/must-fail.md"), "my notes").unwrap();
+    let o = docs(&path("a.json"), &path("a"), false);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
-        std::fs::read_to_string(path("mine.md")).unwrap(),
+        std::fs::read_to_string(path("a/docs/must-fail.md")).unwrap(),
         "my notes"
     );
     let o = cli::run(&[
@@ -185,7 +258,7 @@ fn docs_regenerates_the_same_page_and_checks_it() {
         &path("part.json"),
     ]);
     assert_eq!(o.status.code(), Some(0));
-    let o = docs(&path("part.json"), &path("p.md"), false);
+    let o = docs(&path("part.json"), &path("b"), false);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("merge the partitions first"));
     let _ = std::fs::remove_dir_all(&dir);

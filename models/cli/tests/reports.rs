@@ -464,7 +464,7 @@ fn strip_expect(text: &str) -> String {
 
 /// Every kind of record every command prints reads back into its type, and writes back to
 /// the same JSON: `run`, `check`, `summary` (campaign), `placements` (explore-orderings),
-/// `scenario` (list), `replay`, `fuzz` and `bench`.
+/// `scenario` (list), `replay`, `fuzz`, `bench` and `soak`.
 #[test]
 fn every_record_kind_reads_back_into_its_type() {
     let dir = scratch("records");
@@ -510,6 +510,16 @@ fn every_record_kind_reads_back_into_its_type() {
             fuzz_out.to_str().unwrap(),
         ]),
         run(&["bench", "--quick", "--cap", "1", "--seeds", "1", "--json"]),
+        run(&[
+            "soak",
+            "--seeds",
+            "1..2",
+            "--scenario",
+            "S2",
+            "--kernel",
+            "v3.17",
+            "--json",
+        ]),
     ];
     let token = records(&outputs[0])
         .iter()
@@ -537,6 +547,7 @@ fn every_record_kind_reads_back_into_its_type() {
                 Record::Replay(_) => "replay",
                 Record::Fuzz(_) => "fuzz",
                 Record::Bench(_) => "bench",
+                Record::Soak(_) => "soak",
             };
             kinds.insert(kind);
             let again: Value = serde_json::from_str(&record.line()).unwrap();
@@ -554,6 +565,7 @@ fn every_record_kind_reads_back_into_its_type() {
             "replay",
             "run",
             "scenario",
+            "soak",
             "summary"
         ]
     );
