@@ -15,10 +15,12 @@ impl Report {
     /// The full text report: verdict, bound, and for a failure the violation, the trace and
     /// the replay command.
     pub fn human(&self) -> String {
-        let expected = self
-            .expected
-            .as_ref()
-            .map_or("nothing".to_string(), |e| e.verdict.to_string());
+        // A blind check expects and observes "not found (blind)", never "safe".
+        let expected = match &self.expected {
+            None => "nothing".to_string(),
+            Some(_) if self.blind() => crate::report::NOT_FOUND_BLIND.to_string(),
+            Some(e) => e.verdict.to_string(),
+        };
         let mut s = format!(
             "{} {}: {} on {} with {}: expected {expected}, observed {}\n",
             self.mark(),
@@ -26,7 +28,7 @@ impl Report {
             self.heading_subject(),
             self.kernel,
             self.checker,
-            self.observed.verdict,
+            self.observed_text(),
         );
         s.push_str(&format!("  expected: {}\n", self.expected_text()));
         s.push_str(&self.explored());

@@ -284,6 +284,24 @@ const FOUND: &[Found] = &[
     ),
     (
         "srcu-single-drain",
+        CLASSIC,
+        Pct,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-single-drain",
+        TREE,
+        Pct,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-single-drain",
         TREE,
         Loom,
         GracePeriod,
@@ -346,6 +364,15 @@ const FOUND: &[Found] = &[
         Some("object B"),
         READER,
         READER,
+    ),
+    (
+        "srcu-no-barrier-a-2r",
+        TREE,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
     ),
     (
         "srcu-no-barrier-b",
@@ -480,6 +507,7 @@ variant!(
     [classic => CLASSIC, tree => TREE]
 );
 variant!(no_barrier_a, "srcu-no-barrier-a", [classic => CLASSIC, tree => TREE]);
+variant!(no_barrier_a_2r, "srcu-no-barrier-a-2r", [tree => TREE]);
 variant!(no_barrier_b, "srcu-no-barrier-b", [classic => CLASSIC, tree => TREE]);
 variant!(no_barrier_c, "srcu-no-barrier-c", [classic => CLASSIC, tree => TREE]);
 variant!(no_barrier_d, "srcu-no-barrier-d", [classic => CLASSIC, tree => TREE]);

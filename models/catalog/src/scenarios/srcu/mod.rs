@@ -181,15 +181,14 @@ const CALLBACK_RANDOM: &str =
      11, G 11), 36 on Tree SRCU (U 28, G 8). Measured: 0 found in 10 seeds x 10,000 runs on \
      each kernel; shuttle-pct finds it in 40 of 40 seeds within 10,000 (median execution 22 classic, 28 Tree)";
 
-/// Why Tree SRCU without barrier A stays safe in every check.
+/// Why Tree SRCU without barrier A stays safe on `srcu-replace`'s one-reader shape.
 const TREE_A_MASKED: &str =
-    "masked: A's two roles are both covered in Tree SRCU's model. Its store-buffering role \
-     with B (the updater's unpublish before the scan's lock sum) is also served by the \
-     smp_mb()s between the unpublish and the scan (smp_mb__after_unlock_lock in __call_srcu, \
-     rcu_seq_snap, srcu_gp_start, and the flip's E and D before SCAN2); its message-passing \
-     role with C (an unlock counted implies its lock counted) needs two readers whose \
-     miscounts cancel. Measured: srcu-replace explored exhaustively (2,122 executions) and \
-     srcu-sync-2r at preemption bound 2 find nothing";
+    "masked on this shape: with one reader, A's store-buffering role with B (the updater's \
+     unpublish before the scan's lock sum) is also served by the smp_mb()s between the \
+     unpublish and the scan (smp_mb__after_unlock_lock in __call_srcu, rcu_seq_snap, \
+     srcu_gp_start, and the flip's E and D before SCAN2). Measured: srcu-replace explored \
+     exhaustively (2,122 executions), nothing. Its message-passing role with C needs two \
+     readers: srcu-no-barrier-a-2r shows Tree SRCU needs A";
 
 /// Why Tree SRCU without barrier D stays safe in every check.
 const TREE_D_MASKED: &str =
@@ -355,6 +354,21 @@ pub fn catalog() -> Vec<Scenario> {
                 _ => missing_barrier(checker, unordered_reader_access("object B")),
             },
             budget: |_, _| budget(None, 2_000, 3),
+        },
+        Scenario {
+            id: "srcu-no-barrier-a-2r",
+            summary: "Tree SRCU: srcu-sync-2r without barrier A in the scan (weak memory): \
+                      the grace period ends under R1",
+            kernels: TREE_KERNELS,
+            build: Build::Version(|v| {
+                Arc::new(model(v, Shape::SyncTwoReaders, SrcuVariant::NoBarrierA))
+            }),
+            // A's message-passing role with C: without it the scan's lock sum can miss a lock
+            // whose unlock the unlock sum counted, so the sums match with R1 still inside.
+            // Bound 3: the kernel's algorithm on this shape is safe at bound 3 in 62,365
+            // executions (srcu-sync-2r's comment); bound 2 finds nothing.
+            expect: |_, checker| missing_barrier(checker, grace_period()),
+            budget: |_, _| budget(Some(3), 2_000, 4),
         },
         Scenario {
             id: "srcu-no-barrier-b",
