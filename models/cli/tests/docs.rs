@@ -212,18 +212,21 @@ fn docs_regenerates_the_same_page_and_checks_it() {
         a.contains("## srcu-no-flip") && a.contains("grace-period"),
         "{a}"
     );
-    // The campaign's deterministic figures: loom's 4th execution, shuttle's 76th and 13th
-    // with seed 1.
+    // The campaign's deterministic figures: loom's 28th execution on classic SRCU and 4th on
+    // Tree SRCU, shuttle-pct's 142nd and 271st with seed 1; shuttle-random blind.
     let readme = std::fs::read_to_string(path("a/README.md")).unwrap();
     assert!(
-        readme.contains("| srcu-no-flip | v3.16, v3.17 | 4 | 76 | 13 |"),
+        readme.contains(
+            "| srcu-no-flip | v3.16, v3.17, v5.4 | v3.16/v3.17 28 · v5.4 4 | blind | \
+             v3.16/v3.17 142 · v5.4 271 |"
+        ),
         "{readme}"
     );
     let must_fail = std::fs::read_to_string(path("a/docs/must-fail.md")).unwrap();
     assert!(
         must_fail.contains(
-            "| srcu-no-flip | v3.16, v3.17 | loom | found at execution 4 | grace-period in \
-             `updater` (`synchronize_srcu`), thread U | unbounded, exhaustive |"
+            "| srcu-no-flip | v5.4 | loom | found at execution 4 | grace-period in `updater` \
+             (`synchronize_srcu`), thread U | unbounded, exhaustive |"
         ),
         "{must_fail}"
     );
