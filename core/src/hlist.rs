@@ -224,3 +224,321 @@ pub fn hlist_for_each_entry_rcu<B: Backend, T: HlistNodes<B>>(
         pos = list.load_next(cur, pos, Ordering::Acquire);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! `include/linux/list.h` and `rculist.h` on one thread: the pointers each operation
+    //! leaves, the loads and stores it makes in the kernel's order, and what an RCU walker
+    //! sees.
+
+    use super::*;
+    use crate::backend::Std;
+    use crate::exec::Task;
+    use crate::testing::{execution, texts_from};
+
+    /// Nodes 1..=n, each embedded in an object `node k`; the head in `mm`.
+    struct Table {
+        nodes: Vec<(HlistNode<Std>, KObj<Std>)>,
+    }
+
+    impl HlistNodes<Std> for Table {
+        fn node(&self, ptr: NodePtr) -> (&HlistNode<Std>, &KObj<Std>) {
+            let (node, obj) = &self.nodes[ptr - 1];
+            (node, obj)
+        }
+    }
+
+    struct Fixture {
+        head: HlistHead<Std>,
+        mm: KObj<Std>,
+        table: Table,
+    }
+
+    impl Fixture {
+        fn new(cur: &Task, n: usize) -> Self {
+            Fixture {
+                head: HlistHead::default(),
+                mm: KObj::kmalloc(cur, "mm"),
+                table: Table {
+                    nodes: (1..=n)
+                        .map(|k| {
+                            (
+                                HlistNode::default(),
+                                KObj::kmalloc(cur, format!("node {k}")),
+                            )
+                        })
+                        .collect(),
+                },
+            }
+        }
+
+        fn list(&self) -> Hlist<'_, Std, Table> {
+            Hlist {
+                head: &self.head,
+                head_obj: &self.mm,
+                nodes: &self.table,
+            }
+        }
+
+        fn first(&self) -> NodePtr {
+            self.head.first.load(Ordering::Relaxed)
+        }
+
+        /// (next, pprev) of node `k`.
+        fn links(&self, k: NodePtr) -> (NodePtr, usize) {
+            let node = &self.table.nodes[k - 1].0;
+            (
+                node.next.load(Ordering::Relaxed),
+                node.pprev.load(Ordering::Relaxed),
+            )
+        }
+
+        fn walk(&self, cur: &Task) -> Vec<NodePtr> {
+            let mut seen = Vec::new();
+            hlist_for_each_entry_rcu(cur, &self.list(), |n| {
+                seen.push(n);
+                true
+            });
+            seen
+        }
+    }
+
+    #[test]
+    fn the_encodings_of_pprev_are_distinct() {
+        assert_eq!((PPREV_NULL, PPREV_HEAD, PPREV_NODE0), (0, 1, 1));
+        // node 1's next is encoded as 2: never the head's first (1) nor NULL (0).
+        assert_eq!(PPREV_NODE0 + 1, 2);
+    }
+
+    #[test]
+    fn a_new_list_is_empty_and_a_new_node_unhashed() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 1);
+        let from = exec.len();
+        assert!(hlist_empty(&cur, &f.list()));
+        assert!(hlist_unhashed(&cur, &f.list(), 1));
+        assert_eq!(hlist_first(&cur, &f.list()), NULL);
+        assert_eq!(f.walk(&cur), Vec::<NodePtr>::new());
+        assert_eq!(f.links(1), (NULL, PPREV_NULL));
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_empty: load mm->notifier list first",
+                "hlist_unhashed: load node 1->hlist.pprev",
+                "load mm->notifier list first",
+                "hlist_for_each_entry_rcu: load mm->notifier list first",
+            ]
+        );
+    }
+
+    #[test]
+    fn hlist_add_head_rcu_links_each_node_in_front() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 3);
+        let from = exec.len();
+        hlist_add_head_rcu(&cur, &f.list(), 1);
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_add_head_rcu: load mm->notifier list first",
+                "hlist_add_head_rcu: store node 1->hlist.next",
+                "hlist_add_head_rcu: store node 1->hlist.pprev",
+                "hlist_add_head_rcu: store mm->notifier list first",
+            ],
+            "no pprev to fix up behind an empty list"
+        );
+        let from = exec.len();
+        hlist_add_head_rcu(&cur, &f.list(), 2);
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_add_head_rcu: load mm->notifier list first",
+                "hlist_add_head_rcu: store node 2->hlist.next",
+                "hlist_add_head_rcu: store node 2->hlist.pprev",
+                // rcu_assign_pointer publishes n before first->pprev is updated.
+                "hlist_add_head_rcu: store mm->notifier list first",
+                "hlist_add_head_rcu: store node 1->hlist.pprev",
+            ]
+        );
+        hlist_add_head_rcu(&cur, &f.list(), 3);
+        assert_eq!(f.first(), 3);
+        assert_eq!(f.links(3), (2, PPREV_HEAD));
+        assert_eq!(f.links(2), (1, PPREV_NODE0 + 3));
+        assert_eq!(f.links(1), (NULL, PPREV_NODE0 + 2));
+        assert_eq!(f.walk(&cur), [3, 2, 1]);
+        assert!(!hlist_empty(&cur, &f.list()));
+        assert_eq!(hlist_first(&cur, &f.list()), 3);
+        assert!(!hlist_unhashed(&cur, &f.list(), 1));
+        assert!(!hlist_unhashed(&cur, &f.list(), 3));
+    }
+
+    #[test]
+    fn hlist_add_head_stores_first_before_the_new_nodes_pprev() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 2);
+        hlist_add_head(&cur, &f.list(), 1);
+        let from = exec.len();
+        hlist_add_head(&cur, &f.list(), 2);
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_add_head: load mm->notifier list first",
+                "hlist_add_head: store node 2->hlist.next",
+                "hlist_add_head: store node 1->hlist.pprev",
+                "hlist_add_head: store mm->notifier list first",
+                "hlist_add_head: store node 2->hlist.pprev",
+            ]
+        );
+        assert_eq!(f.first(), 2);
+        assert_eq!(f.links(2), (1, PPREV_HEAD));
+        assert_eq!(f.links(1), (NULL, PPREV_NODE0 + 2));
+        assert_eq!(f.walk(&cur), [2, 1]);
+    }
+
+    #[test]
+    fn hlist_del_init_rcu_of_a_middle_node_relinks_its_neighbours_and_keeps_its_next() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 3);
+        for k in 1..=3 {
+            hlist_add_head_rcu(&cur, &f.list(), k);
+        }
+        let from = exec.len();
+        let mut unlinked = 0;
+        hlist_del_init_rcu(&cur, &f.list(), 2, || unlinked += 1);
+        assert_eq!(unlinked, 1);
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_del_init_rcu: load node 2->hlist.pprev",
+                "hlist_del_init_rcu: load node 2->hlist.next",
+                "hlist_del_init_rcu: store node 3->hlist.next",
+                "hlist_del_init_rcu: store node 1->hlist.pprev",
+                "hlist_del_init_rcu: store node 2->hlist.pprev",
+            ]
+        );
+        assert_eq!(f.walk(&cur), [3, 1]);
+        assert_eq!(f.links(3), (1, PPREV_HEAD));
+        assert_eq!(f.links(1), (NULL, PPREV_NODE0 + 3));
+        // Unhashed, but next still leads a walker standing on it back into the list.
+        assert_eq!(f.links(2), (1, PPREV_NULL));
+        assert!(hlist_unhashed(&cur, &f.list(), 2));
+    }
+
+    #[test]
+    fn hlist_del_init_rcu_of_the_first_and_last_nodes() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 2);
+        hlist_add_head_rcu(&cur, &f.list(), 1);
+        hlist_add_head_rcu(&cur, &f.list(), 2);
+        let from = exec.len();
+        hlist_del_init_rcu(&cur, &f.list(), 2, || {});
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_del_init_rcu: load node 2->hlist.pprev",
+                "hlist_del_init_rcu: load node 2->hlist.next",
+                "hlist_del_init_rcu: store mm->notifier list first",
+                "hlist_del_init_rcu: store node 1->hlist.pprev",
+                "hlist_del_init_rcu: store node 2->hlist.pprev",
+            ]
+        );
+        assert_eq!(f.first(), 1);
+        assert_eq!(f.links(1), (NULL, PPREV_HEAD));
+        assert_eq!(f.links(2), (1, PPREV_NULL));
+        let from = exec.len();
+        hlist_del_init_rcu(&cur, &f.list(), 1, || {});
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_del_init_rcu: load node 1->hlist.pprev",
+                "hlist_del_init_rcu: load node 1->hlist.next",
+                "hlist_del_init_rcu: store mm->notifier list first",
+                "hlist_del_init_rcu: store node 1->hlist.pprev",
+            ],
+            "the last node has no successor's pprev to fix"
+        );
+        assert_eq!(f.first(), NULL);
+        assert!(hlist_empty(&cur, &f.list()));
+        assert_eq!(f.links(1), (NULL, PPREV_NULL));
+    }
+
+    #[test]
+    fn a_second_hlist_del_init_rcu_only_reads_pprev() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 2);
+        hlist_add_head_rcu(&cur, &f.list(), 1);
+        hlist_add_head_rcu(&cur, &f.list(), 2);
+        hlist_del_init_rcu(&cur, &f.list(), 1, || {});
+        let from = exec.len();
+        let mut unlinked = 0;
+        hlist_del_init_rcu(&cur, &f.list(), 1, || unlinked += 1);
+        assert_eq!(unlinked, 0);
+        assert_eq!(
+            texts_from(&exec, from),
+            ["hlist_del_init_rcu: load node 1->hlist.pprev"]
+        );
+        assert_eq!(f.walk(&cur), [2]);
+        assert_eq!(f.links(2), (NULL, PPREV_HEAD));
+    }
+
+    #[test]
+    fn the_walk_loads_each_next_with_the_walker_as_site_and_stops_when_asked() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 3);
+        for k in 1..=3 {
+            hlist_add_head_rcu(&cur, &f.list(), k);
+        }
+        let from = exec.len();
+        assert_eq!(f.walk(&cur), [3, 2, 1]);
+        assert_eq!(
+            texts_from(&exec, from),
+            [
+                "hlist_for_each_entry_rcu: load mm->notifier list first",
+                "hlist_for_each_entry_rcu: load node 3->hlist.next",
+                "hlist_for_each_entry_rcu: load node 2->hlist.next",
+                "hlist_for_each_entry_rcu: load node 1->hlist.next",
+            ]
+        );
+        let mut seen = Vec::new();
+        hlist_for_each_entry_rcu(&cur, &f.list(), |n| {
+            seen.push(n);
+            n != 2
+        });
+        assert_eq!(seen, [3, 2], "the body stopped the walk at node 2");
+    }
+
+    #[test]
+    fn a_walker_standing_on_a_deleted_node_goes_on_to_its_successor() {
+        let (_exec, cur) = execution();
+        let f = Fixture::new(&cur, 3);
+        for k in 1..=3 {
+            hlist_add_head_rcu(&cur, &f.list(), k);
+        }
+        let mut seen = Vec::new();
+        hlist_for_each_entry_rcu(&cur, &f.list(), |n| {
+            if n == 3 {
+                hlist_del_init_rcu(&cur, &f.list(), 3, || {});
+            }
+            seen.push(n);
+            true
+        });
+        assert_eq!(seen, [3, 2, 1]);
+        assert_eq!(f.walk(&cur), [2, 1]);
+    }
+
+    #[test]
+    fn an_access_to_a_freed_node_comes_after_its_free_in_the_trace() {
+        let (exec, cur) = execution();
+        let f = Fixture::new(&cur, 1);
+        hlist_add_head_rcu(&cur, &f.list(), 1);
+        hlist_del_init_rcu(&cur, &f.list(), 1, || {});
+        f.table.nodes[0].1.kfree(&cur);
+        let from = exec.len();
+        assert!(hlist_unhashed(&cur, &f.list(), 1));
+        assert_eq!(
+            texts_from(&exec, from - 1),
+            ["kfree node 1", "hlist_unhashed: load node 1->hlist.pprev"],
+            "the memory oracle sees the load after the kfree: a use-after-free"
+        );
+    }
+}

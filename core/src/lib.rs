@@ -27,6 +27,8 @@ pub mod rwsem;
 pub mod slab;
 pub mod spinlock;
 pub mod srcu;
+#[cfg(test)]
+mod testing;
 pub mod trace;
 pub mod violation;
 

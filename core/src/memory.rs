@@ -131,3 +131,91 @@ impl<B: Backend> KObj<B> {
         cur.freeing(None);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! `kmalloc`, accesses and `kfree` in the trace the memory oracle judges: each access
+    //! recorded once, after its operation, against its object; a free recorded as a free
+    //! (a second free, or an access after it, is then in the trace for the oracle to see).
+
+    use super::*;
+    use crate::backend::Std;
+    use crate::testing::{execution, ops};
+    use crate::trace::ResolvedOp;
+
+    fn access(obj: &str, field: &str, write: bool) -> ResolvedOp {
+        Op::Access {
+            obj: obj.into(),
+            field: field.into(),
+            write,
+        }
+    }
+
+    #[test]
+    fn kmalloc_names_each_object_and_records_its_allocation() {
+        let (exec, cur) = execution();
+        let a = KObj::<Std>::kmalloc(&cur, "notifier A");
+        let b = KObj::<Std>::kmalloc(&cur, "mm");
+        assert_eq!((a.id(), b.id()), (ObjId(0), ObjId(1)));
+        assert_eq!(format!("{a:?}"), "KObj(ObjId(0))");
+        assert_eq!(
+            ops(&exec),
+            [
+                Op::Alloc {
+                    obj: "notifier A".into()
+                },
+                Op::Alloc { obj: "mm".into() }
+            ]
+        );
+    }
+
+    #[test]
+    fn an_access_runs_its_operation_once_and_is_recorded_after_it() {
+        let (exec, cur) = execution();
+        let a = KObj::<Std>::kmalloc(&cur, "A");
+        let mut runs = 0;
+        let v = a.access(&cur, "users", true, || {
+            runs += 1;
+            // The operation runs before its event: the trace holds only the allocation.
+            assert_eq!(cur.exec().len(), 1);
+            7
+        });
+        assert_eq!((v, runs), (7, 1));
+        let w = a.access_plain(&cur, "data", false, || {
+            assert_eq!(cur.exec().len(), 2);
+            "read"
+        });
+        assert_eq!(w, "read");
+        a.touch(&cur, "flags", false);
+        a.touch(&cur, "flags", true);
+        assert_eq!(
+            ops(&exec)[1..],
+            [
+                access("A", "users", true),
+                access("A", "data", false),
+                access("A", "flags", false),
+                access("A", "flags", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn kfree_records_the_free_and_later_accesses_and_frees_follow_it() {
+        let (exec, cur) = execution();
+        let a = KObj::<Std>::kmalloc(&cur, "A");
+        let b = KObj::<Std>::kmalloc(&cur, "B");
+        a.kfree(&cur);
+        a.touch(&cur, "next", false);
+        a.kfree(&cur);
+        b.kfree(&cur);
+        assert_eq!(
+            ops(&exec)[2..],
+            [
+                Op::Free { obj: "A".into() },
+                access("A", "next", false),
+                Op::Free { obj: "A".into() },
+                Op::Free { obj: "B".into() },
+            ]
+        );
+    }
+}

@@ -246,4 +246,48 @@ mod tests {
         });
         assert_eq!(outside, None);
     }
+    #[test]
+    fn a_notifier_whose_start_failed_is_not_judged() {
+        let v = judged(|t, mm, _, b| {
+            let r = range(t, mm);
+            let s = method(t, b, "invalidate_range_start");
+            t.record(Op::MethodError {
+                start: s,
+                errno: "-EAGAIN",
+            });
+            t.record(Op::RangeDone {
+                range: r,
+                ended: false,
+            });
+        });
+        assert_eq!(v, None);
+    }
+
+    #[test]
+    fn another_threads_range_ending_leaves_this_threads_range_open() {
+        let v = judged(|t, mm, a, _| {
+            let r = range(t, mm);
+            // W opens and closes a range of its own meanwhile.
+            notifier_core::backend::JoinOps::join(t.spawn::<notifier_core::Std, _>(
+                "W",
+                0,
+                move |w| {
+                    let other = range(w, mm);
+                    w.record(Op::RangeDone {
+                        range: other,
+                        ended: true,
+                    });
+                },
+            ));
+            method(t, a, "invalidate_range_start");
+            t.record(Op::RangeDone {
+                range: r,
+                ended: true,
+            });
+        })
+        .expect("violation");
+        assert_eq!(v.object.as_deref(), Some("notifier A"));
+        assert_eq!(v.thread, "main");
+        assert!(v.message.contains("still linked"), "{}", v.message);
+    }
 }

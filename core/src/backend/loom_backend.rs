@@ -27,6 +27,7 @@ impl Backend for Loom {
     type Mutex<T: Send + 'static> = LoomMutex<T>;
     type RwLock = LoomRwLock;
     type Cell<T: Send + 'static> = LoomCell<T>;
+    type OwnedCell<T: Send + 'static> = LoomCell<T>;
     type Lifetime<Tag: Copy + Send + 'static> = LoomLifetime<Tag>;
     type JoinHandle<T: Send + 'static> = loom::thread::JoinHandle<T>;
     type Thread = loom::thread::Thread;

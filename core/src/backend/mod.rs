@@ -57,6 +57,14 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// A plain (non-atomic) cell whose accesses the backend checks for races where it can.
     /// Every access is a [`Backend::plain_access`].
     type Cell<T: Send + 'static>: RaceCell<T>;
+    /// A plain cell that one thread at a time owns by a protocol of the kernel's (classic
+    /// SRCU's batches, owned through `sp->running` under `queue_lock`): no other thread's
+    /// access can fall between two of the owner's, so its accesses race with nothing and are
+    /// no scheduling points under any checker. loom still checks them for races (an owner
+    /// protocol the model gets wrong is reported as a causality violation); shuttle and real
+    /// threads access them unchecked. Scheduling points before such accesses would only add
+    /// schedules equivalent to others (docs/perf.md, "Scheduling points").
+    type OwnedCell<T: Send + 'static>: RaceCell<T>;
     /// The lifetime of one kernel object as the backend's race detector sees it: which
     /// thread's access is not ordered by happens-before with the object's free. `Tag` names
     /// an access for the report.

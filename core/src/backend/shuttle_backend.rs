@@ -24,6 +24,7 @@ impl Backend for Shuttle {
     type Mutex<T: Send + 'static> = shuttle::sync::Mutex<T>;
     type RwLock = shuttle::sync::RwLock<()>;
     type Cell<T: Send + 'static> = ShuttleCell<T>;
+    type OwnedCell<T: Send + 'static> = UncheckedCell<T>;
     type Lifetime<Tag: Copy + Send + 'static> = Unwatched;
     type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
     type Thread = shuttle::thread::Thread;

@@ -23,6 +23,7 @@ impl Backend for Std {
     type Mutex<T: Send + 'static> = std::sync::Mutex<T>;
     type RwLock = std::sync::RwLock<()>;
     type Cell<T: Send + 'static> = UncheckedCell<T>;
+    type OwnedCell<T: Send + 'static> = UncheckedCell<T>;
     type Lifetime<Tag: Copy + Send + 'static> = Unwatched;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
     type Thread = std::thread::Thread;
@@ -32,16 +33,22 @@ impl Backend for Std {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        std::thread::spawn(f)
+        std::thread::spawn(move || {
+            noise();
+            f()
+        })
     }
 
     fn yield_now() {
         std::thread::yield_now();
     }
 
-    fn plain_access() {}
+    fn plain_access() {
+        noise();
+    }
 
     fn fence(order: Ordering) {
+        noise();
         atomic::fence(order);
     }
 
@@ -53,6 +60,36 @@ impl Backend for Std {
         // A bounded park: a thread waiting for work must still notice, in its loop, that
         // another thread found a violation and the execution is over.
         std::thread::park_timeout(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Scheduling noise for real threads: at a thread's start, before each fence and each plain
+/// access, yield the processor with probability 1/4 (a per-thread xorshift with a random seed:
+/// real threads are not replayable anyway). Without it, a thread spawned first usually runs
+/// its whole short body before the next one starts, and the interleavings a stress run is for
+/// almost never happen. Measured (2,000 runs each, classic SRCU): `srcu-no-flip`'s grace-period
+/// violation and `srcu-callback-without-gp`'s early callback, never met on real threads
+/// without it, were met at runs 164 and 124 with it (Tree SRCU's: at none, either way).
+fn noise() {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(0);
+            h.finish() | 1
+        });
+    }
+    let r = STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        x
+    });
+    if r.is_multiple_of(4) {
+        std::thread::yield_now();
     }
 }
 

@@ -9,7 +9,9 @@
 //! the processing ownership: `batch_queue` and `running` are under `queue_lock`, the other
 //! three batches belong to whoever set `running` (a `synchronize_srcu` that found it clear,
 //! or the work item `sp->work` that `call_srcu` or `srcu_reschedule` queued). The model keeps
-//! those three in a race-checked cell: under loom, two owners at once would be reported.
+//! those three in a race-checked cell: under loom, two owners at once would be reported. No
+//! other thread can touch them between two of the owner's accesses, so those accesses are no
+//! scheduling points under shuttle either ([`Backend::OwnedCell`]).
 //!
 //! Simplifications, each with the direction it errs in:
 //! - The per-CPU increments and decrements are single RMWs: the kernel runs them with
@@ -75,7 +77,8 @@ pub struct ClassicSrcu<B: Backend> {
     /// `srcu_collect_new` and `srcu_reschedule` reads it: stored under `queue_lock`, loaded
     /// without it (a plain racy read in the kernel; Relaxed here).
     batch_queue_len: B::AtomicUsize,
-    owner: B::Cell<OwnerBatches<B>>,
+    /// The processing owner's batches: no scheduling points (see [`Backend::OwnedCell`]).
+    owner: B::OwnedCell<OwnerBatches<B>>,
     wq: Workqueue<B>,
     variant: SrcuVariant,
     /// The oracle events' order, visible to loom (see [`OracleClock`]).
@@ -98,7 +101,7 @@ impl<B: Backend> ClassicSrcu<B> {
                 running: false,
             }),
             batch_queue_len: B::AtomicUsize::new(0),
-            owner: B::Cell::new(OwnerBatches {
+            owner: B::OwnedCell::new(OwnerBatches {
                 batch_check0: VecDeque::new(),
                 batch_check1: VecDeque::new(),
                 batch_done: VecDeque::new(),
@@ -375,5 +378,389 @@ impl<B: Backend> ClassicSrcu<B> {
     /// The kworker: runs `sp->work`.
     pub(super) fn kworker(&self, cur: &Task) {
         self.wq.kworker(cur, |t, _| self.process_srcu(t));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Classic SRCU (`kernel/rcu/srcu.c`, v3.16) on one thread: the counters each call leaves,
+    //! the grace-period pipeline pass by pass (`process_srcu` run by the waiter, as with no
+    //! kworker), and the events the SRCU oracle judges.
+
+    use super::*;
+    use crate::backend::Std;
+    use crate::srcu::{Imp, SrcuStruct};
+    use crate::testing::{execution, ops, texts_from};
+    use crate::trace::ResolvedOp;
+    use std::sync::Mutex;
+
+    fn srcu(cpus: usize, variant: SrcuVariant) -> SrcuStruct<Std> {
+        SrcuStruct::new(super::super::SrcuImpl::Classic, cpus, variant)
+    }
+
+    fn classic(s: &SrcuStruct<Std>) -> &ClassicSrcu<Std> {
+        match &s.imp {
+            Imp::Classic(c) => c,
+            _ => unreachable!("built classic"),
+        }
+    }
+
+    /// CPU `cpu`'s `c[]` and `seq[]`.
+    fn counters(s: &ClassicSrcu<Std>, cpu: usize) -> ([usize; 2], [usize; 2]) {
+        let p = &s.per_cpu_ref[cpu];
+        let load = |a: &[<Std as Backend>::AtomicUsize; 2]| {
+            [a[0].load(Ordering::Relaxed), a[1].load(Ordering::Relaxed)]
+        };
+        (load(&p.c), load(&p.seq))
+    }
+
+    fn completed(s: &ClassicSrcu<Std>) -> usize {
+        s.completed.load(Ordering::Relaxed)
+    }
+
+    /// (batch_check0, batch_check1, batch_done) lengths, `running`, batch_queue's length and
+    /// its lockless copy.
+    fn pipeline(s: &ClassicSrcu<Std>) -> ([usize; 3], bool, usize, usize) {
+        let owner = s.owner.with(|o| {
+            [
+                o.batch_check0.len(),
+                o.batch_check1.len(),
+                o.batch_done.len(),
+            ]
+        });
+        let q = MutexOps::lock(&s.queue_lock);
+        (
+            owner,
+            q.running,
+            q.batch_queue.len(),
+            s.batch_queue_len.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Runs the pending work item, as a waiter with no kworker does. Whether one was pending.
+    fn run_work(s: &ClassicSrcu<Std>, cur: &Task) -> bool {
+        s.wq.run_inline(cur, &|t, _| s.process_srcu(t))
+    }
+
+    /// A callback that appends `n` to `log`.
+    fn logging(log: &Arc<Mutex<Vec<usize>>>, n: usize) -> super::super::SrcuCallback {
+        let log = Arc::clone(log);
+        Box::new(move |_| log.lock().unwrap().push(n))
+    }
+
+    fn gone(idx: usize) -> ResolvedOp {
+        Op::SrcuReadersGone { idx }
+    }
+
+    fn flip(completed: usize) -> ResolvedOp {
+        Op::SrcuFlip { completed }
+    }
+
+    #[test]
+    fn the_constants_are_the_kernels() {
+        assert_eq!(
+            (SYNCHRONIZE_SRCU_TRYCOUNT, SRCU_CALLBACK_BATCH, PROCESS_SRCU),
+            (2, 10, 0)
+        );
+    }
+
+    #[test]
+    fn srcu_read_lock_counts_on_completed_and_1_on_its_cpu_and_unlock_on_the_cpu_it_is_on() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let c = classic(&s);
+        cur.migrate(1);
+        let r = s.srcu_read_lock(&cur);
+        assert_eq!(r.idx, 0);
+        assert_eq!(counters(c, 1), ([1, 0], [1, 0]));
+        assert_eq!(counters(c, 0), ([0, 0], [0, 0]));
+        // A task that migrated unlocks on its new CPU: that CPU's c[idx] goes below zero.
+        cur.migrate(0);
+        s.srcu_read_unlock(&cur, r);
+        assert_eq!(counters(c, 0), ([usize::MAX, 0], [0, 0]));
+        assert_eq!(counters(c, 1), ([1, 0], [1, 0]));
+        assert_eq!(c.srcu_readers_active_idx(0), 0, "the sum wraps to zero");
+        assert_eq!(c.srcu_readers_seq_idx(0), 1);
+        assert_eq!(
+            ops(&exec),
+            [
+                Op::SrcuReadLock { idx: 0, cpu: 1 },
+                Op::SrcuReadUnlock {
+                    idx: 0,
+                    cpu: 0,
+                    section: 0
+                },
+            ]
+        );
+        c.srcu_flip(&cur);
+        assert_eq!(completed(c), 1);
+        let r = s.srcu_read_lock(&cur);
+        assert_eq!(r.idx, 1, "completed is odd: index 1");
+        assert_eq!(counters(c, 0), ([usize::MAX, 1], [0, 1]));
+        assert_eq!(c.srcu_readers_active_idx(1), 1);
+        assert_eq!(c.srcu_readers_seq_idx(1), 1);
+        c.srcu_flip(&cur);
+        assert_eq!(
+            ops(&exec)[2..],
+            [flip(1), Op::SrcuReadLock { idx: 1, cpu: 0 }, flip(2)]
+        );
+        let r2 = s.srcu_read_lock(&cur);
+        assert_eq!(r2.idx, 0, "completed is even again");
+        s.srcu_read_unlock(&cur, r2);
+        s.srcu_read_unlock(&cur, r);
+        // CPU 0 still carries the migrated reader's unlock; CPU 1 its lock.
+        assert_eq!(counters(c, 0), ([usize::MAX, 0], [1, 1]));
+        assert_eq!(c.srcu_readers_active_idx(0), 0);
+        assert_eq!(c.srcu_readers_active_idx(1), 0);
+        assert_eq!(c.srcu_readers_seq_idx(0), 2);
+    }
+
+    #[test]
+    fn the_idx_check_sees_a_reader_until_it_unlocks_and_records_a_stable_zero_only() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let c = classic(&s);
+        assert!(c.srcu_readers_active_idx_check(0));
+        assert!(c.srcu_readers_active_idx_check(1));
+        cur.migrate(1);
+        let r = s.srcu_read_lock(&cur);
+        assert!(!c.srcu_readers_active_idx_check(0));
+        assert!(c.srcu_readers_active_idx_check(1));
+        let before = exec.len();
+        assert!(!c.try_check_zero(&cur, 0, 2));
+        assert_eq!(exec.len(), before, "a failed check records nothing");
+        assert!(c.try_check_zero(&cur, 1, 1));
+        s.srcu_read_unlock(&cur, r);
+        assert!(c.srcu_readers_active_idx_check(0));
+        assert!(c.try_check_zero(&cur, 0, 1));
+        assert_eq!(
+            ops(&exec)[before..],
+            [gone(1), ops(&exec)[before + 1].clone(), gone(0)]
+        );
+    }
+
+    #[test]
+    fn synchronize_srcu_with_no_reader_checks_flips_and_checks_in_the_callers_thread() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let c = classic(&s);
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec),
+            [
+                Op::SynchronizeSrcu,
+                gone(1),
+                flip(1),
+                gone(0),
+                Op::SynchronizeSrcuDone { start: 0 },
+            ]
+        );
+        assert_eq!(
+            texts_from(&exec, 0)[0],
+            "synchronize_srcu: begin",
+            "the site is synchronize_srcu"
+        );
+        assert_eq!(completed(c), 1);
+        assert_eq!(
+            pipeline(c),
+            ([0, 0, 0], false, 0, 0),
+            "ownership given back"
+        );
+        assert!(!run_work(c, &cur), "no work item queued");
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec)[5..],
+            [
+                Op::SynchronizeSrcu,
+                gone(0),
+                flip(2),
+                gone(1),
+                Op::SynchronizeSrcuDone { start: 5 },
+            ]
+        );
+        assert_eq!(completed(c), 2);
+        assert_eq!(counters(c, 0), ([0, 0], [0, 0]));
+        // srcu_barrier is synchronize_srcu.
+        s.srcu_barrier(&cur);
+        assert_eq!(
+            ops(&exec)[10..],
+            [
+                Op::SrcuBarrier,
+                gone(1),
+                flip(3),
+                gone(0),
+                Op::SrcuBarrierDone { start: 10 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_call_srcu_callback_waits_for_a_reader_that_locked_before_it() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::Kernel);
+        let c = classic(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let r = s.srcu_read_lock(&cur); // event 0
+        s.call_srcu(&cur, logging(&log, 1)); // events 1, 2
+        assert_eq!(
+            ops(&exec)[1..],
+            [Op::CallSrcu, Op::CallSrcuDone { call: 1 }]
+        );
+        assert_eq!(pipeline(c), ([0, 0, 0], true, 1, 1), "queued, work pending");
+        // First pass: index 1 is idle, flip, then the reader holds index 0.
+        assert!(run_work(c, &cur));
+        assert_eq!(ops(&exec)[3..], [gone(1), flip(1)]);
+        assert_eq!(pipeline(c), ([0, 1, 0], true, 0, 0));
+        assert!(log.lock().unwrap().is_empty());
+        // Polls while the reader stays: nothing moves.
+        assert!(run_work(c, &cur));
+        assert!(run_work(c, &cur));
+        assert_eq!(exec.len(), 5);
+        assert_eq!(pipeline(c), ([0, 1, 0], true, 0, 0));
+        s.srcu_read_unlock(&cur, r); // event 5
+        assert!(run_work(c, &cur));
+        assert_eq!(
+            ops(&exec)[6..],
+            [
+                gone(0),
+                Op::CallbackStart { call: 1 },
+                Op::CallbackDone { call: 1 }
+            ]
+        );
+        assert_eq!(*log.lock().unwrap(), [1]);
+        assert_eq!(pipeline(c), ([0, 0, 0], false, 0, 0), "idle again");
+        assert!(!run_work(c, &cur));
+        assert_eq!(completed(c), 1);
+    }
+
+    #[test]
+    fn callbacks_run_in_order_at_most_ten_per_pass() {
+        let (_exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::Kernel);
+        let c = classic(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for n in 0..11 {
+            s.call_srcu(&cur, logging(&log, n));
+        }
+        assert_eq!(pipeline(c), ([0, 0, 0], true, 11, 11));
+        assert!(run_work(c, &cur));
+        assert_eq!(*log.lock().unwrap(), (0..10).collect::<Vec<_>>());
+        assert_eq!(pipeline(c), ([0, 0, 1], true, 0, 0));
+        assert!(run_work(c, &cur), "srcu_reschedule queued the work again");
+        assert_eq!(*log.lock().unwrap(), (0..11).collect::<Vec<_>>());
+        assert_eq!(pipeline(c), ([0, 0, 0], false, 0, 0));
+        assert!(!run_work(c, &cur));
+        assert_eq!(completed(c), 1, "one grace period served all eleven");
+    }
+
+    #[test]
+    fn a_callback_queued_during_a_grace_period_waits_for_the_next_one() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::Kernel);
+        let c = classic(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let r = s.srcu_read_lock(&cur);
+        s.call_srcu(&cur, logging(&log, 1));
+        assert!(run_work(c, &cur)); // flip to 1; callback 1 waits in check1
+        s.call_srcu(&cur, logging(&log, 2));
+        assert_eq!(pipeline(c), ([0, 1, 0], true, 1, 1));
+        assert!(run_work(c, &cur)); // collected into check0; the reader still blocks
+        assert_eq!(pipeline(c), ([1, 1, 0], true, 0, 0));
+        s.srcu_read_unlock(&cur, r);
+        let from = exec.len();
+        assert!(run_work(c, &cur));
+        // check1 done (index 0 clear), then callback 2's own flip and check of index 1.
+        assert_eq!(ops(&exec)[from..from + 3], [gone(0), flip(2), gone(1)]);
+        assert_eq!(*log.lock().unwrap(), [1, 2]);
+        assert_eq!(completed(c), 2);
+        assert_eq!(pipeline(c), ([0, 0, 0], false, 0, 0));
+    }
+
+    #[test]
+    fn srcu_barrier_returns_after_the_callbacks_queued_before_it() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::Kernel);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        s.call_srcu(&cur, logging(&log, 1)); // events 0, 1
+        s.call_srcu(&cur, logging(&log, 2)); // events 2, 3
+        s.srcu_barrier(&cur); // event 4
+        assert_eq!(*log.lock().unwrap(), [1, 2]);
+        assert_eq!(
+            ops(&exec)[4..],
+            [
+                Op::SrcuBarrier,
+                gone(1),
+                flip(1),
+                gone(0),
+                Op::CallbackStart { call: 0 },
+                Op::CallbackDone { call: 0 },
+                Op::CallbackStart { call: 2 },
+                Op::CallbackDone { call: 2 },
+                Op::SrcuBarrierDone { start: 4 },
+            ]
+        );
+        assert_eq!(pipeline(classic(&s)), ([0, 0, 0], false, 0, 0));
+    }
+
+    #[test]
+    fn no_flip_checks_the_same_index_twice() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::NoFlip);
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec)[1..4],
+            [gone(1), gone(0), Op::SynchronizeSrcuDone { start: 0 }]
+        );
+        assert_eq!(completed(classic(&s)), 0);
+    }
+
+    #[test]
+    fn single_drain_skips_the_check_before_the_flip() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::SingleDrain);
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec)[1..4],
+            [flip(1), gone(0), Op::SynchronizeSrcuDone { start: 0 }]
+        );
+    }
+
+    #[test]
+    fn callback_without_grace_period_runs_the_callback_under_a_reader() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::CallbackWithoutGracePeriod);
+        let c = classic(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let r = s.srcu_read_lock(&cur);
+        s.call_srcu(&cur, logging(&log, 1));
+        assert!(run_work(c, &cur));
+        assert_eq!(*log.lock().unwrap(), [1]);
+        assert_eq!(
+            ops(&exec)[3..],
+            [Op::CallbackStart { call: 1 }, Op::CallbackDone { call: 1 }],
+            "no check, no flip"
+        );
+        s.srcu_read_unlock(&cur, r);
+        assert_eq!(pipeline(c), ([0, 0, 0], false, 0, 0));
+    }
+
+    #[test]
+    fn the_barrier_variants_run_the_same_steps_on_one_thread() {
+        // A missing barrier is visible only to loom (the catalogue's SRCU checks); on one
+        // thread every variant but the step-removing ones behaves as the kernel's.
+        for v in [
+            SrcuVariant::NoBarrierA,
+            SrcuVariant::NoBarrierB,
+            SrcuVariant::NoBarrierC,
+            SrcuVariant::NoBarrierD,
+            SrcuVariant::NoSeqRecheck,
+        ] {
+            let (exec, cur) = execution();
+            let s = srcu(1, v);
+            let r = s.srcu_read_lock(&cur);
+            s.srcu_read_unlock(&cur, r);
+            s.synchronize_srcu(&cur);
+            assert_eq!(ops(&exec)[3..6], [gone(1), flip(1), gone(0)], "{v:?}");
+        }
     }
 }

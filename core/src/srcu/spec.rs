@@ -49,6 +49,10 @@
 //!   blocked thread, and loom, when it backtracks to a point where the thread it wants to run
 //!   was blocked, explores every thread there instead (S1W: 186,621 executions with a worker
 //!   started up front, 24,922 with one spawned on demand).
+//! - when no thread is left for a list's worker (loom allows five: G1), the list is worked by
+//!   the lowest list's worker that exists, as the real SRCUs' workqueue runs the work of a CPU
+//!   slot without a kworker on the lowest slot that has one; that worker looks at each of its
+//!   lists in turn (one scheduling point per list).
 //!
 //! What the specification does not have, each erring towards more behaviours: Tree SRCU's own
 //! read-side section inside `call_srcu` (it only delays grace periods), `srcu_barrier`'s
@@ -183,6 +187,10 @@ struct List<B: Backend> {
     attached: AtomicBool,
     /// Bookkeeping: the worker spawned on demand, for [`SpecSrcu::stop_worker`] to join.
     spawned: Mutex<Option<B::JoinHandle<()>>>,
+    /// Bookkeeping: the list whose worker works this one, when no thread was left to spawn
+    /// a worker of its own (loom allows five threads): as the real SRCUs' workqueue runs a
+    /// CPU's work without a kworker on the lowest CPU slot that has one.
+    routed: OnceLock<usize>,
 }
 
 impl<B: Backend> List<B> {
@@ -195,6 +203,7 @@ impl<B: Backend> List<B> {
             worker: OnceLock::new(),
             attached: AtomicBool::new(false),
             spawned: Mutex::new(None),
+            routed: OnceLock::new(),
         }
     }
 }
@@ -474,11 +483,24 @@ impl<B: Backend> Inner<B> {
         st.running = true;
         // Under the lock: a synchronize_srcu that finds no worker has no callback to wait for.
         let spawn = !list.attached.swap(true, BOOK);
+        // No thread left for a worker of its own (G1 runs five threads: loom's limit): the
+        // lowest list with a worker works this one too, as the real SRCUs' workqueue runs a
+        // CPU's work without a kworker on the lowest slot with one. It serialises the two
+        // lists' invocations as the real SRCU's one kworker does in such a scenario.
+        let route = spawn && cur.exec().threads() >= B::MAX_THREADS;
+        if route {
+            let to = this
+                .lists
+                .iter()
+                .position(|l| !std::ptr::eq(l, list) && l.attached.load(BOOK))
+                .expect("a thread limit reached with no SRCU worker to route to");
+            let _ = list.routed.set(to);
+        }
         drop(st);
-        if spawn {
+        if spawn && !route {
             Self::spawn_worker(this, cur, list);
-        } else if let Some(w) = list.worker.get() {
-            w.unpark();
+        } else {
+            this.wake(list);
         }
         // (The scenario's worker, announced but not started yet, looks at the list when it
         // starts.)
@@ -490,11 +512,30 @@ impl<B: Backend> Inner<B> {
         let mut st = list.state.lock();
         if st.pending.is_empty() {
             st.running = false;
-        } else if let Some(w) = list.worker.get() {
+        } else {
             // (A worker spawned on demand that has not started yet looks at the list when it
             // does.)
+            self.wake(list);
+        }
+    }
+
+    /// Wakes the worker that works `list` (its own, or the one it is routed to).
+    fn wake(&self, list: &List<B>) {
+        let worker = match list.routed.get() {
+            Some(&to) => &self.lists[to],
+            None => list,
+        };
+        if let Some(w) = worker.worker.get() {
             w.unpark();
         }
+    }
+
+    /// The index of `list`.
+    fn index_of(&self, list: &List<B>) -> usize {
+        self.lists
+            .iter()
+            .position(|l| std::ptr::eq(l, list))
+            .unwrap_or(0)
     }
 
     /// One batch: a grace period (if an entry needs one), then every entry in order.
@@ -510,11 +551,7 @@ impl<B: Backend> Inner<B> {
 
     /// Spawns `list`'s worker on the list's CPU slot.
     fn spawn_worker(this: &Arc<Self>, cur: &Task, list: &List<B>) {
-        let index = this
-            .lists
-            .iter()
-            .position(|l| std::ptr::eq(l, list))
-            .unwrap_or(0);
+        let index = this.index_of(list);
         let name = if this.lists.len() == 1 {
             "G".to_string()
         } else {
@@ -531,24 +568,32 @@ impl<B: Backend> Inner<B> {
 
     /// A list's worker: takes everything queued, runs one grace period for it (if any entry
     /// needs one), invokes it in order; sleeps while the list is empty; returns once stopped
-    /// with nothing left.
+    /// with nothing left. It also works the lists routed to it (see [`Inner::queue`]), each
+    /// looked at in turn.
     fn worker(&self, cur: &Task, list: &List<B>) {
         let _f = cur.enter_helper("process_srcu");
+        let me = self.index_of(list);
         loop {
-            let batch: Vec<Entry<B>> = {
-                let mut st = list.state.lock();
+            let mut batch: Option<Vec<Entry<B>>> = None;
+            let served = self
+                .lists
+                .iter()
+                .enumerate()
+                .filter(|&(i, l)| i == me || l.routed.get() == Some(&me));
+            for (_, l) in served {
+                let mut st = l.state.lock();
                 if st.pending.is_empty() {
                     st.running = false;
-                    drop(st);
-                    if self.stopped.load(BOOK) {
-                        return;
-                    }
-                    cur.park::<B>();
-                    continue;
+                } else {
+                    batch = Some(st.pending.drain(..).collect());
+                    break;
                 }
-                st.pending.drain(..).collect()
-            };
-            self.process(cur, batch);
+            }
+            match batch {
+                Some(batch) => self.process(cur, batch),
+                None if self.stopped.load(BOOK) => return,
+                None => cur.park::<B>(),
+            }
         }
     }
 }

@@ -623,3 +623,396 @@ impl<B: Backend> TreeSrcu<B> {
         self.wq.kworker(cur, |t, w| self.run_work(t, w));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Tree SRCU (`kernel/rcu/srcutree.c`, v5.4) on one thread: the counters, `srcu_gp_seq`'s
+    //! states, the per-CPU callback lists and `srcu_barrier`, with the work items run by the
+    //! waiter (or by the test, item by item) as with no kworker.
+
+    use super::*;
+    use crate::backend::Std;
+    use crate::srcu::{Imp, SrcuCallback, SrcuImpl, SrcuStruct};
+    use crate::testing::{execution, ops};
+    use crate::trace::ResolvedOp;
+    use std::sync::Mutex;
+
+    fn srcu(cpus: usize, variant: SrcuVariant) -> SrcuStruct<Std> {
+        SrcuStruct::new(SrcuImpl::Tree, cpus, variant)
+    }
+
+    fn tree(s: &SrcuStruct<Std>) -> &TreeSrcu<Std> {
+        match &s.imp {
+            Imp::Tree(t) => t,
+            _ => unreachable!("built tree"),
+        }
+    }
+
+    fn load(a: &<Std as Backend>::AtomicUsize) -> usize {
+        a.load(Ordering::Relaxed)
+    }
+
+    /// CPU `cpu`'s `srcu_lock_count[]` and `srcu_unlock_count[]`.
+    fn counts(t: &TreeSrcu<Std>, cpu: usize) -> ([usize; 2], [usize; 2]) {
+        let d = &t.sda[cpu];
+        (
+            [load(&d.srcu_lock_count[0]), load(&d.srcu_lock_count[1])],
+            [load(&d.srcu_unlock_count[0]), load(&d.srcu_unlock_count[1])],
+        )
+    }
+
+    /// (srcu_idx, srcu_gp_seq, ssp->srcu_gp_seq_needed).
+    fn gp(t: &TreeSrcu<Std>) -> (usize, usize, usize) {
+        (
+            load(&t.srcu_idx),
+            load(&t.srcu_gp_seq),
+            MutexOps::lock(&t.ssp_lock).srcu_gp_seq_needed,
+        )
+    }
+
+    /// CPU `cpu`'s callbacks queued (`->len`) and its `srcu_gp_seq_needed`.
+    fn sdp(t: &TreeSrcu<Std>, cpu: usize) -> (isize, usize) {
+        let d = MutexOps::lock(&t.sda[cpu].lock);
+        (d.srcu_cblist.n_cbs(), d.srcu_gp_seq_needed)
+    }
+
+    fn run_work(t: &TreeSrcu<Std>, cur: &Task) -> bool {
+        t.wq.run_inline(cur, &|c, w| t.run_work(c, w))
+    }
+
+    fn logging(log: &Arc<Mutex<Vec<usize>>>, n: usize) -> SrcuCallback {
+        let log = Arc::clone(log);
+        Box::new(move |_| log.lock().unwrap().push(n))
+    }
+
+    fn gone(idx: usize) -> ResolvedOp {
+        Op::SrcuReadersGone { idx }
+    }
+
+    fn flip(completed: usize) -> ResolvedOp {
+        Op::SrcuFlip { completed }
+    }
+
+    #[test]
+    fn the_rcu_seq_helpers_are_rcu_h() {
+        assert_eq!(
+            (
+                RCU_SEQ_STATE_MASK,
+                SRCU_STATE_IDLE,
+                SRCU_STATE_SCAN1,
+                SRCU_STATE_SCAN2
+            ),
+            (3, 0, 1, 2)
+        );
+        assert_eq!((HAVE_CBS, PROCESS_SRCU), (4, 0));
+        assert_eq!((rcu_seq_state(6), rcu_seq_ctr(6)), (2, 1));
+        assert_eq!((rcu_seq_state(9), rcu_seq_ctr(9)), (1, 2));
+        assert!(rcu_seq_done(4, 4));
+        assert!(rcu_seq_done(5, 4));
+        assert!(!rcu_seq_done(3, 4));
+        assert!(rcu_seq_done(0, usize::MAX - 3), "done modulo wrap");
+        let sp = <Std as Backend>::AtomicUsize::new(0);
+        // Idle at 0: the next grace period ends at 4; in progress at 1..=3: the one after.
+        assert_eq!(rcu_seq_snap::<Std>(&sp), 4);
+        for (s, snap) in [(1, 8), (2, 8), (3, 8), (4, 8), (5, 12)] {
+            sp.store(s, Ordering::Relaxed);
+            assert_eq!(rcu_seq_snap::<Std>(&sp), snap, "snap of {s}");
+        }
+        sp.store(4, Ordering::Relaxed);
+        rcu_seq_start::<Std>(&sp);
+        assert_eq!(load(&sp), 5);
+        rcu_seq_set_state::<Std>(&sp, SRCU_STATE_SCAN1, SRCU_STATE_SCAN2);
+        assert_eq!(load(&sp), 6);
+        rcu_seq_end::<Std>(&sp, SRCU_STATE_SCAN2);
+        assert_eq!(load(&sp), 8);
+        rcu_seq_start::<Std>(&sp);
+        rcu_seq_end::<Std>(&sp, 1);
+        assert_eq!(load(&sp), 12);
+    }
+
+    #[test]
+    fn srcu_read_lock_counts_on_srcu_idx_and_1_and_unlock_counts_where_it_runs() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let t = tree(&s);
+        cur.migrate(1);
+        let r = s.srcu_read_lock(&cur);
+        assert_eq!(r.idx, 0);
+        assert_eq!(counts(t, 1), ([1, 0], [0, 0]));
+        assert!(!t.srcu_readers_active_idx_check(0));
+        assert!(t.srcu_readers_active_idx_check(1));
+        cur.migrate(0);
+        s.srcu_read_unlock(&cur, r);
+        assert_eq!(counts(t, 1), ([1, 0], [0, 0]));
+        assert_eq!(counts(t, 0), ([0, 0], [1, 0]));
+        assert_eq!(
+            (t.srcu_readers_lock_idx(0), t.srcu_readers_unlock_idx(0)),
+            (1, 1)
+        );
+        assert!(t.srcu_readers_active_idx_check(0));
+        t.srcu_flip(&cur);
+        assert_eq!(load(&t.srcu_idx), 1);
+        let r = s.srcu_read_lock(&cur);
+        assert_eq!(r.idx, 1);
+        assert_eq!(counts(t, 0), ([0, 1], [1, 0]));
+        s.srcu_read_unlock(&cur, r);
+        assert_eq!(counts(t, 0), ([0, 1], [1, 1]));
+        assert_eq!(
+            ops(&exec),
+            [
+                Op::SrcuReadLock { idx: 0, cpu: 1 },
+                Op::SrcuReadUnlock {
+                    idx: 0,
+                    cpu: 0,
+                    section: 0
+                },
+                flip(1),
+                Op::SrcuReadLock { idx: 1, cpu: 0 },
+                Op::SrcuReadUnlock {
+                    idx: 1,
+                    cpu: 0,
+                    section: 3
+                },
+            ]
+        );
+        let before = exec.len();
+        let r = s.srcu_read_lock(&cur);
+        assert!(!t.try_check_zero(&cur, 1, 2));
+        assert_eq!(exec.len(), before + 1, "a failed scan records nothing");
+        assert!(t.try_check_zero(&cur, 0, 1));
+        s.srcu_read_unlock(&cur, r);
+        assert_eq!(ops(&exec)[before + 1], gone(0));
+    }
+
+    #[test]
+    fn synchronize_srcu_runs_one_grace_period_through_scan1_and_scan2() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let t = tree(&s);
+        assert_eq!(gp(t), (0, 0, 0));
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec),
+            [
+                Op::SynchronizeSrcu,
+                // __call_srcu's own read-side section, on the caller's CPU.
+                Op::SrcuReadLock { idx: 0, cpu: 0 },
+                Op::SrcuReadUnlock {
+                    idx: 0,
+                    cpu: 0,
+                    section: 1
+                },
+                gone(1),
+                flip(1),
+                gone(0),
+                Op::SynchronizeSrcuDone { start: 0 },
+            ]
+        );
+        assert_eq!(gp(t), (1, 4, 4), "one grace period: the counter is 1, idle");
+        assert_eq!(sdp(t, 0), (0, 4));
+        assert_eq!(sdp(t, 1), (0, 0));
+        {
+            let snp = MutexOps::lock(&t.node);
+            assert_eq!(snp.srcu_have_cbs, [0, 5, 0, 0]);
+            assert_eq!(snp.srcu_data_have_cbs, [0, 0, 0, 0]);
+        }
+        assert!(!run_work(t, &cur), "nothing left queued");
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec)[7..],
+            [
+                Op::SynchronizeSrcu,
+                Op::SrcuReadLock { idx: 1, cpu: 0 },
+                Op::SrcuReadUnlock {
+                    idx: 1,
+                    cpu: 0,
+                    section: 8
+                },
+                gone(0),
+                flip(2),
+                gone(1),
+                Op::SynchronizeSrcuDone { start: 7 },
+            ]
+        );
+        assert_eq!(gp(t), (2, 8, 8));
+        assert_eq!(counts(t, 0), ([1, 1], [1, 1]));
+        assert_eq!(MutexOps::lock(&t.node).srcu_have_cbs, [0, 5, 9, 0]);
+    }
+
+    #[test]
+    fn callbacks_wait_for_their_grace_period_and_run_in_order_on_their_cpu() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let t = tree(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        cur.migrate(1);
+        let r = s.srcu_read_lock(&cur);
+        cur.migrate(0);
+        s.call_srcu(&cur, logging(&log, 1));
+        // Callback 1 needs grace period 4, which starts at once: SCAN1.
+        assert_eq!(gp(t), (0, 1, 4));
+        assert_eq!(sdp(t, 0), (1, 4));
+        cur.migrate(1);
+        s.call_srcu(&cur, logging(&log, 2));
+        cur.migrate(0);
+        s.call_srcu(&cur, logging(&log, 3));
+        // Queued during grace period 4: they need the next one, 8.
+        assert_eq!(gp(t), (0, 1, 8));
+        assert_eq!((sdp(t, 0), sdp(t, 1)), ((2, 8), (1, 8)));
+        {
+            let snp = MutexOps::lock(&t.node);
+            assert_eq!(snp.srcu_have_cbs, [0, 4, 8, 0]);
+            assert_eq!(snp.srcu_data_have_cbs, [0, 0b01, 0b11, 0]);
+        }
+        let from = exec.len();
+        assert!(run_work(t, &cur));
+        // SCAN1 passes on index 1 and flips; SCAN2 finds the reader on index 0.
+        assert_eq!(ops(&exec)[from..], [gone(1), flip(1)]);
+        assert_eq!(gp(t), (1, 2, 8));
+        for _ in 0..3 {
+            assert!(
+                run_work(t, &cur),
+                "process_srcu polls while the reader stays"
+            );
+        }
+        assert_eq!(exec.len(), from + 2);
+        assert_eq!(gp(t), (1, 2, 8));
+        assert!(log.lock().unwrap().is_empty());
+        cur.migrate(1);
+        s.srcu_read_unlock(&cur, r);
+        cur.migrate(0);
+        let from = exec.len();
+        assert!(run_work(t, &cur));
+        // Grace period 4 ends; grace period 8 starts at once (SCAN1 of counter 1).
+        assert_eq!(ops(&exec)[from..], [gone(0)]);
+        assert_eq!(gp(t), (1, 5, 8));
+        while run_work(t, &cur) {}
+        assert_eq!(
+            *log.lock().unwrap(),
+            [1, 3, 2],
+            "CPU 0's in order, then CPU 1's"
+        );
+        assert_eq!(gp(t), (2, 8, 8));
+        assert_eq!((sdp(t, 0), sdp(t, 1)), ((0, 8), (0, 8)));
+        let starts: Vec<usize> = ops(&exec)
+            .iter()
+            .filter_map(|o| match o {
+                Op::CallbackStart { call } => Some(*call),
+                _ => None,
+            })
+            .collect();
+        let calls: Vec<usize> = ops(&exec)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| (*o == Op::CallSrcu).then_some(i))
+            .collect();
+        assert_eq!(starts, [calls[0], calls[2], calls[1]]);
+    }
+
+    #[test]
+    fn srcu_barrier_with_nothing_queued_returns_at_once() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let t = tree(&s);
+        s.srcu_barrier(&cur);
+        assert_eq!(
+            ops(&exec),
+            [Op::SrcuBarrier, Op::SrcuBarrierDone { start: 0 }]
+        );
+        assert_eq!(load(&t.srcu_barrier_seq), 4);
+        s.srcu_barrier(&cur);
+        assert_eq!(load(&t.srcu_barrier_seq), 8);
+        assert_eq!(gp(t), (0, 0, 0), "no grace period");
+    }
+
+    #[test]
+    fn srcu_barrier_waits_for_the_callbacks_of_every_cpu() {
+        let (exec, cur) = execution();
+        let s = srcu(3, SrcuVariant::Kernel);
+        let t = tree(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        s.call_srcu(&cur, logging(&log, 1));
+        cur.migrate(1);
+        s.call_srcu(&cur, logging(&log, 2));
+        cur.migrate(2);
+        let start = exec.len();
+        s.srcu_barrier(&cur);
+        assert_eq!(*log.lock().unwrap(), [1, 2]);
+        let all = ops(&exec);
+        assert_eq!(all[start], Op::SrcuBarrier);
+        assert_eq!(all.last(), Some(&Op::SrcuBarrierDone { start }));
+        let done: Vec<usize> = all
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| matches!(o, Op::CallbackDone { .. }).then_some(i))
+            .collect();
+        assert_eq!(done.len(), 2);
+        assert!(done.iter().all(|&d| d > start && d < all.len() - 1));
+        assert_eq!(load(&t.srcu_barrier_seq), 4);
+        assert_eq!(
+            gp(t),
+            (2, 8, 8),
+            "two grace periods: 4 for callback 1, 8 for 2"
+        );
+        assert_eq!((sdp(t, 0).0, sdp(t, 1).0, sdp(t, 2).0), (0, 0, 0));
+        assert!(!run_work(t, &cur));
+    }
+
+    #[test]
+    fn no_flip_scans_the_same_index_twice() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::NoFlip);
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec)[3..],
+            [gone(1), gone(1), Op::SynchronizeSrcuDone { start: 0 }]
+        );
+        assert_eq!(gp(tree(&s)), (0, 4, 4));
+    }
+
+    #[test]
+    fn single_drain_passes_scan1_without_a_scan() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::SingleDrain);
+        s.synchronize_srcu(&cur);
+        assert_eq!(
+            ops(&exec)[3..],
+            [flip(1), gone(0), Op::SynchronizeSrcuDone { start: 0 }]
+        );
+    }
+
+    #[test]
+    fn callback_without_grace_period_invokes_under_a_reader() {
+        let (exec, cur) = execution();
+        let s = srcu(1, SrcuVariant::CallbackWithoutGracePeriod);
+        let t = tree(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let r = s.srcu_read_lock(&cur);
+        s.call_srcu(&cur, logging(&log, 1));
+        let from = exec.len();
+        assert!(run_work(t, &cur));
+        assert_eq!(*log.lock().unwrap(), [1]);
+        assert_eq!(
+            ops(&exec)[from..],
+            [Op::CallbackStart { call: 1 }, Op::CallbackDone { call: 1 }]
+        );
+        s.srcu_read_unlock(&cur, r);
+    }
+
+    #[test]
+    fn the_barrier_variants_run_the_same_steps_on_one_thread() {
+        for v in [
+            SrcuVariant::NoBarrierA,
+            SrcuVariant::NoBarrierB,
+            SrcuVariant::NoBarrierC,
+            SrcuVariant::NoBarrierD,
+            SrcuVariant::NoBarrierE,
+        ] {
+            let (exec, cur) = execution();
+            let s = srcu(1, v);
+            s.synchronize_srcu(&cur);
+            assert_eq!(ops(&exec)[3..6], [gone(1), flip(1), gone(0)], "{v:?}");
+            assert_eq!(gp(tree(&s)), (1, 4, 4), "{v:?}");
+        }
+    }
+}

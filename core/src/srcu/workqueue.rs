@@ -271,7 +271,7 @@ impl<B: Backend> Workqueue<B> {
 
     /// With no kworker thread: runs one pending item in the calling (waiting) thread, if
     /// there is one. Returns whether it ran one.
-    fn run_inline(&self, cur: &Task, run: &impl Fn(&Task, usize)) -> bool {
+    pub(super) fn run_inline(&self, cur: &Task, run: &impl Fn(&Task, usize)) -> bool {
         let _one_at_a_time = self.inline.lock();
         match self.take(|_| true) {
             Some(item) => {

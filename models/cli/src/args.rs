@@ -130,6 +130,14 @@ pub enum Command {
     ///
     /// Deterministic and partitionable: split the work with --seeds and the filters.
     Soak(SoakArgs),
+    /// Runs every scenario the catalogue expects safe many times on real threads (the std
+    /// backend), each run judged by every oracle.
+    ///
+    /// A smoke test of the model as production code runs it: the machine chooses the
+    /// interleavings, so a pass proves nothing and a failure cannot be replayed, but the
+    /// verdict asserts only that no run failed (exit status 1 if one did).
+    #[command(after_help = EXIT_STATUS)]
+    Stress(StressArgs),
     /// Writes the documentation's result tables from campaign, bench and soak JSON (whole
     /// pages, and sections between marker comments in README.md and docs/*.md), or checks
     /// that the committed ones are up to date.
@@ -185,6 +193,29 @@ pub struct SoakArgs {
     /// Overwrite the --out file if it exists.
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Run in this process (the parent runs each combination so, in a child of its own).
+    #[arg(long, hide = true)]
+    pub in_process: bool,
+}
+
+/// `stress`'s arguments.
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// Runs per scenario × kernel (each stops the combination at its first failure).
+    #[arg(long, value_name = "N", default_value_t = crate::stress::DEFAULT_RUNS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub runs: u64,
+    /// Only this scenario (repeat for several; default: every one expected safe).
+    #[arg(long, value_name = "ID")]
+    pub scenario: Vec<String>,
+    /// Only this kernel (repeat for several; default: all).
+    #[arg(long, value_name = "VERSION")]
+    pub kernel: Vec<KernelVersion>,
+    /// Combinations run at the same time (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
     /// Run in this process (the parent runs each combination so, in a child of its own).
     #[arg(long, hide = true)]
     pub in_process: bool,

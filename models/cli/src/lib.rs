@@ -32,6 +32,7 @@ pub mod report;
 pub mod results;
 pub mod soak;
 pub mod story;
+pub mod stress;
 
 use args::{Cli, Command};
 use clap::error::ErrorKind;
@@ -125,6 +126,16 @@ pub fn run() -> ExitCode {
             args.json,
             args.out.as_deref(),
             args.force,
+        ),
+        Command::Stress(args) => stress::run(
+            &stress::Plan {
+                runs: usize::try_from(args.runs).unwrap_or(usize::MAX),
+                scenarios: args.scenario,
+                kernels: args.kernel,
+                in_process: args.in_process,
+            },
+            args.jobs,
+            args.json,
         ),
         Command::Child { plan } => child::serve(&plan)
             .map(|()| ExitCode::SUCCESS)

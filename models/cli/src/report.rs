@@ -284,6 +284,18 @@ impl Report {
         self.expected.as_ref().is_some_and(|e| e.blind.is_some())
     }
 
+    /// What was observed, in words, without the violation's details: the verdict, except
+    /// that a blind check that found nothing reads `not found (blind)`, never `safe`: every
+    /// blind check is of a bug its checker cannot see (or misses within its budget), and its
+    /// silence says nothing about the scenario's safety.
+    pub fn observed_text(&self) -> String {
+        if self.blind() && self.violation().is_none() {
+            NOT_FOUND_BLIND.to_string()
+        } else {
+            self.observed.verdict.to_string()
+        }
+    }
+
     /// The failing execution's trace (empty when there is none).
     pub fn trace(&self) -> &[TraceEvent] {
         &self.observed.trace
@@ -365,9 +377,17 @@ impl From<&Expectation> for Expected {
     }
 }
 
+/// How a blind check that found nothing is worded (see [`Report::observed_text`]).
+pub const NOT_FOUND_BLIND: &str = "not found (blind)";
+
 impl fmt::Display for Expected {
-    /// `safe`, `violation: use-after-free in f (site) of obj`, or `safe (blind: why)`.
+    /// `safe`, `violation: use-after-free in f (site) of obj`, or `not found (blind: why)`
+    /// (a blind checker must find nothing: never worded `safe`, see
+    /// [`Report::observed_text`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(why) = &self.blind {
+            return write!(f, "not found (blind: {why})");
+        }
         write!(f, "{}", self.verdict)?;
         if let Some(v) = &self.violation {
             write!(f, ": {} in {}", v.kind, v.functions.join(" or "))?;
@@ -377,9 +397,6 @@ impl fmt::Display for Expected {
             if !v.objects.is_empty() {
                 write!(f, " of {}", v.objects.join(" or "))?;
             }
-        }
-        if let Some(why) = &self.blind {
-            write!(f, " (blind: {why})")?;
         }
         Ok(())
     }

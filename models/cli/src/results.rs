@@ -345,12 +345,14 @@ pub fn matrix(checks: &[Report]) -> (Vec<CheckerKind>, Vec<Row<'_>>) {
 }
 
 /// A cell of the matrix in a few characters: the mark, what was observed, the executions
-/// and the bound: `✓ safe 514 (exh)`, `✓ uaf 13 (pb2)`, `✓ safe† 2000/2000`, `! crashed`.
+/// and the bound: `✓ safe 514 (exh)`, `✓ uaf 13 (pb2)`, `✓ not found† 2000/2000`, `! crashed`.
 pub fn cell(r: &Report) -> String {
     let o = &r.observed;
     let what = match (&o.verdict, &o.violation) {
         (ObservedVerdict::Crashed, _) => return format!("{} crashed", r.mark()),
         (_, Some(v)) => short_kind(v.kind).to_string(),
+        // A blind check found nothing: "not found", never "safe" (Report::observed_text).
+        (_, None) if r.blind() => "not found".to_string(),
         (verdict, None) => verdict.to_string(),
     };
     let blind = if r.blind() { "†" } else { "" };
@@ -374,8 +376,9 @@ pub fn short_kind(kind: ViolationKind) -> &'static str {
 /// The legend under a text matrix.
 pub const LEGEND: &str = "Cells: ✓ as expected, ✗ not, ! crashed; the verdict observed (uaf = \
 use-after-free); executions: loom's explored, exhaustive (exh) or within preemption bound N \
-(pbN); shuttle's run / budget. † the checker is blind to the property (`notifier-check list` \
-says why): it must observe safe.";
+(pbN); shuttle's run / budget. † the checker is blind to the bug, or misses it within its budget \
+(`notifier-check list` says why, with measurements): it must find nothing, and its cell reads \
+\"not found\", never safe.";
 
 /// The verdict matrix as text.
 pub fn text_matrix(checks: &[Report]) -> String {

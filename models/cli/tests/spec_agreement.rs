@@ -1,14 +1,22 @@
 //! The SRCU specification agrees with the real SRCU on every notifier scenario of the
 //! catalogue: loom's verdict on the specification (unbounded, except where
-//! `on_spec::spec_bound` says otherwise) is the verdict on the kernel's own SRCU at the
-//! campaign's budget, and matches the scenario's expectation (kind, function, site, object)
-//! except where a difference is listed below with its reason.
+//! `on_spec::spec_bound` says otherwise) matches the scenario's expectation (verdict, kind,
+//! function, site, object) except where a difference is listed below with its reason — the
+//! expectation the campaign holds the kernel's own SRCU to, at the campaign's budget, on
+//! every run of the test command (see [`agree`]).
 //!
 //! The specification must not be stronger than the real SRCU (it would hide bugs): a
 //! violation found on the real SRCU must be found on the specification. It may be weaker (a
 //! false alarm would show here as a violation the real SRCU does not have): none is.
+//!
+//! The real SRCU is the kernel's own: classic SRCU for v3.16 and v3.17, Tree SRCU for v5.4.
+//! Violations are compared by kind, object, site and function, where the function is compared
+//! by what it means ([`meaning`]): the SRCU implementations name the thread that invokes a
+//! callback differently (classic SRCU's `process_srcu`, Tree SRCU's per-CPU
+//! `srcu_invoke_callbacks`, the specification's list worker `process_srcu`), and a callback
+//! that runs too early or after the module is gone is the same violation in each.
 
-use notifier_catalog::child::{check_in_child, check_in_child_on};
+use notifier_catalog::child::check_in_child_on;
 use notifier_catalog::registry;
 use notifier_catalog::scenarios::notifier::on_spec::spec_bound;
 use notifier_core::srcu::SrcuImpl;
@@ -39,32 +47,64 @@ fn known_difference(id: &str, on_spec: &Outcome) -> bool {
     }
 }
 
+/// A function as the comparison sees it: the SRCU functions that invoke callbacks are one
+/// ("SRCU callback invocation"); every other function is itself.
+fn meaning(function: &str) -> &str {
+    match function {
+        "process_srcu" | "srcu_invoke_callbacks" => "SRCU callback invocation",
+        f => f,
+    }
+}
+
+/// Whether `o` matches `expected`, its violation's function compared by what it means.
+fn matches_by_meaning(expected: &notifier_catalog::expectation::Expectation, o: &Outcome) -> bool {
+    if expected.matches(o) {
+        return true;
+    }
+    let (Some(e), Some(v)) = (&expected.violation, &o.violation) else {
+        return false;
+    };
+    o.observed == expected.verdict
+        && e.kind == v.kind
+        && e.function
+            .split('|')
+            .any(|f| meaning(f) == meaning(&v.function))
+        && e.site
+            .as_deref()
+            .is_none_or(|s| s.split('|').any(|s| meaning(s) == meaning(&v.site)))
+        && e.object
+            .as_deref()
+            .is_none_or(|x| x.split('|').any(|x| v.object.as_deref() == Some(x)))
+}
+
+/// The specification's loom verdict on `id`, on every kernel the scenario runs on, matches the
+/// expectation the real SRCU is held to.
+///
+/// The real side is not re-run here: the campaign (`cargo run --release`, which `.ci/run`
+/// runs and which fails on any unexpected result) checks every notifier scenario under loom
+/// on the kernel's own SRCU at exactly this budget (`registry::default_spec`) against the
+/// same expectation. Running it here too doubled the test command's cost (G1 alone: 73,658
+/// executions on Tree SRCU) for no verdict the campaign does not already judge.
 fn agree(id: &str) {
     let scenario = registry::scenario(id).expect("a catalogue scenario");
     for &kernel in scenario.kernels {
         let real_spec = registry::default_spec(&scenario, kernel, CheckerKind::Loom);
-        let real = check_in_child(Path::new(EXE), id, kernel, &real_spec)
-            .expect("the check's process reports");
         let spec = CheckSpec {
             preemption_bound: spec_bound(id),
-            ..real_spec.clone()
+            ..real_spec
         };
         let plan = KernelPlan::on_srcu(kernel, Some(SrcuImpl::Spec));
         let on_spec = check_in_child_on(Path::new(EXE), id, plan, &spec)
             .expect("the check's process reports");
-        eprintln!(
-            "{id} {kernel}: real SRCU {} | SRCU spec {}",
-            real.summary(),
-            on_spec.summary()
-        );
-        assert_eq!(
-            on_spec.observed, real.observed,
-            "{id} {kernel}: the specification's verdict differs from the real SRCU's\n\
-             real: {real:#?}\nspec: {on_spec:#?}"
-        );
+        eprintln!("{id} {kernel}: SRCU spec {}", on_spec.summary());
         let expected = (scenario.expect)(kernel, CheckerKind::Loom);
+        assert_eq!(
+            on_spec.observed, expected.verdict,
+            "{id} {kernel}: the specification's verdict differs from the real SRCU's \
+             (expected {expected:?})\nspec: {on_spec:#?}"
+        );
         assert!(
-            expected.matches(&on_spec) || known_difference(id, &on_spec),
+            matches_by_meaning(&expected, &on_spec) || known_difference(id, &on_spec),
             "{id} {kernel}: on the specification, expected {expected:?}, observed {on_spec:#?}"
         );
     }
@@ -95,6 +135,7 @@ agreement! {
     s1 => "S1",
     s1w => "S1W",
     s2 => "S2",
+    s2_migrate => "S2-migrate",
     s3 => "S3",
     s4 => "S4",
     s5 => "S5",

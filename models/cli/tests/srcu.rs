@@ -17,11 +17,13 @@ use notifier_catalog::registry;
 use notifier_catalog::scenarios::srcu::{self, Shape};
 use notifier_catalog::Scenario;
 use notifier_core::srcu::{SrcuImpl, SrcuVariant};
-use notifier_core::KernelVersion;
+use notifier_core::{KernelVersion, ViolationKind};
 use notifier_harness::runner::{stress_std, RunOptions};
 use notifier_harness::{CheckerKind, KernelPlan, Outcome, Run, Verdict};
 use std::path::Path;
 use std::sync::Arc;
+use CheckerKind::{Loom, ShuttlePct as Pct};
+use ViolationKind::{EarlyCallback, GracePeriod, UseAfterFree};
 
 const EXE: &str = env!("CARGO_BIN_EXE_notifier-check");
 
@@ -226,8 +228,221 @@ safe!(replace, "srcu-replace", Shape::Replace, 28_371, 1_730, 300);
 // call_srcu, the kworker, srcu_barrier. loom at preemption bound 3.
 safe!(call, "srcu-call", Shape::Call, 20_107, 4_994, 100);
 
+/// A must-fail variant found by a checker, and the violation it reports: scenario, kernel,
+/// checker; kind, object, function, site.
+type Found = (
+    &'static str,
+    KernelVersion,
+    CheckerKind,
+    ViolationKind,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+);
+
+/// Functions and sites of the violations in [`FOUND`].
+const UPDATER: &str = "updater";
+const READER: &str = "reader";
+const SYNC: &str = "synchronize_srcu";
+const INVOKE: &str = "srcu_invoke_callbacks";
+
+/// The violation each must-fail variant shows with each checker that finds it, exactly. The
+/// SRCU oracle's grace-period and early-callback violations concern no object (`None`); a
+/// use-after-free names the object the reader accessed. The catalogue's expectation leaves
+/// the object open where the violation has none; this table says so explicitly, so that a
+/// counterexample that moves to another object or place is noticed.
+/// [`every_found_variant_has_its_exact_violation`] keeps it complete.
+const FOUND: &[Found] = &[
+    (
+        "srcu-no-flip",
+        CLASSIC,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-no-flip",
+        CLASSIC,
+        Pct,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    ("srcu-no-flip", TREE, Loom, GracePeriod, None, UPDATER, SYNC),
+    ("srcu-no-flip", TREE, Pct, GracePeriod, None, UPDATER, SYNC),
+    (
+        "srcu-single-drain",
+        CLASSIC,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-single-drain",
+        TREE,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-no-seq-recheck",
+        CLASSIC,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    // Classic under loom: R's section is already over when G frees A, but no grace period
+    // orders R's access before the free (the catalogue explains it).
+    (
+        "srcu-callback-without-gp",
+        CLASSIC,
+        Loom,
+        UseAfterFree,
+        Some("object A"),
+        READER,
+        READER,
+    ),
+    (
+        "srcu-callback-without-gp",
+        CLASSIC,
+        Pct,
+        EarlyCallback,
+        None,
+        "process_srcu",
+        "process_srcu",
+    ),
+    (
+        "srcu-callback-without-gp",
+        TREE,
+        Loom,
+        EarlyCallback,
+        None,
+        INVOKE,
+        INVOKE,
+    ),
+    (
+        "srcu-callback-without-gp",
+        TREE,
+        Pct,
+        EarlyCallback,
+        None,
+        INVOKE,
+        INVOKE,
+    ),
+    (
+        "srcu-no-barrier-a",
+        CLASSIC,
+        Loom,
+        UseAfterFree,
+        Some("object B"),
+        READER,
+        READER,
+    ),
+    (
+        "srcu-no-barrier-b",
+        CLASSIC,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-no-barrier-b",
+        TREE,
+        Loom,
+        GracePeriod,
+        None,
+        UPDATER,
+        SYNC,
+    ),
+    (
+        "srcu-no-barrier-c",
+        CLASSIC,
+        Loom,
+        UseAfterFree,
+        Some("object A"),
+        READER,
+        READER,
+    ),
+    (
+        "srcu-no-barrier-c",
+        TREE,
+        Loom,
+        UseAfterFree,
+        Some("object A"),
+        READER,
+        READER,
+    ),
+    (
+        "srcu-no-barrier-d",
+        CLASSIC,
+        Loom,
+        UseAfterFree,
+        Some("object A"),
+        READER,
+        READER,
+    ),
+];
+
+/// Asserts that `o`, the outcome of `id` on `kernel` with `checker`, is exactly the violation
+/// [`FOUND`] lists for it, or safe if it lists none.
+fn assert_found(id: &str, kernel: KernelVersion, checker: CheckerKind, o: &Outcome) {
+    let row = FOUND
+        .iter()
+        .find(|f| (f.0, f.1, f.2) == (id, kernel, checker));
+    let observed = o.violation.as_ref().map(|v| {
+        (
+            v.kind,
+            v.object.as_deref(),
+            v.function.as_str(),
+            v.site.as_str(),
+        )
+    });
+    assert_eq!(
+        observed,
+        row.map(|f| (f.3, f.4, f.5, f.6)),
+        "{id} {kernel} {checker}: {}",
+        o.summary()
+    );
+}
+
+/// [`FOUND`] lists exactly the variant × implementation × checker combinations the catalogue
+/// expects to fail (not blind, not safe), so every variant a checker finds has its exact
+/// violation asserted.
+#[test]
+fn every_found_variant_has_its_exact_violation() {
+    let mut expected = Vec::new();
+    for s in srcu::catalog() {
+        for kernel in [CLASSIC, TREE] {
+            if !s.kernels.contains(&kernel) {
+                continue;
+            }
+            for checker in CheckerKind::ALL {
+                if (s.expect)(kernel, checker).verdict != Verdict::Safe {
+                    expected.push((s.id, kernel, checker));
+                }
+            }
+        }
+    }
+    let mut listed: Vec<_> = FOUND.iter().map(|f| (f.0, f.1, f.2)).collect();
+    expected.sort_by_key(|k| format!("{k:?}"));
+    listed.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(listed, expected);
+}
+
 /// A variant: every checker on each implementation that has it, each asserting the
-/// catalogue's expectation (its violation, or blindness with the reason).
+/// catalogue's expectation (its violation, or blindness with the reason) and the exact
+/// violation [`FOUND`] lists.
 macro_rules! variant {
     ($name:ident, $id:literal, [$($imp:ident => $kernel:expr),+]) => {
         mod $name {
@@ -237,15 +452,18 @@ macro_rules! variant {
                     use super::*;
                     #[test]
                     fn loom() {
-                        check($id, $kernel, CheckerKind::Loom);
+                        let o = check($id, $kernel, CheckerKind::Loom);
+                        assert_found($id, $kernel, CheckerKind::Loom, &o);
                     }
                     #[test]
                     fn shuttle_random() {
-                        check($id, $kernel, CheckerKind::ShuttleRandom);
+                        let o = check($id, $kernel, CheckerKind::ShuttleRandom);
+                        assert_found($id, $kernel, CheckerKind::ShuttleRandom, &o);
                     }
                     #[test]
                     fn shuttle_pct() {
-                        check($id, $kernel, CheckerKind::ShuttlePct);
+                        let o = check($id, $kernel, CheckerKind::ShuttlePct);
+                        assert_found($id, $kernel, CheckerKind::ShuttlePct, &o);
                     }
                 }
             )+

@@ -164,6 +164,8 @@ impl CheckSpec {
 pub trait Checkable: Send + Sync {
     /// Runs `run` (a check or a replay) in this process.
     fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome;
+    /// Runs it `runs` times on real threads ([`crate::runner::stress_std`]).
+    fn stress(self: Arc<Self>, runs: usize) -> Outcome;
     /// The SRCU implementation it runs (see [`crate::Model::srcu`]).
     fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl>;
 }

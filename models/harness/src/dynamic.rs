@@ -113,6 +113,8 @@ impl Backend for Dyn {
     type RwLock = Either<<Loom as Backend>::RwLock, <Shuttle as Backend>::RwLock>;
     type Cell<T: Send + 'static> =
         Either<<Loom as Backend>::Cell<T>, <Shuttle as Backend>::Cell<T>>;
+    type OwnedCell<T: Send + 'static> =
+        Either<<Loom as Backend>::OwnedCell<T>, <Shuttle as Backend>::OwnedCell<T>>;
     type Lifetime<Tag: Copy + Send + 'static> =
         Either<<Loom as Backend>::Lifetime<Tag>, <Shuttle as Backend>::Lifetime<Tag>>;
     type JoinHandle<T: Send + 'static> =

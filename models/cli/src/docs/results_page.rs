@@ -34,7 +34,8 @@ pub fn results_page(campaign: &Campaign) -> String {
          *N iterations* means N shuttle schedules (random, or PCT of the given depth) from the \
          given seed, and a safe verdict there means none of them failed. For a violation, the \
          executions count up to and including the first failing one. *blind* marks a checker \
-         that cannot see the property (the reason is given); it must observe safe. What each \
+         that cannot see the bug, or misses it within its budget (the reason is given, with \
+         its measurements): it must find nothing, and reads *not found*, never safe. What each \
          checker cannot see at all is listed by `notifier-check list` and in the README.\n\n",
     );
     let summaries: Vec<(&str, &str)> = catalog().iter().map(|s| (s.id, s.summary)).collect();
@@ -52,7 +53,7 @@ pub fn results_page(campaign: &Campaign) -> String {
         }
         let observed = c
             .violation()
-            .map_or_else(|| c.observed.verdict.to_string(), violation_text);
+            .map_or_else(|| c.observed_text(), violation_text);
         let mark = if c.matches {
             ""
         } else {

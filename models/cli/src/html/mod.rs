@@ -267,7 +267,8 @@ fn figures(checks: &[Report]) -> String {
          class=\"legend\">A safe verdict holds for its checker within its bound only: loom \
          explored every interleaving (exhaustive) or every one within the preemption bound; \
          shuttle ran that many random or PCT schedules. A blind checker cannot see the \
-         property at all (the reason is given).</p>\n<table class=\"figures\">\n<tr>\
+         bug, or misses it within its budget (the reason is given, with its measurements): \
+         it reads <em>not found</em>, never safe.</p>\n<table class=\"figures\">\n<tr>\
          <th>check</th><th>verdict</th><th>bound</th><th>executions</th><th>seconds \
          (measured)</th><th>blind because</th></tr>\n",
     );
@@ -282,7 +283,7 @@ fn figures(checks: &[Report]) -> String {
              class=\"num\">{:.3}</td><td>{}</td></tr>\n",
             anchor(i),
             esc(&r.heading()),
-            r.observed.verdict,
+            esc(&r.observed_text()),
             esc(&r.observed.bound.to_string()),
             r.observed.executions,
             r.observed.seconds,

@@ -135,6 +135,9 @@ impl<M: Model> Checkable for M {
     fn run(self: Arc<Self>, run: &Run, options: &RunOptions) -> Outcome {
         run_in_process(self, run, options)
     }
+    fn stress(self: Arc<Self>, runs: usize) -> Outcome {
+        stress_std(self, runs)
+    }
     fn srcu(&self) -> Option<notifier_core::srcu::SrcuImpl> {
         Model::srcu(self)
     }

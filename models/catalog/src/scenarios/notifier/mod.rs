@@ -110,10 +110,15 @@ fn three_threads_safe(_: KernelVersion, _: CheckerKind) -> Budget {
 
 /// Why shuttle-random misses S3's use-after-free on v3.17 within its budget.
 const S3_RANDOM: &str =
-    "blind within this budget: the walker must take srcu_read_lock after the grace period's \
-     flip and stay on A until the callback has freed it, through every step of the faithful \
-     classic SRCU's grace period and callback processing. Measured: 0 in 20,000 runs (seed 1; \
-     the earlier SRCU model: found at run 9,237); shuttle-pct and loom find it";
+    "blind within this budget: the walker W must take srcu_read_lock after the grace \
+     period's flip and stay on A until the callback has freed it, so it must sit out two long \
+     stretches of E's and G's scheduling points, at each of which uniform random scheduling \
+     runs W with probability 1/3 to 1/2. Counted in shuttle-pct's counterexample (seed 7): W \
+     sits out 47 consecutive scheduling points (E 18, G 29) before its srcu_read_lock and 38 \
+     (E 9, G 29) before its access to the freed A. Measured: 0 found in 10 seeds x 10,000 \
+     runs and in 20,000 runs of seed 1 (the earlier SRCU model: found at run 9,237); \
+     shuttle-pct finds it in 10 of 10 seeds (median execution 1,876), loom at preemption \
+     bound 3";
 
 /// The notifier scenarios.
 pub fn catalog() -> Vec<Scenario> {

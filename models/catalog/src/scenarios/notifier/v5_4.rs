@@ -23,10 +23,13 @@ const ALL: &[KernelVersion] = &[
 /// Why uniform random scheduling misses G2's early return within its budget.
 const G2_RANDOM: &str =
     "blind within this budget: the free queued on cpu 1 must stay uninvoked (cpu 1's kworker \
-     G1 unscheduled, or not reaching srcu_invoke_callbacks) through U's whole synchronize_srcu \
-     on Tree SRCU, whose every step is a scheduling point at which random scheduling may run \
-     G1. Measured: 0 in 2,000 runs (seed 1; 0 in 10,000 earlier); shuttle-pct finds it at \
-     execution 5, loom at its first";
+     G1 not reaching srcu_invoke_callbacks) while G0 ends the grace period and invokes cpu 0's \
+     wake-up and main returns from synchronize_srcu and unloads the module; uniform random \
+     scheduling runs G1 at each of those scheduling points with probability 1/3 to 1/2 once \
+     its work is queued. Counted in shuttle-pct's counterexample (seed 1, execution 4): G1 \
+     runs none of the last 128 scheduling points before the free (G0's 95, main's 33). \
+     Measured: 0 found in 10 seeds x 10,000 runs; shuttle-pct finds it in 10 of 10 seeds \
+     (median execution 3.5), loom at its first";
 
 /// G2's kernel: `config` (v5.4's, on the plan's SRCU) on two CPU slots (the put and the
 /// unload run on different CPUs), with the given synchronize form, on SRCU `srcu` (the
