@@ -130,9 +130,12 @@ fn random_generation_rediscovers_hazard_a_on_v3_16() {
 /// and the case shrank to size 7 (S6 plus a `mmu_notifier_synchronize` thread); on the
 /// faithful classic SRCU the schedules differ, and this run's first failure of the bug is at
 /// the walk's own read of the notifier (site `__mmu_notifier_invalidate_range_start`), first
-/// found by case 84 (after 12,807 executions) in a size-14 case that shrinks to size 12 in 64
-/// steps, measured and deterministic (seed 1, the evidence budget above; the CLI's `fuzz
-/// --kernel v3.16 --cases 200 --seed 1` reports the same figures). The sizes are asserted
+/// found by case 94 (after 13,497 executions) in a size-8 case already minimal (35 shrink
+/// steps, none smaller failing at the same key: S6's two hmm notifiers, the walker, the
+/// `unregister_no_release` and a `mmu_notifier_synchronize` thread), measured and
+/// deterministic since classic SRCU's owner batches stopped being shuttle scheduling points
+/// (before: case 84, size 14 shrunk to 12); seed 1, the evidence budget above; the CLI's `fuzz
+/// --kernel v3.16 --cases 200 --seed 1` reports the same figures. The sizes are asserted
 /// exactly: a change to the model or the shrinker that moves them must be measured again.
 #[test]
 fn random_generation_rediscovers_the_hmm_use_after_free() {
@@ -148,7 +151,7 @@ fn random_generation_rediscovers_the_hmm_use_after_free() {
     figures("hmm use-after-free", f);
     assert_eq!(
         (f.case, f.original_size, f.minimal_size),
-        (84, 14, 12),
+        (94, 8, 8),
         "{}",
         f.minimal.render()
     );
