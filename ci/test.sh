@@ -8,26 +8,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== cargo fmt --check"
+echo "== $(date +%T) cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy (all targets, warnings are errors)"
+echo "== $(date +%T) cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --release -- -D warnings
 
-echo "== cargo doc (the library crates' API docs, warnings are errors)"
+echo "== $(date +%T) cargo doc (the library crates' API docs, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --release
 
-echo "== cargo test --workspace --release (the README's test command)"
+echo "== $(date +%T) cargo test --workspace --release (the README's test command)"
 cargo test --workspace --release
 
-echo "== cargo run --release (the README's campaign) and the docs generated from it"
+echo "== $(date +%T) cargo run --release (the README's campaign) and the docs generated from it"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo run --release --quiet -- --out "$work/campaign.json"
 cargo run --release --quiet -- docs --campaign "$work/campaign.json" --check
 
-echo "== the bench's tables regenerated from the committed bench record"
+echo "== $(date +%T) the bench's tables regenerated from the committed bench record"
 cargo run --release --quiet -- docs --bench docs/bench.json --check
 
-echo "== HTML report rendered in headless Chromium"
+echo "== $(date +%T) HTML report rendered in headless Chromium"
 bash ci/html_report.sh
