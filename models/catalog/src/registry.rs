@@ -12,6 +12,31 @@ use std::sync::Arc;
 /// The shuttle seed when none is given: fixed, so that a check is the same on every run.
 pub const DEFAULT_SEED: u64 = 1;
 
+/// The catalogue's scenarios a command selects, each with the kernels it selects: only
+/// `scenarios` (every one when empty; an unknown id is an error) and only `kernels` (every one
+/// the scenario runs on when empty), in catalogue order.
+pub fn selected(
+    scenarios: &[String],
+    kernels: &[KernelVersion],
+) -> Result<Vec<(Scenario, Vec<KernelVersion>)>, String> {
+    for id in scenarios {
+        in_catalog(id)?;
+    }
+    Ok(catalog()
+        .into_iter()
+        .filter(|s| scenarios.is_empty() || scenarios.iter().any(|id| id == s.id))
+        .map(|s| {
+            let on: Vec<KernelVersion> = s
+                .kernels
+                .iter()
+                .copied()
+                .filter(|k| kernels.is_empty() || kernels.contains(k))
+                .collect();
+            (s, on)
+        })
+        .collect())
+}
+
 /// The scenario called `id`.
 pub fn scenario(id: &str) -> Result<Scenario, String> {
     let mut all = catalog();

@@ -29,7 +29,6 @@ use crate::{current_exe, pool, Failure, MISMATCH, SUCCESS};
 use notifier_catalog::child::check_in_child;
 use notifier_catalog::expectation::Expectation;
 use notifier_catalog::registry::{self, default_spec};
-use notifier_catalog::scenarios::catalog;
 use notifier_catalog::ReplayToken;
 use notifier_core::KernelVersion;
 use notifier_harness::runner::{Crash, RunOptions};
@@ -99,38 +98,31 @@ type Blind = (Combo, &'static str);
 /// Every combination the plan selects: the safe ones (false alarms) or the must-fail ones
 /// (seeded bugs); blind ones are returned apart, with their reasons.
 fn combos(plan: &Plan) -> Result<(Vec<Combo>, Vec<Blind>), String> {
-    for id in &plan.scenarios {
-        registry::in_catalog(id)?;
-    }
     let mut chosen = Vec::new();
     let mut blind = Vec::new();
-    for s in catalog()
-        .into_iter()
-        .filter(|s| plan.scenarios.is_empty() || plan.scenarios.iter().any(|id| id == s.id))
+    let pairs = registry::selected(&plan.scenarios, &plan.kernels)?;
+    for (s, kernel) in pairs
+        .iter()
+        .flat_map(|(s, ks)| ks.iter().map(move |&k| (s, k)))
     {
-        for &kernel in s.kernels {
-            if !plan.kernels.is_empty() && !plan.kernels.contains(&kernel) {
+        for checker in CheckerKind::ALL {
+            let shuttle = checker != CheckerKind::Loom;
+            let wanted = plan.checkers.is_empty() || plan.checkers.contains(&checker);
+            if !wanted || (!plan.seeded && !shuttle) {
                 continue;
             }
-            for checker in CheckerKind::ALL {
-                let shuttle = checker != CheckerKind::Loom;
-                let wanted = plan.checkers.is_empty() || plan.checkers.contains(&checker);
-                if !wanted || (!plan.seeded && !shuttle) {
-                    continue;
-                }
-                let expect = (s.expect)(kernel, checker);
-                let combo = Combo {
-                    scenario: s.id,
-                    kernel,
-                    checker,
-                    spec: default_spec(&s, kernel, checker),
-                    expect: expect.clone(),
-                };
-                match (expect.blind, expect.verdict == Verdict::Safe, plan.seeded) {
-                    (Some(reason), _, _) => blind.push((combo, reason)),
-                    (None, true, false) | (None, false, true) => chosen.push(combo),
-                    _ => {}
-                }
+            let expect = (s.expect)(kernel, checker);
+            let combo = Combo {
+                scenario: s.id,
+                kernel,
+                checker,
+                spec: default_spec(s, kernel, checker),
+                expect: expect.clone(),
+            };
+            match (expect.blind, expect.verdict == Verdict::Safe, plan.seeded) {
+                (Some(reason), _, _) => blind.push((combo, reason)),
+                (None, true, false) | (None, false, true) => chosen.push(combo),
+                _ => {}
             }
         }
     }

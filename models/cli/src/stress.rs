@@ -15,7 +15,6 @@
 use crate::output::print;
 use crate::{current_exe, pool, Failure, MISMATCH, SUCCESS};
 use notifier_catalog::registry;
-use notifier_catalog::scenarios::catalog;
 use notifier_core::srcu::SrcuImpl;
 use notifier_core::KernelVersion;
 use notifier_harness::{CheckerKind, KernelPlan, Target, Verdict};
@@ -71,18 +70,9 @@ pub struct StressRow {
 /// Every combination the plan selects: the scenarios × kernels whose loom expectation is
 /// safe (a loom expectation that is blind is not a claim of safety, and is left out).
 fn combos(plan: &Plan) -> Result<Vec<Combo>, String> {
-    for id in &plan.scenarios {
-        registry::in_catalog(id)?;
-    }
     let mut chosen = Vec::new();
-    for s in catalog()
-        .into_iter()
-        .filter(|s| plan.scenarios.is_empty() || plan.scenarios.iter().any(|id| id == s.id))
-    {
-        for &kernel in s.kernels {
-            if !plan.kernels.is_empty() && !plan.kernels.contains(&kernel) {
-                continue;
-            }
+    for (s, kernels) in registry::selected(&plan.scenarios, &plan.kernels)? {
+        for kernel in kernels {
             let expect = (s.expect)(kernel, CheckerKind::Loom);
             if expect.verdict == Verdict::Safe && expect.blind.is_none() {
                 chosen.push(Combo {
