@@ -266,3 +266,53 @@ fn docs_regenerates_the_same_page_and_checks_it() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("merge the partitions first"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The first fenced block of `file` that holds `needle`, line by line.
+fn block_with(file: &str, needle: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let blocks: Vec<&str> = text.split("```").collect();
+    let block = blocks
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .find(|b| b.contains(needle))
+        .unwrap_or_else(|| panic!("{file}: no code block holds {needle}"));
+    block.lines().skip(1).map(str::to_string).collect()
+}
+
+/// The counterexample the README and docs/counterexamples.md walk through (S2 on v3.16,
+/// shuttle-pct, seed 1) is the one the model finds today: every line of their abridged traces
+/// — steps, violation, window, callbacks, the replay token's kept parts — is a line of its
+/// output, so the step numbers the prose cites cannot go stale.
+#[test]
+fn the_documented_counterexample_is_the_current_one() {
+    let out = cli::run(&[
+        "check",
+        "--scenario",
+        "S2",
+        "--kernel",
+        "v3.16",
+        "--checker",
+        "shuttle-pct",
+    ]);
+    let stdout = cli::stdout(&out);
+    let printed: Vec<&str> = stdout.lines().map(str::trim).collect();
+    for file in ["README.md", "docs/counterexamples.md"] {
+        let block = block_with(file, "steps 0–46");
+        assert!(block.len() >= 10, "{file}: {block:?}");
+        for line in block.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+            let found = match line.split_once('…') {
+                // The replay token, abbreviated: its start and its end as printed.
+                Some((start, end)) => printed
+                    .iter()
+                    .any(|p| p.starts_with(start) && p.ends_with(end)),
+                // The window line, cut after its first clause.
+                None if line.ends_with("; ...") => printed
+                    .iter()
+                    .any(|p| p.starts_with(line.trim_end_matches(" ..."))),
+                None => printed.contains(&line),
+            };
+            assert!(found, "{file}: `{line}` is not in the output:\n{stdout}");
+        }
+    }
+}

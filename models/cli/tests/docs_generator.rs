@@ -18,8 +18,9 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-/// A scratch repository: a README with the must-fail section, docs/bench.md with the bench's
-/// sections and docs/evidence.md with the soak's, each between prose.
+/// A scratch repository: a README with the must-fail section, docs/perf.md with the "what is
+/// proved" section, docs/bench.md with the bench's sections and docs/evidence.md with the
+/// soak's, each between prose.
 fn repository(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "notifier-check-docs-gen-{name}-{}",
@@ -45,6 +46,11 @@ fn repository(name: &str) -> PathBuf {
             section("bench-targets", "bench"),
             section("bench-distance", "bench")
         ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("docs/perf.md"),
+        format!("# P\n\n{}", section("what-is-proved", "campaign")),
     )
     .unwrap();
     std::fs::write(
@@ -94,6 +100,32 @@ fn ok(o: &std::process::Output) {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// The "what is proved" table: loom's proof of each notifier scenario expected safe, on the
+/// kernel's SRCU and on the specification; kernels whose proofs read the same share a row; a
+/// scenario proved only within a bound and without a specification row says so; the SRCU
+/// scenarios (srcu-sync) and the must-fail ones are not rows.
+#[test]
+fn the_proved_table_says_unbounded_or_bounded_and_on_which_srcu() {
+    let root = repository("proved");
+    ok(&docs(&root, &[]));
+    assert_eq!(
+        read(&root, "docs/perf.md"),
+        format!(
+            "# P\n\n{}\n\
+             | scenario | kernels | kernel's SRCU | loom on the kernel's SRCU | loom on the SRCU spec |\n\
+             | --- | --- | --- | --- | --- |\n\
+             | S1W | v3.16 | classic | preemption bound 2, 10,949 executions | no unbounded proof in the campaign |\n\
+             | S1W | v3.17 | classic | preemption bound 2, 10,949 executions | **unbounded**, 16,672 executions |\n\
+             | S5 | v3.17 | classic | preemption bound 1, 6,567 executions | no unbounded proof in the campaign |\n\
+             | P2 | v5.4 | Tree | **unbounded**, 15 executions | — |\n\
+             {}\n",
+            begin("what-is-proved", "campaign"),
+            end("what-is-proved")
+        )
+    );
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -273,7 +305,7 @@ fn a_missing_malformed_or_wrong_input_is_one_readable_line() {
     let campaign = fixture("campaign.json");
     refused(
         &["docs", "--root", r, "--bench", &campaign],
-        "expected one `bench` record (`notifier-check bench --out FILE`), found 11 records: \
+        "expected one `bench` record (`notifier-check bench --out FILE`), found 16 records: \
          run, check, summary",
     );
     let bench = fixture("bench.json");
