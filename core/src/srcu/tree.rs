@@ -910,6 +910,50 @@ mod tests {
     }
 
     #[test]
+    fn a_second_cpu_joins_a_requested_grace_period_and_the_next_one_starts_before_callbacks_run() {
+        let (exec, cur) = execution();
+        let s = srcu(2, SrcuVariant::Kernel);
+        let t = tree(&s);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        // Callback 1 needs grace period 4 (started at once), 2 the next one, 8.
+        s.call_srcu(&cur, logging(&log, 1));
+        s.call_srcu(&cur, logging(&log, 2));
+        // CPU 1 asks for 8 too: srcu_funnel_gp_start finds it requested (snp_seq == s), sets
+        // CPU 1's bit in srcu_data_have_cbs and schedules nothing yet.
+        cur.migrate(1);
+        s.call_srcu(&cur, logging(&log, 3));
+        cur.migrate(0);
+        {
+            let snp = MutexOps::lock(&t.node);
+            assert_eq!(snp.srcu_have_cbs, [0, 4, 8, 0]);
+            assert_eq!(snp.srcu_data_have_cbs, [0, 0b01, 0b11, 0]);
+        }
+        assert_eq!(gp(t), (0, 1, 8));
+        let from = exec.len();
+        // Pass 1: grace period 4's two scans pass and it ends; srcu_gp_end starts grace
+        // period 8 and queues process_srcu at once (srcu_reschedule(ssp, 0)), ahead of the
+        // callback invocation it queued with cbdelay.
+        assert!(run_work(t, &cur));
+        assert_eq!(ops(&exec)[from..], [gone(1), flip(1), gone(0)]);
+        assert_eq!(gp(t), (1, 5, 8));
+        // Pass 2: process_srcu, not the callbacks: grace period 8 passes and ends too.
+        assert!(run_work(t, &cur));
+        assert_eq!(
+            ops(&exec)[from..],
+            [gone(1), flip(1), gone(0), gone(0), flip(2), gone(1)]
+        );
+        assert!(log.lock().unwrap().is_empty());
+        let mut passes = 0;
+        while run_work(t, &cur) {
+            passes += 1;
+        }
+        // CPU 0's invocation (both its callbacks: both grace periods have ended), then CPU 1's.
+        assert_eq!(*log.lock().unwrap(), [1, 2, 3]);
+        assert_eq!(passes, 2);
+        assert_eq!(gp(t), (2, 8, 8));
+    }
+
+    #[test]
     fn srcu_barrier_with_nothing_queued_returns_at_once() {
         let (exec, cur) = execution();
         let s = srcu(2, SrcuVariant::Kernel);
