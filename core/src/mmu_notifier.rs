@@ -37,6 +37,8 @@ use crate::trace::Op;
 use std::sync::Arc;
 
 mod getput;
+#[cfg(test)]
+mod tests;
 
 pub use getput::Errno;
 

@@ -690,6 +690,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_specification_unlocks_the_section_it_numbered_at_lock() {
+        let (exec, cur) = execution();
+        let spec = SrcuStruct::<Std>::spec(1, CallbackQueues::Fifo);
+        let outer = spec.srcu_read_lock(&cur);
+        let inner = spec.srcu_read_lock(&cur);
+        // The specification's own numbers, per thread; the traced index is always 0.
+        assert_eq!((outer.spec_section, inner.spec_section), (0, 1));
+        assert_eq!(
+            (outer.idx, inner.idx, outer.section, inner.section),
+            (0, 0, 0, 1)
+        );
+        spec.srcu_read_unlock(&cur, inner);
+        spec.srcu_read_unlock(&cur, outer);
+        assert_eq!(exec.len(), 4);
+        // The real implementations have no such number.
+        for imp in [SrcuImpl::Classic, SrcuImpl::Tree] {
+            let s = SrcuStruct::<Std>::new(imp, 1, SrcuVariant::Kernel);
+            let r = s.srcu_read_lock(&cur);
+            let r2 = s.srcu_read_lock(&cur);
+            assert_eq!((r.spec_section, r2.spec_section), (0, 0), "{imp}");
+            s.srcu_read_unlock(&cur, r2);
+            s.srcu_read_unlock(&cur, r);
+        }
+    }
+
     /// The oracle clock's counters, class by class.
     fn clock_counts(s: &SrcuStruct<Std>) -> Vec<Vec<usize>> {
         s.clock

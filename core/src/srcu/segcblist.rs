@@ -176,6 +176,133 @@ impl<T> Segcblist<T> {
 mod tests {
     use super::*;
 
+    /// (`tails`, `gp_seq`, `->len`) of a list.
+    fn state(l: &Segcblist<char>) -> ([usize; NSEGS], [usize; NSEGS], isize) {
+        (l.tails, l.gp_seq, l.len)
+    }
+
+    #[test]
+    fn ulong_cmp_lt_compares_modulo_wrap() {
+        assert!(ulong_cmp_lt(1, 2));
+        assert!(!ulong_cmp_lt(2, 1));
+        assert!(!ulong_cmp_lt(2, 2));
+        // ULONG_CMP_LT(a, b) is (long)(a - b) < 0: ULONG_MAX comes just before 0.
+        assert!(ulong_cmp_lt(usize::MAX, 0));
+        assert!(!ulong_cmp_lt(0, usize::MAX));
+        assert!(ulong_cmp_lt(usize::MAX - 3, 4));
+    }
+
+    #[test]
+    fn an_empty_list_neither_advances_nor_accelerates() {
+        let mut l = Segcblist::<char>::new();
+        assert!(l.restempty(DONE) && l.restempty(NEXT));
+        assert_eq!((l.n_cbs(), l.ready_cbs()), (0, false));
+        // rcu_segcblist_accelerate: `if (rcu_segcblist_restempty(rsclp, RCU_DONE_TAIL))
+        // return false;` no grace period is recorded for nothing.
+        assert!(!l.accelerate(4));
+        l.advance(4);
+        assert_eq!(state(&l), ([0; NSEGS], [0; NSEGS], 0));
+        assert_eq!(l.extract_done_cbs(), VecDeque::new());
+    }
+
+    #[test]
+    fn enqueue_appends_to_next_and_restempty_looks_past_a_segment() {
+        let mut l = Segcblist::new();
+        l.enqueue('a');
+        assert_eq!(state(&l), ([0, 0, 0, 1], [0; NSEGS], 1));
+        assert!(!l.restempty(DONE) && !l.restempty(NEXT_READY) && l.restempty(NEXT));
+        assert!(!l.ready_cbs());
+        l.enqueue('b');
+        assert_eq!(state(&l), ([0, 0, 0, 2], [0; NSEGS], 2));
+        assert_eq!(l.n_cbs(), 2);
+    }
+
+    #[test]
+    fn accelerate_gives_next_the_grace_period_or_joins_a_segment_waiting_for_it() {
+        let mut l = Segcblist::new();
+        l.enqueue('a');
+        // Every segment empty but NEXT: WAIT (and NEXT_READY) take it, for seq.
+        assert!(l.accelerate(4));
+        assert_eq!(state(&l), ([0, 1, 1, 1], [0, 4, 4, 0], 1));
+        // b needs the same grace period: it joins WAIT.
+        l.enqueue('b');
+        assert!(l.accelerate(4));
+        assert_eq!(state(&l), ([0, 2, 2, 2], [0, 4, 4, 0], 2));
+        // c needs a later one: NEXT_READY.
+        l.enqueue('c');
+        assert!(l.accelerate(8));
+        assert_eq!(state(&l), ([0, 2, 3, 3], [0, 4, 8, 0], 3));
+        // d needs a third: no segment left (`if (++i >= RCU_NEXT_TAIL) return false`).
+        l.enqueue('d');
+        assert!(!l.accelerate(12));
+        assert_eq!(state(&l), ([0, 2, 3, 4], [0, 4, 8, 0], 4));
+        // Asked again for 8: NEXT_READY's grace period is not before 8, so d joins c there.
+        assert!(l.accelerate(8));
+        assert_eq!(state(&l), ([0, 2, 4, 4], [0, 4, 8, 0], 4));
+    }
+
+    #[test]
+    fn advance_moves_the_segments_whose_grace_period_ended_into_done() {
+        let mut l = Segcblist::new();
+        for (c, seq) in [('a', 4), ('b', 8)] {
+            l.enqueue(c);
+            assert!(l.accelerate(seq));
+        }
+        assert_eq!(state(&l), ([0, 1, 2, 2], [0, 4, 8, 0], 2));
+        // Before WAIT's grace period: nothing moves.
+        l.advance(3);
+        assert_eq!(state(&l), ([0, 1, 2, 2], [0, 4, 8, 0], 2));
+        // WAIT's ended: a is DONE, NEXT_READY's callbacks (and grace period) move to WAIT.
+        l.advance(4);
+        assert_eq!(state(&l), ([1, 2, 2, 2], [0, 8, 8, 0], 2));
+        assert!(l.ready_cbs());
+        // Both ended, with a callback in NEXT that has none yet: it stays in NEXT.
+        l.enqueue('c');
+        l.advance(8);
+        assert_eq!(state(&l), ([2, 2, 2, 3], [0, 8, 8, 0], 3));
+        // A sequence number past the wrap still counts as after.
+        let mut w = Segcblist::new();
+        w.enqueue('x');
+        assert!(w.accelerate(usize::MAX));
+        w.advance(1);
+        assert_eq!(w.tails, [1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn extract_done_cbs_takes_done_only_and_len_waits_for_insert_count() {
+        let mut l = Segcblist::new();
+        for (c, seq) in [('a', 4), ('b', 4), ('c', 8)] {
+            l.enqueue(c);
+            l.accelerate(seq);
+        }
+        assert_eq!(l.extract_done_cbs(), VecDeque::new(), "nothing ready");
+        assert_eq!(state(&l), ([0, 2, 3, 3], [0, 4, 8, 0], 3));
+        l.advance(4);
+        assert_eq!(l.extract_done_cbs(), VecDeque::from(['a', 'b']));
+        assert_eq!(state(&l), ([0, 1, 1, 1], [0, 8, 8, 0], 3));
+        assert!(!l.ready_cbs());
+        l.insert_count(-2);
+        assert_eq!(l.n_cbs(), 1);
+    }
+
+    #[test]
+    fn entrain_appends_after_the_last_non_empty_segment_keeping_its_grace_period() {
+        let mut l = Segcblist::new();
+        for (c, seq) in [('a', 4), ('b', 8)] {
+            l.enqueue(c);
+            l.accelerate(seq);
+        }
+        // The last non-empty segment is NEXT_READY: x waits with b.
+        assert!(l.entrain('x'));
+        assert_eq!(state(&l), ([0, 1, 3, 3], [0, 4, 8, 0], 3));
+        l.enqueue('c');
+        // Now NEXT: y after c.
+        assert!(l.entrain('y'));
+        assert_eq!(state(&l), ([0, 1, 3, 5], [0, 4, 8, 0], 5));
+        l.advance(8);
+        assert_eq!(l.extract_done_cbs(), VecDeque::from(['a', 'b', 'x']));
+    }
+
     #[test]
     fn a_callback_waits_for_the_grace_period_it_was_accelerated_to() {
         let mut l = Segcblist::new();
