@@ -316,3 +316,33 @@ fn the_documented_counterexample_is_the_current_one() {
         }
     }
 }
+
+/// A matrix line's cells: the text between runs of two or more spaces.
+fn cells(line: &str) -> Vec<String> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The verdict-matrix excerpts the README and docs/counterexamples.md show are rows of the
+/// matrix the committed campaign (`docs/results.json`) prints, cell for cell: their execution
+/// counts, bounds and budgets cannot go stale.
+#[test]
+fn the_documented_matrix_rows_are_the_campaigns() {
+    let campaign =
+        notifier_check::docs::inputs::campaign(&root().join("docs/results.json")).unwrap();
+    let matrix = notifier_check::results::text_matrix(&campaign.checks);
+    let rows: Vec<Vec<String>> = matrix.lines().map(cells).collect();
+    for file in ["README.md", "docs/counterexamples.md"] {
+        let block = block_with(file, "scenario      kernel  loom");
+        assert!(block.len() >= 3, "{file}: {block:?}");
+        for line in block.iter().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                rows.contains(&cells(line)),
+                "{file}: `{line}` is not a row of the campaign's matrix:\n{matrix}"
+            );
+        }
+    }
+}
