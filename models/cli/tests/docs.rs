@@ -117,6 +117,27 @@ fn the_committed_campaign_pages_are_what_docs_generates_from_their_input() {
     assert!(summary.not_as_expected.is_empty() && summary.crashed.is_empty());
 }
 
+/// The soak tables of docs/evidence.md (false alarms, seeded bugs) are what `docs` generates
+/// from the committed soak records.
+#[test]
+fn the_committed_soak_tables_are_what_docs_generates_from_their_input() {
+    let quiet = root().join("docs/soak-false-alarms.json");
+    let seeded = root().join("docs/soak-seeded.json");
+    committed_docs_are_current(&[
+        "--soak",
+        quiet.to_str().unwrap(),
+        "--soak",
+        seeded.to_str().unwrap(),
+    ]);
+    let evidence = std::fs::read_to_string(root().join("docs/evidence.md")).unwrap();
+    for section in ["soak-false-alarms", "soak-seeded"] {
+        assert!(
+            evidence.contains(&format!("<!-- end of generated section {section} -->")),
+            "docs/evidence.md has no {section} section"
+        );
+    }
+}
+
 /// The bench's tables in docs/bench.md and docs/perf.md are what `docs` generates from the
 /// committed bench record.
 #[test]
