@@ -117,6 +117,27 @@ fn the_committed_campaign_pages_are_what_docs_generates_from_their_input() {
     assert!(summary.not_as_expected.is_empty() && summary.crashed.is_empty());
 }
 
+/// The soak tables of docs/evidence.md (false alarms, seeded bugs) are what `docs` generates
+/// from the committed soak records.
+#[test]
+fn the_committed_soak_tables_are_what_docs_generates_from_their_input() {
+    let quiet = root().join("docs/soak-false-alarms.json");
+    let seeded = root().join("docs/soak-seeded.json");
+    committed_docs_are_current(&[
+        "--soak",
+        quiet.to_str().unwrap(),
+        "--soak",
+        seeded.to_str().unwrap(),
+    ]);
+    let evidence = std::fs::read_to_string(root().join("docs/evidence.md")).unwrap();
+    for section in ["soak-false-alarms", "soak-seeded"] {
+        assert!(
+            evidence.contains(&format!("<!-- end of generated section {section} -->")),
+            "docs/evidence.md has no {section} section"
+        );
+    }
+}
+
 /// The bench's tables in docs/bench.md and docs/perf.md are what `docs` generates from the
 /// committed bench record.
 #[test]
@@ -313,6 +334,36 @@ fn the_documented_counterexample_is_the_current_one() {
                 None => printed.contains(&line),
             };
             assert!(found, "{file}: `{line}` is not in the output:\n{stdout}");
+        }
+    }
+}
+
+/// A matrix line's cells: the text between runs of two or more spaces.
+fn cells(line: &str) -> Vec<String> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The verdict-matrix excerpts the README and docs/counterexamples.md show are rows of the
+/// matrix the committed campaign (`docs/results.json`) prints, cell for cell: their execution
+/// counts, bounds and budgets cannot go stale.
+#[test]
+fn the_documented_matrix_rows_are_the_campaigns() {
+    let campaign =
+        notifier_check::docs::inputs::campaign(&root().join("docs/results.json")).unwrap();
+    let matrix = notifier_check::results::text_matrix(&campaign.checks);
+    let rows: Vec<Vec<String>> = matrix.lines().map(cells).collect();
+    for file in ["README.md", "docs/counterexamples.md"] {
+        let block = block_with(file, "scenario      kernel  loom");
+        assert!(block.len() >= 3, "{file}: {block:?}");
+        for line in block.iter().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                rows.contains(&cells(line)),
+                "{file}: `{line}` is not a row of the campaign's matrix:\n{matrix}"
+            );
         }
     }
 }

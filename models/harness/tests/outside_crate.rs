@@ -4,7 +4,8 @@
 //! a loom check that find the use-after-free with its object and whose tokens replay, a loom
 //! model that aborts without taking the test binary down, and a run deepened by an environment
 //! variable. It builds offline, against this workspace's `Cargo.lock` and in its target
-//! directory (so the checkers are not compiled again).
+//! directory (so the checkers are not compiled again: its manifest asks for the features the
+//! workspace enables, see tests/outside/Cargo.toml.in).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
