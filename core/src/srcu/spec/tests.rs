@@ -175,3 +175,35 @@ fn at_the_thread_limit_a_list_is_worked_by_the_lowest_list_with_a_worker() {
     assert!(callbacks(&exec, 0).iter().all(|(t, _)| t == "G1"));
     assert_eq!(exec.threads(), Std::MAX_THREADS);
 }
+
+#[test]
+fn a_tree_srcu_barrier_marker_alone_in_its_batch_waits_for_no_reader() {
+    let (_exec, cur) = execution();
+    let s = Arc::new(SpecSrcu::<Std>::new(1, CallbackQueues::PerCpu));
+    s.attach_worker(0);
+    let barrier = Arc::new(StdMutex::new(None));
+    let (sc, bc) = (Arc::clone(&s), Arc::clone(&barrier));
+    // The callback, invoked while its worker (main) owns the list: a reader opens a section
+    // and keeps it, then another thread's srcu_barrier entrains its marker behind the list.
+    let callback: SrcuCallback = Box::new(move |cur: &Task| {
+        let sr = Arc::clone(&sc);
+        JoinOps::join(cur.spawn::<Std, _>("reader", 0, move |t| {
+            sr.read_lock(t);
+        }));
+        let sb = Arc::clone(&sc);
+        *bc.lock().expect("bookkeeping") =
+            Some(cur.spawn::<Std, _>("barrier", 0, move |t| sb.srcu_barrier(t)));
+        while sc.lists_with_callbacks().is_empty() {
+            std::thread::yield_now();
+        }
+    });
+    s.call_srcu(&cur, 1, callback);
+    s.stop_worker();
+    // The marker is a batch of its own: invoked without a grace period (which would wait for
+    // the reader's section forever), as Tree SRCU's entrained callback shares the grace
+    // period of the callbacks before it.
+    s.srcu_worker(&cur);
+    let b = barrier.lock().expect("bookkeeping").take();
+    JoinOps::join(b.expect("the barrier's thread"));
+    assert!(s.lists_with_callbacks().is_empty());
+}
