@@ -10,8 +10,7 @@
 //! loom may abort the process when a failure unwinds, so each loom check runs in a child
 //! process (this test binary again, filtered to one test).
 
-#[path = "common/in_child.rs"]
-mod child;
+use crate::common::in_child as child;
 
 use child::in_child;
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
@@ -135,6 +134,7 @@ fn assert_blames_r2(o: &Outcome) {
 #[test]
 fn loom_blames_the_access_its_race_check_flagged_not_the_latest_one() {
     let o: Outcome = in_child(
+        module_path!(),
         "loom_blames_the_access_its_race_check_flagged_not_the_latest_one",
         || check_in_process(Arc::new(ReaderAfterUnlock), &loom_spec()),
     );
@@ -144,13 +144,16 @@ fn loom_blames_the_access_its_race_check_flagged_not_the_latest_one() {
 
 #[test]
 fn a_loom_replay_blames_the_same_access() {
-    let (first, again): (Outcome, Outcome) =
-        in_child("a_loom_replay_blames_the_same_access", || {
+    let (first, again): (Outcome, Outcome) = in_child(
+        module_path!(),
+        "a_loom_replay_blames_the_same_access",
+        || {
             let first = check_in_process(Arc::new(ReaderAfterUnlock), &loom_spec());
             let replay = first.replay.clone().expect("a replay");
             let again = replay_in_process(Arc::new(ReaderAfterUnlock), &replay);
             (first, again)
-        });
+        },
+    );
     assert_blames_r2(&first);
     assert_blames_r2(&again);
     assert_eq!(first.violation, again.violation);

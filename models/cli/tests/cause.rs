@@ -6,8 +6,7 @@
 //! every checker meets it in its first execution, except the deadlock, which needs the walker
 //! inside its read-side section when the owner takes the driver's lock.
 
-#[path = "common/in_child.rs"]
-mod child;
+use crate::common::in_child as child;
 
 use child::in_child;
 use notifier_core::backend::JoinOps;
@@ -37,7 +36,7 @@ fn spec(checker: CheckerKind) -> CheckSpec {
 /// Checks `model` under every checker (loom in a child process of this test binary, named
 /// `test`) and returns the violations.
 fn everywhere<M: Model>(test: &str, model: impl Fn() -> M) -> Vec<Violation> {
-    let loom: Outcome = in_child(test, || {
+    let loom: Outcome = in_child(module_path!(), test, || {
         check_in_process(Arc::new(model()), &spec(CheckerKind::Loom))
     });
     let mut outcomes = vec![loom];

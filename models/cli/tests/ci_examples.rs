@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 use yaml_rust2::{Yaml, YamlLoader};
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 /// The example `name`, parsed (every YAML document in it).
 fn example(name: &str) -> Vec<Yaml> {

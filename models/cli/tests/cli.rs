@@ -5,8 +5,7 @@
 
 use serde_json::Value;
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 use cli::{json, of_kind, records, run, stdout};
 

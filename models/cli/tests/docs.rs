@@ -75,8 +75,7 @@ fn the_results_pages_are_generated_not_written() {
     }
 }
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 /// `docs --check` on the repository with `inputs`: exit status 0, or the message.
 fn committed_docs_are_current(inputs: &[&str]) {

@@ -2,8 +2,7 @@
 //! into the generated sections of a README and docs, word for word; `--check` naming where a
 //! stale section differs; and bad inputs refused in one line, with nothing overwritten.
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 use notifier_check::docs::sections::{begin, end};
 use std::path::{Path, PathBuf};

@@ -16,12 +16,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-#[path = "common/catalogue.rs"]
-mod catalogue;
-#[path = "common/in_child.rs"]
-mod child;
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::catalogue;
+use crate::common::cli;
+use crate::common::in_child as child;
 
 use catalogue::{check_scenario, EXE};
 use child::in_child;
@@ -159,8 +156,10 @@ impl Model for CountedPublication {
 /// release store, and others not.
 #[test]
 fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
-    let (o, reached): (Outcome, u64) =
-        in_child("p1_v5_4_loom_pass_explores_the_walker_reaching_a", || {
+    let (o, reached): (Outcome, u64) = in_child(
+        module_path!(),
+        "p1_v5_4_loom_pass_explores_the_walker_reaching_a",
+        || {
             let spec = CheckSpec {
                 checker: CheckerKind::Loom,
                 preemption_bound: None,
@@ -170,7 +169,8 @@ fn p1_v5_4_loom_pass_explores_the_walker_reaching_a() {
             };
             let o = check_in_process(Arc::new(CountedPublication), &spec);
             (o, WALKS_REACHING_A.load(Ordering::Relaxed) as u64)
-        });
+        },
+    );
     assert_eq!(o.observed, Verdict::Safe, "{o:#?}");
     eprintln!(
         "P1 v5.4 loom: {} executions, {reached} with the walker on A",

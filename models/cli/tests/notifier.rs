@@ -11,10 +11,8 @@ use notifier_harness::runner::{judge, ReplayVerdict};
 use notifier_harness::{CheckerKind, Outcome, Target};
 use std::path::Path;
 
-#[path = "common/catalogue.rs"]
-mod catalogue;
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::catalogue;
+use crate::common::cli;
 
 use catalogue::{check_scenario, EXE};
 

@@ -9,8 +9,7 @@
 //! loom's race detector sees the access. Every checker must find the use-after-free at the
 //! reader's touch.
 
-#[path = "common/in_child.rs"]
-mod child;
+use crate::common::in_child as child;
 
 use child::in_child;
 use notifier_core::backend::{AtomicUsizeOps, JoinOps, Ordering};
@@ -116,7 +115,7 @@ fn shuttle_pct_schedules_a_free_between_a_pointer_load_and_a_plain_access() {
 
 #[test]
 fn loom_finds_it_too() {
-    let o: Outcome = in_child("loom_finds_it_too", || {
+    let o: Outcome = in_child(module_path!(), "loom_finds_it_too", || {
         check_in_process(Arc::new(FreeWithoutGracePeriod), &spec(CheckerKind::Loom))
     });
     println!("{}", o.summary());

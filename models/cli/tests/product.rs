@@ -6,8 +6,7 @@
 use serde_json::Value;
 use std::path::PathBuf;
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 use cli::{json, of_kind, records, run};
 

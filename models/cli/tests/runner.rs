@@ -6,8 +6,7 @@
 //! must fail runs in a child process: this test binary again, filtered to one test, with
 //! `RUNNER_CHILD` set; the child prints its outcome as JSON on one marked line.
 
-#[path = "common/in_child.rs"]
-mod child;
+use crate::common::in_child as child;
 
 use child::in_child;
 use notifier_catalog::child::check_in_child;
@@ -126,7 +125,7 @@ fn assert_use_after_free(o: &Outcome) {
 
 #[test]
 fn loom_finds_the_use_after_free() {
-    let o = in_child("loom_finds_the_use_after_free", || {
+    let o = in_child(module_path!(), "loom_finds_the_use_after_free", || {
         check_in_process(
             Arc::new(FreeWhileUsed {
                 wait_for_user: false,
@@ -160,11 +159,15 @@ fn loom_replay_stops_at_the_same_execution() {
         preemption_bound: Some(1),
         ..spec(CheckerKind::Loom)
     };
-    let (first, again) = in_child("loom_replay_stops_at_the_same_execution", || {
-        let first = check_in_process(model(), &spec);
-        let replay = first.replay.clone().unwrap();
-        (first.clone(), replay_in_process(model(), &replay))
-    });
+    let (first, again) = in_child(
+        module_path!(),
+        "loom_replay_stops_at_the_same_execution",
+        || {
+            let first = check_in_process(model(), &spec);
+            let replay = first.replay.clone().unwrap();
+            (first.clone(), replay_in_process(model(), &replay))
+        },
+    );
     assert_use_after_free(&first);
     let token = first.replay.as_ref().unwrap().to_string();
     let path = format!("loom/pb=1/exec={}/", first.executions);
@@ -231,6 +234,7 @@ fn a_correct_model_is_safe_under_every_checker() {
 #[test]
 fn loom_reports_a_wait_that_never_finishes_as_a_deadlock() {
     let o = in_child(
+        module_path!(),
         "loom_reports_a_wait_that_never_finishes_as_a_deadlock",
         || check_in_process(Arc::new(WaitForever), &spec(CheckerKind::Loom)),
     );
@@ -434,42 +438,46 @@ fn a_shuttle_failure_replayed_on_the_fixed_model_is_not_reproduced() {
 /// (diverged); a token naming a later execution, or another violation, is not reproduced.
 #[test]
 fn a_loom_token_that_does_not_fit_is_not_reproduced() {
-    let verdicts = in_child("a_loom_token_that_does_not_fit_is_not_reproduced", || {
-        let buggy = || {
-            Arc::new(FreeWhileUsed {
-                wait_for_user: false,
-            })
-        };
-        let first = check_in_process(buggy(), &spec(CheckerKind::Loom));
-        let replay = first.replay.clone().expect("a failure");
-        let ReplayPath::Loom { execution, .. } = replay.path else {
-            panic!("a loom path")
-        };
-        let fixed = Arc::new(FreeWhileUsed {
-            wait_for_user: true,
-        });
-        let on_fixed = judge(&replay, &replay_in_process(fixed.clone(), &replay));
-        let beyond = CheckerReplay {
-            path: ReplayPath::Loom {
-                preemption_bound: None,
-                execution: 1_000_000,
-            },
-            ..replay.clone()
-        };
-        let beyond_fixed = judge(&beyond, &replay_in_process(fixed, &beyond));
-        let later = CheckerReplay {
-            path: ReplayPath::Loom {
-                preemption_bound: None,
-                execution: execution + 1,
-            },
-            ..replay.clone()
-        };
-        let at_later = judge(&later, &replay_in_process(buggy(), &later));
-        let mut other = replay.clone();
-        other.failure.kind = ViolationKind::DoubleFree;
-        let other_violation = judge(&other, &replay_in_process(buggy(), &other));
-        (on_fixed, beyond_fixed, at_later, other_violation)
-    });
+    let verdicts = in_child(
+        module_path!(),
+        "a_loom_token_that_does_not_fit_is_not_reproduced",
+        || {
+            let buggy = || {
+                Arc::new(FreeWhileUsed {
+                    wait_for_user: false,
+                })
+            };
+            let first = check_in_process(buggy(), &spec(CheckerKind::Loom));
+            let replay = first.replay.clone().expect("a failure");
+            let ReplayPath::Loom { execution, .. } = replay.path else {
+                panic!("a loom path")
+            };
+            let fixed = Arc::new(FreeWhileUsed {
+                wait_for_user: true,
+            });
+            let on_fixed = judge(&replay, &replay_in_process(fixed.clone(), &replay));
+            let beyond = CheckerReplay {
+                path: ReplayPath::Loom {
+                    preemption_bound: None,
+                    execution: 1_000_000,
+                },
+                ..replay.clone()
+            };
+            let beyond_fixed = judge(&beyond, &replay_in_process(fixed, &beyond));
+            let later = CheckerReplay {
+                path: ReplayPath::Loom {
+                    preemption_bound: None,
+                    execution: execution + 1,
+                },
+                ..replay.clone()
+            };
+            let at_later = judge(&later, &replay_in_process(buggy(), &later));
+            let mut other = replay.clone();
+            other.failure.kind = ViolationKind::DoubleFree;
+            let other_violation = judge(&other, &replay_in_process(buggy(), &other));
+            (on_fixed, beyond_fixed, at_later, other_violation)
+        },
+    );
     let (on_fixed, beyond_fixed, at_later, other_violation) = verdicts;
     assert!(
         matches!(&on_fixed, ReplayVerdict::NotReproduced { reason } if reason.contains("ran and violated nothing")),

@@ -13,10 +13,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-#[path = "common/catalogue.rs"]
-mod catalogue;
-#[path = "common/in_child.rs"]
-mod child;
+use crate::common::catalogue;
+use crate::common::in_child as child;
 
 use catalogue::check_scenario;
 use child::in_child;
@@ -139,6 +137,7 @@ impl Model for CountedFirstRegistration {
 #[test]
 fn p2_loom_pass_explores_the_walker_on_both_sides_of_the_registration() {
     let (o, reached): (Outcome, u64) = in_child(
+        module_path!(),
         "p2_loom_pass_explores_the_walker_on_both_sides_of_the_registration",
         || {
             let spec = CheckSpec {

@@ -6,7 +6,9 @@
 //! the backend does not change what the checker explores) and the median seconds.
 //!
 //! Run it with `cargo run --release --example front_door_overhead` (times are wall-clock: on
-//! a loaded machine, compare the two columns of one run, not runs with each other).
+//! a loaded machine, compare the two columns of one run, not runs with each other). `cargo
+//! test` runs the `tests` module below (the example is a test target:
+//! models/harness/Cargo.toml): the two paths explore the same executions.
 
 use notifier_core::backend::JoinOps;
 use notifier_core::srcu::{SrcuImpl, SrcuStruct};
@@ -136,6 +138,7 @@ fn exit_with_walker<B: Backend>(main: &Task, defer_free: bool) {
             let _ = k.invalidate_range(t, mm, Invalidator::RMAP);
         })
     };
+    k.srcu.attach_worker(0);
     let worker = {
         let k = Arc::clone(&k);
         main.spawn::<B, _>("G", 0, move |t| k.srcu.srcu_worker(t))
@@ -226,5 +229,64 @@ pub fn main() {
             },
             d / g
         );
+    }
+}
+
+/// The front door's backend (`Dyn`, chosen when a check starts) changes nothing a checker
+/// explores: the same program, checked through the generic path and through a closure, runs
+/// the same number of executions to the same verdict, and a failure has the same trace and the
+/// same replay path, under each checker.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notifier_harness::prelude::{Verdict, ViolationKind};
+
+    /// Checks `program` both ways and returns the one outcome they must share.
+    fn same(settings: &Builder, program: Program) -> Outcome {
+        let a = generic(settings, program);
+        let b = front_door(settings, program);
+        let what = format!("{program:?}, {}", settings.spec().checker);
+        assert_eq!(a.executions, b.executions, "{what}");
+        assert_eq!(a.observed, b.observed, "{what}");
+        assert_eq!(a.violation, b.violation, "{what}");
+        assert_eq!(a.trace, b.trace, "{what}");
+        assert_eq!(a.replay, b.replay, "{what}");
+        assert_eq!(a.bound, b.bound, "{what}");
+        a
+    }
+
+    #[test]
+    fn a_closure_check_explores_what_the_generic_model_explores() {
+        for checker in CheckerKind::ALL {
+            let settings = Builder::new()
+                .checker(checker)
+                .preemption_bound(Some(1))
+                .iterations(500);
+            // The programs that free after a grace period are safe; the others are
+            // use-after-frees (so the traces compared are failures' traces, and a program
+            // that panics both ways cannot pass for an equivalence).
+            for (program, safe) in [
+                (Program::SrcuConfig { grace_period: true }, true),
+                (
+                    Program::SrcuConfig {
+                        grace_period: false,
+                    },
+                    false,
+                ),
+                (Program::ExitWithWalker { defer_free: true }, true),
+                (Program::ExitWithWalker { defer_free: false }, false),
+            ] {
+                let o = same(&settings, program);
+                let what = format!("{program:?}, {checker}: {}", o.summary());
+                if safe {
+                    assert_eq!(o.observed, Verdict::Safe, "{what}");
+                } else {
+                    assert_eq!(o.observed, Verdict::Violation, "{what}");
+                    let kind = o.violation.as_ref().map(|v| v.kind);
+                    assert_eq!(kind, Some(ViolationKind::UseAfterFree), "{what}");
+                    assert!(!o.trace.is_empty(), "{what}");
+                }
+            }
+        }
     }
 }

@@ -5,8 +5,8 @@
 //! `synchronize_srcu` before the `kfree` is safe; freeing at once is a use-after-free of config
 //! A by a reader, which every checker finds.
 //!
-//! Run it with `cargo run --release --example srcu_config`; `cargo test` runs it too
-//! (models/harness/tests/examples.rs).
+//! Run it with `cargo run --release --example srcu_config`; `cargo test` runs it too, with the
+//! assertions of the `tests` module below (the example is a test target: models/harness/Cargo.toml).
 
 use notifier_harness::prelude::*;
 
@@ -105,5 +105,48 @@ pub fn main() {
             "free after a grace period, {checker}: safe, {} executions ({})",
             safe.executions, safe.bound
         );
+    }
+}
+
+/// What `cargo test` checks of this example (each check runs in a child process, as a test's
+/// checks do).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_runs() {
+        main();
+    }
+
+    /// Freeing the replaced config at once is a use-after-free of config A, found under every
+    /// checker; under shuttle, where accesses are judged in trace order, at a reader's load of
+    /// its threshold after the updater's `kfree`.
+    #[test]
+    fn freeing_the_old_config_at_once_is_a_use_after_free_of_it_by_a_reader() {
+        let uaf = Expected::new(ViolationKind::UseAfterFree).on("config A");
+        for checker in [CheckerKind::ShuttleRandom, CheckerKind::ShuttlePct] {
+            let report = free_at_once(checker);
+            let v = report.assert_violation(&uaf.clone().in_function("read_threshold"));
+            assert!(v.thread == "R1" || v.thread == "R2", "{report}");
+            assert_eq!(v.site, "read_threshold", "{report}");
+        }
+        free_at_once(CheckerKind::Loom).assert_violation(&uaf);
+    }
+
+    /// With `synchronize_srcu` before the free: safe under loom at preemption bound 2 and
+    /// under shuttle's defaults, on the v5.4 kernel's SRCU.
+    #[test]
+    fn freeing_it_after_a_grace_period_is_safe() {
+        for checker in CheckerKind::ALL {
+            let report = free_after_grace_period(checker);
+            let o = report.assert_safe();
+            assert!(o.executions > 1, "{report}");
+        }
+        // And on the v3.16 kernel's.
+        Builder::new()
+            .kernel(KernelVersion::V3_16)
+            .check(config_swap(Retire::AfterGracePeriod))
+            .assert_safe();
     }
 }

@@ -1,7 +1,5 @@
 //! Running `notifier-check` as a user runs it.
 
-#![allow(dead_code)]
-
 use serde_json::Value;
 use std::process::{Command, Output};
 

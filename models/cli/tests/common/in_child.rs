@@ -8,16 +8,26 @@ use std::process::Command;
 const MARK: &str = "TEST-CHILD-OUTCOME ";
 const CHILD: &str = "NOTIFIER_TEST_CHILD";
 
-/// Runs the test `name` of this binary in a child process, which runs `check` and prints its
-/// result; returns that result (a crash of the child fails the test, naming its status).
-pub fn in_child<T: Serialize + DeserializeOwned>(name: &str, check: impl FnOnce() -> T) -> T {
+/// Runs the test `name` of `module` (the caller's `module_path!()`) of this binary in a child
+/// process, which runs `check` and prints its result; returns that result (a crash of the child
+/// fails the test, naming its status).
+pub fn in_child<T: Serialize + DeserializeOwned>(
+    module: &str,
+    name: &str,
+    check: impl FnOnce() -> T,
+) -> T {
     if std::env::var_os(CHILD).is_some() {
         let o = check();
         println!("{MARK}{}", serde_json::to_string(&o).expect("serialisable"));
         return o;
     }
+    // libtest names a test by its path below the crate root: `getput::name`.
+    let module = module
+        .split_once("::")
+        .map_or("", |(_, below_root)| below_root);
+    let test = format!("{module}::{name}");
     let out = Command::new(std::env::current_exe().expect("the test binary"))
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
         .output()
         .expect("the child runs");
