@@ -112,35 +112,42 @@ fn s2_v3_16_loom_failure_replays_exactly() {
 /// The contract "exit waits for unregister's `->release`" is about the exiting mm's own
 /// notifiers (`models/catalog/scenarios/exit-other-mm-unregister.toml`): T1 unregisters A, a
 /// notifier of mm1, while T2 exits mm0. Before the oracle knew each notifier's mm, both shuttle
-/// checkers reported a contract violation within 25–975 executions on every kernel.
+/// checkers reported a contract violation within 25–975 executions on every kernel. Both run on
+/// every kernel; loom on the classic SRCU's (on v5.4's Tree SRCU its pass at the default bound
+/// is 41,305 executions, 14 s, and adds nothing to this regression, which was shuttle's).
 #[test]
 fn exit_of_one_mm_owes_nothing_to_unregister_on_another() {
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../catalog/scenarios/exit-other-mm-unregister.toml"
     );
-    for kernel in ["v3.16", "v3.17", "v5.4"] {
-        for checker in ["shuttle-random", "shuttle-pct", "loom"] {
-            let o = cli::run(&[
-                "check",
-                "--scenario-file",
-                file,
-                "--kernel",
-                kernel,
-                "--checker",
-                checker,
-                "--json",
-            ]);
-            let r = cli::json(&o);
-            assert_eq!(
-                r["observed"]["verdict"], "safe",
-                "{kernel} {checker}: {r:#}"
-            );
-            assert!(
-                r["observed"]["executions"].as_u64() >= Some(100),
-                "{kernel} {checker}: {r:#}"
-            );
-            assert_eq!(o.status.code(), Some(0), "{kernel} {checker}");
-        }
+    let runs = ["v3.16", "v3.17", "v5.4"].into_iter().flat_map(|kernel| {
+        let checkers: &[&str] = match kernel {
+            "v5.4" => &["shuttle-random", "shuttle-pct"],
+            _ => &["shuttle-random", "shuttle-pct", "loom"],
+        };
+        checkers.iter().map(move |&checker| (kernel, checker))
+    });
+    for (kernel, checker) in runs {
+        let o = cli::run(&[
+            "check",
+            "--scenario-file",
+            file,
+            "--kernel",
+            kernel,
+            "--checker",
+            checker,
+            "--json",
+        ]);
+        let r = cli::json(&o);
+        assert_eq!(
+            r["observed"]["verdict"], "safe",
+            "{kernel} {checker}: {r:#}"
+        );
+        assert!(
+            r["observed"]["executions"].as_u64() >= Some(100),
+            "{kernel} {checker}: {r:#}"
+        );
+        assert_eq!(o.status.code(), Some(0), "{kernel} {checker}");
     }
 }

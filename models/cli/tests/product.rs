@@ -3,6 +3,7 @@
 //! output, not speed), and `--report FILE.html` (the page, its timeline picture, and never
 //! overwriting a file without --force).
 
+use notifier_check::record::{parse, Record};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -137,6 +138,13 @@ fn bench_quick_emits_a_well_formed_table() {
     );
     let b = json(&o);
     assert_eq!(b["record"], "bench");
+    // It reads back into its type, and writes back to the same JSON (the other record kinds:
+    // `reports::every_record_kind_reads_back_into_its_type`).
+    let line = String::from_utf8_lossy(&o.stdout);
+    let mut typed = parse("stdout", &line).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(typed.as_slice(), [Record::Bench(_)]), "{line}");
+    let again: Value = serde_json::from_str(&typed.remove(0).line()).unwrap();
+    assert_eq!(again, b, "the bench record writes back to the same JSON");
     assert!(!b["machine"]["cpu"].as_str().unwrap().is_empty());
     assert!(b["machine"]["logical_cpus"].as_u64().unwrap() >= 1);
     let rows = b["rows"].as_array().unwrap();
