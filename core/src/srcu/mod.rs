@@ -823,33 +823,60 @@ mod tests {
         waited
     }
 
-    /// PCT, fixed seed: a reader on CPU 1 against main's `synchronize_srcu`, `call_srcu` and
-    /// `srcu_barrier` on CPU 0, with a kworker per slot or none. Returns the executions in
-    /// which a grace period or callback waited for the reader.
-    fn pct(imp: SrcuImpl, kworkers: bool) -> usize {
-        let waited = Arc::new(AtomicUsize::new(0));
-        let w = Arc::clone(&waited);
+    /// Runs `execution` under PCT (fixed seed, 300 schedules); returns in how many it returned
+    /// true.
+    fn pct_count(execution: impl Fn() -> bool + Send + Sync + 'static) -> usize {
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = Arc::clone(&count);
         let runner = shuttle::Runner::new(
             PctScheduler::new_from_seed(0x5eed, 3, 300),
             shuttle::Config::default(),
         );
         runner.run(move || {
+            if execution() {
+                c.fetch_add(1, StdOrdering::Relaxed);
+            }
+        });
+        count.load(StdOrdering::Relaxed)
+    }
+
+    /// Announces and starts a worker thread on each of CPU slots `0..n`.
+    fn start_workers(
+        main: &Task,
+        s: &Arc<SrcuStruct<Shuttle>>,
+        name: &str,
+        n: usize,
+    ) -> Vec<shuttle::thread::JoinHandle<()>> {
+        (0..n)
+            .map(|cpu| {
+                s.attach_worker(cpu);
+                let s = Arc::clone(s);
+                main.spawn::<Shuttle, _>(name, cpu, move |t| s.srcu_worker(t))
+            })
+            .collect()
+    }
+
+    /// A reader on CPU 1: one read-side section with a yield inside.
+    fn spawn_reader(main: &Task, s: &Arc<SrcuStruct<Shuttle>>) -> shuttle::thread::JoinHandle<()> {
+        let s = Arc::clone(s);
+        main.spawn::<Shuttle, _>("reader", 1, move |t| {
+            let r = s.srcu_read_lock(t);
+            shuttle::thread::yield_now();
+            s.srcu_read_unlock(t, r);
+        })
+    }
+
+    /// PCT, fixed seed: a reader on CPU 1 against main's `synchronize_srcu`, `call_srcu` and
+    /// `srcu_barrier` on CPU 0, with a kworker per slot or none. Returns the executions in
+    /// which a grace period or callback waited for the reader.
+    fn pct(imp: SrcuImpl, kworkers: bool) -> usize {
+        pct_count(move || {
             let exec = Execution::new(Vec::new());
             let main = exec.main_task();
             let s = Arc::new(SrcuStruct::<Shuttle>::new(imp, 2, SrcuVariant::Kernel));
-            let workers: Vec<_> = (0..if kworkers { s.kworker_slots() } else { 0 })
-                .map(|cpu| {
-                    s.attach_worker(cpu);
-                    let s = Arc::clone(&s);
-                    main.spawn::<Shuttle, _>("kworker", cpu, move |t| s.srcu_worker(t))
-                })
-                .collect();
-            let sr = Arc::clone(&s);
-            let reader = main.spawn::<Shuttle, _>("reader", 1, move |t| {
-                let r = sr.srcu_read_lock(t);
-                shuttle::thread::yield_now();
-                sr.srcu_read_unlock(t, r);
-            });
+            let slots = if kworkers { s.kworker_slots() } else { 0 };
+            let workers = start_workers(&main, &s, "kworker", slots);
+            let reader = spawn_reader(&main, &s);
             s.call_srcu(&main, Box::new(|_| {}));
             s.synchronize_srcu(&main);
             s.srcu_barrier(&main);
@@ -858,11 +885,8 @@ mod tests {
             for w in workers {
                 JoinOps::join(w);
             }
-            if judge(&ops(&exec)) {
-                w.fetch_add(1, StdOrdering::Relaxed);
-            }
-        });
-        waited.load(StdOrdering::Relaxed)
+            judge(&ops(&exec))
+        })
     }
 
     /// PCT, fixed seed: the specification with `queues`, its workers started by the scenario
@@ -872,13 +896,7 @@ mod tests {
     /// period (classic SRCU's is `synchronize_srcu`). Returns the executions in which a grace
     /// period or callback waited for the reader.
     fn pct_spec(queues: CallbackQueues, workers: bool) -> usize {
-        let waited = Arc::new(AtomicUsize::new(0));
-        let w = Arc::clone(&waited);
-        let runner = shuttle::Runner::new(
-            PctScheduler::new_from_seed(0x5eed, 3, 300),
-            shuttle::Config::default(),
-        );
-        runner.run(move || {
+        pct_count(move || {
             let exec = Execution::new(Vec::new());
             let main = exec.main_task();
             let s = Arc::new(SrcuStruct::<Shuttle>::spec(2, queues));
@@ -886,19 +904,8 @@ mod tests {
                 CallbackQueues::Fifo => 1,
                 CallbackQueues::PerCpu => 2,
             };
-            let started: Vec<_> = (0..if workers { lists } else { 0 })
-                .map(|cpu| {
-                    s.attach_worker(cpu);
-                    let s = Arc::clone(&s);
-                    main.spawn::<Shuttle, _>("G", cpu, move |t| s.srcu_worker(t))
-                })
-                .collect();
-            let sr = Arc::clone(&s);
-            let reader = main.spawn::<Shuttle, _>("reader", 1, move |t| {
-                let r = sr.srcu_read_lock(t);
-                shuttle::thread::yield_now();
-                sr.srcu_read_unlock(t, r);
-            });
+            let started = start_workers(&main, &s, "G", if workers { lists } else { 0 });
+            let reader = spawn_reader(&main, &s);
             let su = Arc::clone(&s);
             let updater = main.spawn::<Shuttle, _>("updater", 1, move |t| su.synchronize_srcu(t));
             s.call_srcu(&main, Box::new(|_| {}));
@@ -911,9 +918,6 @@ mod tests {
                 JoinOps::join(g);
             }
             let ops = ops(&exec);
-            if judge(&ops) {
-                w.fetch_add(1, StdOrdering::Relaxed);
-            }
             let done = |o: &ResolvedOp| matches!(o, Op::CallbackDone { .. });
             assert_eq!(ops.iter().filter(|o| done(o)).count(), 1, "{ops:?}");
             if queues == CallbackQueues::Fifo {
@@ -934,8 +938,8 @@ mod tests {
                     }
                 }
             }
-        });
-        waited.load(StdOrdering::Relaxed)
+            judge(&ops)
+        })
     }
 
     #[test]
