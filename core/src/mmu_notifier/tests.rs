@@ -1167,3 +1167,43 @@ fn a_notifier_from_register_may_be_ended_with_put_on_v5_4() {
         .contains(&"mmu_notifier_free_rcu > mmdrop: mmdrop(mm) -> mm_count 2".to_string()));
     assert!(exec.violation().is_none());
 }
+
+#[test]
+fn new_notifiers_are_named_by_their_order_of_allocation() {
+    let (exec, cur) = execution();
+    let k = kernel(KernelConfig::v5_4());
+    let mm = k.mm_alloc(&cur, "mm");
+    k.mmu_notifier_get(&cur, QUIET, mm).expect("a new notifier");
+    // The default ->alloc_notifier names the second one "notifier B".
+    let from = exec.len();
+    k.mmu_notifier_get(&cur, BUSY, mm)
+        .expect("another notifier");
+    let lines = milestones(&exec, from);
+    let kmalloc = "mmu_notifier_get > mmu_notifier_get_locked: alloc_notifier: kmalloc notifier B";
+    assert!(lines.iter().any(|l| l == kmalloc), "{lines:#?}");
+    // Up to the model's capacity of notifiers (8; the letters would wrap after Z).
+    for letter in 'C'..='H' {
+        let name = k.next_notifier_name();
+        assert_eq!(name, format!("notifier {letter}"));
+        k.alloc_notifier(&cur, &name, QUIET);
+    }
+}
+
+#[test]
+fn errnos_print_as_the_kernels_negative_constants() {
+    assert_eq!(Errno::Overflow.to_string(), "-EOVERFLOW");
+    assert_eq!(Errno::Again.to_string(), "-EAGAIN");
+}
+
+#[test]
+fn a_module_unload_is_recorded_for_the_unload_oracle() {
+    let (exec, cur) = execution();
+    let k = kernel(KernelConfig::v5_4());
+    let from = exec.len();
+    k.module_unload(&cur, BUSY);
+    assert_eq!(
+        milestones(&exec, from),
+        ["module_unload: module of driver ops #1 unloaded"]
+    );
+    assert_eq!(exec.events()[from].op, Op::ModuleUnload { ops: 1 });
+}

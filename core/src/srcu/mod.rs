@@ -823,33 +823,60 @@ mod tests {
         waited
     }
 
-    /// PCT, fixed seed: a reader on CPU 1 against main's `synchronize_srcu`, `call_srcu` and
-    /// `srcu_barrier` on CPU 0, with a kworker per slot or none. Returns the executions in
-    /// which a grace period or callback waited for the reader.
-    fn pct(imp: SrcuImpl, kworkers: bool) -> usize {
-        let waited = Arc::new(AtomicUsize::new(0));
-        let w = Arc::clone(&waited);
+    /// Runs `execution` under PCT (fixed seed, 300 schedules); returns in how many it returned
+    /// true.
+    fn pct_count(execution: impl Fn() -> bool + Send + Sync + 'static) -> usize {
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = Arc::clone(&count);
         let runner = shuttle::Runner::new(
             PctScheduler::new_from_seed(0x5eed, 3, 300),
             shuttle::Config::default(),
         );
         runner.run(move || {
+            if execution() {
+                c.fetch_add(1, StdOrdering::Relaxed);
+            }
+        });
+        count.load(StdOrdering::Relaxed)
+    }
+
+    /// Announces and starts a worker thread on each of CPU slots `0..n`.
+    fn start_workers(
+        main: &Task,
+        s: &Arc<SrcuStruct<Shuttle>>,
+        name: &str,
+        n: usize,
+    ) -> Vec<shuttle::thread::JoinHandle<()>> {
+        (0..n)
+            .map(|cpu| {
+                s.attach_worker(cpu);
+                let s = Arc::clone(s);
+                main.spawn::<Shuttle, _>(name, cpu, move |t| s.srcu_worker(t))
+            })
+            .collect()
+    }
+
+    /// A reader on CPU 1: one read-side section with a yield inside.
+    fn spawn_reader(main: &Task, s: &Arc<SrcuStruct<Shuttle>>) -> shuttle::thread::JoinHandle<()> {
+        let s = Arc::clone(s);
+        main.spawn::<Shuttle, _>("reader", 1, move |t| {
+            let r = s.srcu_read_lock(t);
+            shuttle::thread::yield_now();
+            s.srcu_read_unlock(t, r);
+        })
+    }
+
+    /// PCT, fixed seed: a reader on CPU 1 against main's `synchronize_srcu`, `call_srcu` and
+    /// `srcu_barrier` on CPU 0, with a kworker per slot or none. Returns the executions in
+    /// which a grace period or callback waited for the reader.
+    fn pct(imp: SrcuImpl, kworkers: bool) -> usize {
+        pct_count(move || {
             let exec = Execution::new(Vec::new());
             let main = exec.main_task();
             let s = Arc::new(SrcuStruct::<Shuttle>::new(imp, 2, SrcuVariant::Kernel));
-            let workers: Vec<_> = (0..if kworkers { s.kworker_slots() } else { 0 })
-                .map(|cpu| {
-                    s.attach_worker(cpu);
-                    let s = Arc::clone(&s);
-                    main.spawn::<Shuttle, _>("kworker", cpu, move |t| s.srcu_worker(t))
-                })
-                .collect();
-            let sr = Arc::clone(&s);
-            let reader = main.spawn::<Shuttle, _>("reader", 1, move |t| {
-                let r = sr.srcu_read_lock(t);
-                shuttle::thread::yield_now();
-                sr.srcu_read_unlock(t, r);
-            });
+            let slots = if kworkers { s.kworker_slots() } else { 0 };
+            let workers = start_workers(&main, &s, "kworker", slots);
+            let reader = spawn_reader(&main, &s);
             s.call_srcu(&main, Box::new(|_| {}));
             s.synchronize_srcu(&main);
             s.srcu_barrier(&main);
@@ -858,11 +885,73 @@ mod tests {
             for w in workers {
                 JoinOps::join(w);
             }
-            if judge(&ops(&exec)) {
-                w.fetch_add(1, StdOrdering::Relaxed);
+            judge(&ops(&exec))
+        })
+    }
+
+    /// PCT, fixed seed: the specification with `queues`, its workers started by the scenario
+    /// (`workers`) or spawned on demand. A reader and a second updater's `synchronize_srcu` on
+    /// CPU 1 against main's `call_srcu`, `srcu_barrier` and `synchronize_srcu` on CPU 0.
+    /// Besides the judge: the callback runs exactly once, and a FIFO `srcu_barrier` is a grace
+    /// period (classic SRCU's is `synchronize_srcu`). Returns the executions in which a grace
+    /// period or callback waited for the reader.
+    fn pct_spec(queues: CallbackQueues, workers: bool) -> usize {
+        pct_count(move || {
+            let exec = Execution::new(Vec::new());
+            let main = exec.main_task();
+            let s = Arc::new(SrcuStruct::<Shuttle>::spec(2, queues));
+            let lists = match queues {
+                CallbackQueues::Fifo => 1,
+                CallbackQueues::PerCpu => 2,
+            };
+            let started = start_workers(&main, &s, "G", if workers { lists } else { 0 });
+            let reader = spawn_reader(&main, &s);
+            let su = Arc::clone(&s);
+            let updater = main.spawn::<Shuttle, _>("updater", 1, move |t| su.synchronize_srcu(t));
+            s.call_srcu(&main, Box::new(|_| {}));
+            s.srcu_barrier(&main);
+            s.synchronize_srcu(&main);
+            JoinOps::join(reader);
+            JoinOps::join(updater);
+            s.stop_worker();
+            for g in started {
+                JoinOps::join(g);
             }
-        });
-        waited.load(StdOrdering::Relaxed)
+            let ops = ops(&exec);
+            let done = |o: &ResolvedOp| matches!(o, Op::CallbackDone { .. });
+            assert_eq!(ops.iter().filter(|o| done(o)).count(), 1, "{ops:?}");
+            if queues == CallbackQueues::Fifo {
+                let lock = ops
+                    .iter()
+                    .position(|o| matches!(o, Op::SrcuReadLock { .. }))
+                    .expect("the reader's section");
+                let unlock = ops
+                    .iter()
+                    .position(|o| matches!(o, Op::SrcuReadUnlock { .. }))
+                    .expect("its end");
+                for (at, o) in ops.iter().enumerate() {
+                    if let Op::SrcuBarrierDone { start } = o {
+                        assert!(
+                            lock > *start || unlock < at,
+                            "barrier under a reader: {ops:?}"
+                        );
+                    }
+                }
+            }
+            judge(&ops)
+        })
+    }
+
+    #[test]
+    fn the_specifications_grace_periods_wait_for_a_concurrent_reader_under_shuttle() {
+        for queues in [CallbackQueues::Fifo, CallbackQueues::PerCpu] {
+            for workers in [false, true] {
+                assert!(
+                    pct_spec(queues, workers) > 0,
+                    "{queues:?}, workers {workers}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -883,6 +972,11 @@ mod tests {
     /// shape): loom's race detector reports R's read not ordered before the kfree, and the
     /// judge a grace period that ends under R. Returns the executions explored.
     fn loom_sync(imp: SrcuImpl) -> usize {
+        loom_sync_on(move || SrcuStruct::<Loom>::new(imp, 2, SrcuVariant::Kernel))
+    }
+
+    /// [`loom_sync`] on the SRCU `make` builds.
+    fn loom_sync_on(make: impl Fn() -> SrcuStruct<Loom> + Send + Sync + 'static) -> usize {
         let executions = Arc::new(AtomicUsize::new(0));
         let n = Arc::clone(&executions);
         let mut builder = loom::model::Builder::new();
@@ -896,7 +990,7 @@ mod tests {
             n.fetch_add(1, StdOrdering::Relaxed);
             let exec = Execution::new(Vec::new());
             let main = exec.main_task();
-            let s = Arc::new(SrcuStruct::<Loom>::new(imp, 2, SrcuVariant::Kernel));
+            let s = Arc::new(make());
             let a = Arc::new(crate::memory::KObj::<Loom>::kmalloc(&main, "A"));
             // The pointer to A: set while A is published.
             let gp = Arc::new(<Loom as Backend>::AtomicBool::new(true));
@@ -930,6 +1024,13 @@ mod tests {
     #[test]
     fn tree_synchronize_srcu_orders_a_readers_section_before_the_free_under_loom() {
         assert_eq!(loom_sync(SrcuImpl::Tree), 232, "executions, exhaustive");
+    }
+
+    #[test]
+    fn the_specifications_synchronize_srcu_orders_a_readers_section_before_the_free_under_loom() {
+        let fifo = loom_sync_on(|| SrcuStruct::<Loom>::spec(2, CallbackQueues::Fifo));
+        let per_cpu = loom_sync_on(|| SrcuStruct::<Loom>::spec(2, CallbackQueues::PerCpu));
+        assert_eq!((fifo, per_cpu), (37, 37), "executions, exhaustive");
     }
 
     #[test]

@@ -597,3 +597,6 @@ impl<B: Backend> Inner<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

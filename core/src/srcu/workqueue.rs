@@ -334,3 +334,6 @@ impl<B: Backend> Completion<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
