@@ -1,6 +1,6 @@
-//! The v5.4 get/put scheme (commit 2c7933f53f6b): the API's own behaviour on one thread, and
-//! the scenarios G1, G2, S6's variants and P1 through the catalogue, every check in a child
-//! process of its own (a loom abort cannot hide the other checks).
+//! The v5.4 get/put scheme (commit 2c7933f53f6b): the API's own behaviour on one thread, G2's
+//! replay, and what loom's pass on P1 explores. The catalogue's checks of G1, G2, S6's fixes,
+//! P1 and the misuses, at their campaign budgets, are the campaign's (`campaign.rs`).
 
 use notifier_catalog::child::{check_in_child, replay_in_child};
 use notifier_catalog::registry;
@@ -16,12 +16,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::common::catalogue;
 use crate::common::cli;
 use crate::common::in_child as child;
 
-use catalogue::{check_scenario, EXE};
 use child::in_child;
+use cli::EXE;
 
 /// On one thread: `get` registers one notifier and then finds it, up to the maximum of users;
 /// one more `get` returns `-EOVERFLOW`; the puts free it once, after the worker's grace
@@ -61,65 +60,6 @@ fn get_counts_users_up_to_the_maximum_then_overflows() {
         1,
         "{trace:#?}"
     );
-}
-
-/// G1: two drivers get and put hmm's notifier while exit and a walker run: one notifier,
-/// `users` exact, `free_notifier` once, after the last put and a grace period.
-#[test]
-fn g1_concurrent_get_put_with_exit_and_walker_is_safe() {
-    check_scenario("G1");
-}
-
-/// Without `mmap_sem`, two gets both miss and register a notifier each, each first
-/// allocating and initialising the mm's `mmu_notifier_mm`: loom reports the second
-/// initialisation racing the first; shuttle, the get/put oracle's two notifiers for one
-/// (mm, ops).
-#[test]
-fn g1_without_mmap_sem_links_two_notifiers_for_one_ops() {
-    check_scenario("G1-no-mmap-sem");
-}
-
-/// G2 on v5.4 (`synchronize_srcu`, per-CPU callback lists): the put's `free_notifier` runs
-/// after the module is unloaded, in G1's `mmu_notifier_free_rcu`.
-#[test]
-fn g2_synchronize_srcu_with_per_cpu_lists_calls_free_notifier_after_unload() {
-    check_scenario("G2");
-}
-
-/// G2 without the unload: the get/put oracle reports the free that starts after
-/// `mmu_notifier_synchronize` returned, although its last put came before the call.
-#[test]
-fn g2_without_unload_breaks_mmu_notifier_synchronize_promise() {
-    check_scenario("G2-no-unload");
-}
-
-/// G2 with `srcu_barrier`, or with one FIFO callback queue: safe.
-#[test]
-fn g2_srcu_barrier_or_one_fifo_queue_is_safe() {
-    check_scenario("G2-srcu-barrier");
-    check_scenario("G2-fifo");
-}
-
-/// S6's two fixes: the free through `mmu_notifier_call_srcu` (v3.17), and get/put (v5.4).
-#[test]
-fn s6_fixed_by_call_srcu_or_by_get_put_is_safe() {
-    check_scenario("S6-call-srcu");
-    check_scenario("S6-getput");
-}
-
-/// P1: the plain `hlist_add_head` lets the walker read `A->ops` unordered with its
-/// initialisation (loom: data race; shuttle: blind); `hlist_add_head_rcu` (v5.4) is safe.
-#[test]
-fn p1_plain_publication_is_a_race_only_loom_sees() {
-    check_scenario("P1");
-}
-
-/// Misuse: a put without a get is the kernel's `WARN_ON`, reported at the warning; a get at
-/// the maximum of users returns `-EOVERFLOW`, which the driver handles.
-#[test]
-fn misuse_warns_or_returns_the_error() {
-    check_scenario("G-put-without-get");
-    check_scenario("G-overflow");
 }
 
 /// hmm's mirror that counts the walks reaching its notifier (a harness counter, not a step of

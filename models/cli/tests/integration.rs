@@ -7,6 +7,7 @@
 mod common;
 
 mod blame;
+mod campaign;
 mod cause;
 mod ci_examples;
 mod cli;

@@ -1,7 +1,8 @@
-//! The mmu_notifier scenarios S1–S6 and the deadlocking `srcu_read_unlock` placement: every
-//! scenario × kernel version × checker, each in a child process of its own (a loom abort
-//! cannot hide the other checks), asserting the verdict of kernel-notes §7 — for a violation,
-//! its kind, function, site and object, as the catalogue states them.
+//! The mmu_notifier scenarios S1–S6 beyond their verdicts: S2's failures replay exactly under
+//! each checker, and the contract oracle owes exit nothing for another mm's unregister. Every
+//! scenario × kernel version × checker is checked against the verdict of kernel-notes §7 (for
+//! a violation, its kind, function, site and object, as the catalogue states them) by the
+//! campaign (`campaign.rs`).
 
 use notifier_catalog::child::{check_in_child, replay_in_child};
 use notifier_catalog::registry;
@@ -11,64 +12,9 @@ use notifier_harness::runner::{judge, ReplayVerdict};
 use notifier_harness::{CheckerKind, Outcome, Target};
 use std::path::Path;
 
-use crate::common::catalogue;
 use crate::common::cli;
 
-use catalogue::{check_scenario, EXE};
-
-/// S1 (amdkfd: unlink, then defer the free): safe on both versions.
-#[test]
-fn s1_unlink_then_defer_is_safe() {
-    check_scenario("S1");
-}
-
-/// S1W: with a walker added to S1, every notifier access of the walker is still covered by a
-/// grace period (amdkfd unlinks before it defers the free).
-#[test]
-fn s1_with_a_walker_is_safe() {
-    check_scenario("S1W");
-}
-
-/// S2 (Hazard A): the use-after-free of a notifier freed by the SRCU callback, in
-/// `__mmu_notifier_release`'s unlink loop, on v3.16 only.
-#[test]
-fn s2_hazard_a_is_fixed_by_the_2014_ordering() {
-    check_scenario("S2");
-}
-
-/// S3: a walker that starts after the grace period's flip still meets the freed notifier
-/// after the 2014 fix (free only after unlinking).
-#[test]
-fn s3_walker_meets_a_notifier_freed_while_linked() {
-    check_scenario("S3");
-}
-
-/// S4: `mmu_notifier_unregister` then `kfree`; Hazard B on v3.16 is a missing ordering that
-/// loom's race detector reports.
-#[test]
-fn s4_unregister_then_free() {
-    check_scenario("S4");
-}
-
-/// S5: `unregister_no_release` then `call_srcu(free)`, with exit and a walker: safe.
-#[test]
-fn s5_unlink_then_defer_with_walker_is_safe() {
-    check_scenario("S5");
-}
-
-/// S6 (hmm before 6d7c3cde93c1): an immediate `kfree` after `unregister_no_release` is a
-/// use-after-free in the walker.
-#[test]
-fn s6_immediate_free_after_unlink_is_a_use_after_free() {
-    check_scenario("S6");
-}
-
-/// `srcu_read_unlock` placed after `synchronize_srcu`: exit waits for its own read-side
-/// section, reported as a deadlock in `__mmu_notifier_release` (`synchronize_srcu`).
-#[test]
-fn unlock_after_synchronize_deadlocks() {
-    check_scenario("S2-unlock-after-sync");
-}
+use cli::EXE;
 
 fn replays_to_the_same_violation(checker: CheckerKind) {
     let scenario = registry::scenario("S2").expect("S2");

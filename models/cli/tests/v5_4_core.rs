@@ -1,7 +1,8 @@
-//! The mmu_notifier core beyond get/put: the mm's first registration racing a walker (P2),
-//! amdkfd's `mmu_notifier_put` from `->release` on v5.4 and its misuses, and whole ranges
-//! judged for the pairing of `invalidate_range_start` and `invalidate_range_end`; every
-//! catalogue check in a child process of its own.
+//! The mmu_notifier core beyond get/put, below the catalogue: the mm's first registration
+//! racing a walker (P2), amdkfd's `mmu_notifier_put` from `->release` on v5.4, and whole
+//! ranges judged for the pairing of `invalidate_range_start` and `invalidate_range_end`. The
+//! catalogue's checks of P2, amdkfd-v5.4 and the range scenarios (each kernel × checker) are
+//! the campaign's (`campaign.rs`).
 
 use notifier_catalog::scenarios::notifier::drivers::{AmdkfdPut, FlushOnly};
 use notifier_catalog::scenarios::notifier::publication::first_registration;
@@ -13,41 +14,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::common::catalogue;
 use crate::common::in_child as child;
 
-use catalogue::check_scenario;
 use child::in_child;
-
-/// P2: the mm's first registration races an rmap walker (safe: `mm_take_all_locks` excludes
-/// it), and a walker that holds no lock (loom: its read of the list head races the struct's
-/// initialisation, published by a plain store; shuttle: a notifier linked between the two
-/// walks gets an end without a start).
-#[test]
-fn p2_first_registration_is_excluded_from_locked_walkers_only() {
-    check_scenario("P2");
-    check_scenario("P2-unlocked");
-}
-
-/// amdkfd on v5.4: `mmu_notifier_register`, then `mmu_notifier_put` from `->release` inside
-/// exit's walk, with a walker and the SRCU workers: safe; freeing in `->release` is a
-/// use-after-free; never putting leaks the mm and the notifier.
-#[test]
-fn amdkfd_v5_4_puts_from_release() {
-    check_scenario("amdkfd-v5.4");
-    check_scenario("amdkfd-v5.4-free-in-release");
-    check_scenario("amdkfd-v5.4-no-put");
-}
-
-/// Whole ranges: a notifier unregistered between its start and its end is excused its end;
-/// v5.4's OOM reaper leaves a notifier's range open after another's start failed (fixed by
-/// c2655835fd8c, which the knob `FailedStart::EndAll` models).
-#[test]
-fn ranges_pair_start_and_end() {
-    check_scenario("range-unregister");
-    check_scenario("range-oom-eagain");
-    check_scenario("range-oom-eagain-fixed");
-}
 
 /// On one thread: v5.4's `mmu_notifier_register` sets `mn->mm` and `users = 1`, so a put
 /// unlinks the notifier and frees it after the worker's grace period, once, with every oracle

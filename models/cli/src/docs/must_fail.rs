@@ -244,7 +244,8 @@ pub fn page(campaign: &Campaign) -> String {
         "\n## How this file is made\n\n```sh\ncargo run --release -- --out campaign.json\n\
          cargo run --release -- docs --campaign campaign.json\n```\n\n\
          The second command writes this page, [results.md](results.md) and the README's \
-         compact table; `docs --campaign campaign.json --check` is what CI runs.\n",
+         compact table; the test command checks them against `docs/results.json`, which it \
+         checks against a fresh campaign.\n",
     );
     s
 }

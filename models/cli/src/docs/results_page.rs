@@ -85,12 +85,11 @@ pub fn results_page(campaign: &Campaign) -> String {
     }
     s.push_str(
         "## How this file is made\n\n```sh\ncargo run --release -- --out campaign.json\n\
-         cargo run --release -- docs --campaign campaign.json --save-input docs/results.json --force\n\
-         cargo run --release -- docs --campaign campaign.json --check    # what CI runs\n```\n\n\
+         cargo run --release -- docs --campaign campaign.json --save-input docs/results.json --force\n```\n\n\
          The second command writes this page and `docs/results.json`, the records it was \
-         generated from without traces and times; the test command regenerates the page from \
-         that file and fails when they differ. The third is what CI runs after a fresh \
-         campaign.\n",
+         generated from without traces and times. The test command runs the campaign afresh \
+         and fails unless those records are `docs/results.json`, byte for byte, and \
+         regenerates the page from that file and fails when they differ.\n",
     );
     s
 }
