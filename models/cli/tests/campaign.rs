@@ -17,7 +17,9 @@ use crate::common::cli;
 
 #[test]
 fn the_campaign_observes_what_the_catalogue_expects_and_is_the_committed_record() {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("campaign.json");
+    // A file of this run's own: the campaign refuses to overwrite one.
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("campaign-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&out);
     let o = cli::run(&["--out", out.to_str().unwrap(), "--progress-interval", "0"]);
     assert_eq!(
@@ -28,6 +30,7 @@ fn the_campaign_observes_what_the_catalogue_expects_and_is_the_committed_record(
         String::from_utf8_lossy(&o.stderr)
     );
     let text = std::fs::read_to_string(&out).expect("the campaign's --out file");
+    let _ = std::fs::remove_file(&out);
 
     // Every check explored something; every failure has its trace and its token.
     let checks: Vec<Value> = text
