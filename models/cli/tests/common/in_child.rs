@@ -21,11 +21,12 @@ pub fn in_child<T: Serialize + DeserializeOwned>(
         println!("{MARK}{}", serde_json::to_string(&o).expect("serialisable"));
         return o;
     }
-    // libtest names a test by its path below the crate root: `getput::name`.
-    let module = module
-        .split_once("::")
-        .map_or("", |(_, below_root)| below_root);
-    let test = format!("{module}::{name}");
+    // libtest names a test by its path below the crate root: `getput::name`, or `name` for a
+    // test at the root.
+    let test = match module.split_once("::") {
+        Some((_, below_root)) => format!("{below_root}::{name}"),
+        None => name.to_string(),
+    };
     let out = Command::new(std::env::current_exe().expect("the test binary"))
         .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
